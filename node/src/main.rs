@@ -1,0 +1,20 @@
+//! # declai-node
+//!
+//! The DeCLAI validator and full node: the standard Substrate CLI (`--dev`, `--chain`,
+//! `--validator`, `--base-path`, `key insert`, `export-chain-spec`, `purge-chain`, …), a RocksDB
+//! database, JSON-RPC over jsonrpsee with the standard methods and the `declai_*` methods, Aura
+//! block authoring (a stand-in for the Proof-of-Inference engine) and GRANDPA finality.
+//!
+//! Data flow: `cli` parses flags → `command` loads a chain spec (`chain_spec`) and builds the
+//! `service` (database, executor, import queue, network, transaction pool, authoring, GRANDPA)
+//! → `rpc` adds the DeCLAI methods to the RPC server that polkadot.js and workers talk to.
+
+mod chain_spec;
+mod cli;
+mod command;
+mod rpc;
+mod service;
+
+fn main() -> sc_cli::Result<()> {
+	command::run()
+}

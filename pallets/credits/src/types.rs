@@ -1,0 +1,284 @@
+//! Data types of the credits pallet and the pure lot arithmetic behind every balance change.
+//!
+//! The functions here work on plain slices and vectors so that they can be property-tested
+//! without storage; the pallet wraps them with storage reads, bounds and events.
+
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+
+/// Credits are `u128` with 12 decimals (`1 CRED = 10^12`).
+pub type Balance = u128;
+
+/// A day number counted from genesis: `block_number / BlocksPerDay`.
+pub type DayIndex = u32;
+
+/// One credit (`10^12` base units).
+pub const CRED: Balance = 1_000_000_000_000;
+
+/// A lot: credits that all expire at the start of the same day.
+///
+/// An account holds its credits as lots sorted by `expires_on`, oldest first, with at most one lot
+/// per day. A lot with `expires_on <= today` is expired: it counts for nothing.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	Decode,
+	DecodeWithMemTracking,
+	Default,
+	Encode,
+	Eq,
+	MaxEncodedLen,
+	PartialEq,
+	TypeInfo,
+)]
+pub struct Lot {
+	/// First day on which these credits are no longer spendable.
+	pub expires_on: DayIndex,
+	/// Amount of credits in the lot; never zero in storage.
+	pub amount: Balance,
+}
+
+/// What a mint did: how much reached the account and how much was withheld and why.
+#[derive(Clone, Copy, Debug, Decode, DecodeWithMemTracking, Encode, Eq, PartialEq, TypeInfo)]
+pub struct MintOutcome {
+	/// Credits added to the account.
+	pub minted: Balance,
+	/// Credits not minted.
+	pub withheld: Balance,
+	/// Why anything was withheld; `None` when `withheld` is zero.
+	pub reason: Option<WithholdReason>,
+}
+
+/// Why a mint was clipped.
+#[derive(
+	Clone, Copy, Debug, Decode, DecodeWithMemTracking, Encode, Eq, MaxEncodedLen, PartialEq, TypeInfo,
+)]
+pub enum WithholdReason {
+	/// The account would have held more than the concentration cap.
+	ConcentrationCap,
+}
+
+/// One lot as a client sees it: amount, expiry block and an estimate of the expiry time.
+#[derive(Clone, Debug, Decode, Encode, Eq, PartialEq, TypeInfo)]
+pub struct LotInfo<BlockNumber> {
+	/// Amount in the lot.
+	pub amount: Balance,
+	/// Day index at which the lot expires.
+	pub expires_on_day: DayIndex,
+	/// First block at which the lot is no longer spendable.
+	pub expires_at_block: BlockNumber,
+	/// Estimated unix time (ms) of `expires_at_block`, from the current time and the block time.
+	pub expires_at_ms: u64,
+}
+
+/// Credit summary of an account, served by the `CreditsApi` runtime API and `declai_creditSummary`.
+#[derive(Clone, Debug, Decode, Encode, Eq, PartialEq, TypeInfo)]
+pub struct CreditSummary<BlockNumber> {
+	/// Unexpired, unheld credits: what the account can spend or transfer now.
+	pub spendable: Balance,
+	/// Credits on hold (escrow), all reasons together.
+	pub held: Balance,
+	/// Unexpired free lots, oldest first.
+	pub lots: Vec<LotInfo<BlockNumber>>,
+	/// The lot that expires next, if any.
+	pub next_expiry: Option<LotInfo<BlockNumber>>,
+	/// The most this account may hold now (concentration cap).
+	pub cap: Balance,
+	/// Total credits in existence (unexpired free lots plus holds).
+	pub total_issuance: Balance,
+}
+
+/// Errors of the pure lot functions; the pallet maps them to its named errors.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+pub enum LotError {
+	/// Not enough credits in the lots.
+	Insufficient,
+	/// The result would have more lots than allowed.
+	TooManyLots,
+	/// An amount overflowed `u128`.
+	Overflow,
+}
+
+/// Sum of the amounts of `lots`, or `None` on overflow.
+pub fn total(lots: &[Lot]) -> Option<Balance> {
+	lots.iter().try_fold(0u128, |acc, lot| acc.checked_add(lot.amount))
+}
+
+/// Sum of the lots that are still alive on `today` (saturating: issuance is bounded by `u128`).
+pub fn live_total(lots: &[Lot], today: DayIndex) -> Balance {
+	lots.iter()
+		.filter(|lot| lot.expires_on > today)
+		.fold(0u128, |acc, lot| acc.saturating_add(lot.amount))
+}
+
+/// Removes the lots expired on `today` from a sorted lot list and returns their total.
+pub fn purge_expired(lots: &mut Vec<Lot>, today: DayIndex) -> Balance {
+	let live_from = lots.iter().position(|lot| lot.expires_on > today).unwrap_or(lots.len());
+	lots.drain(..live_from).fold(0u128, |acc, lot| acc.saturating_add(lot.amount))
+}
+
+/// Takes `amount` from the oldest lots first; returns the pieces taken, oldest first.
+///
+/// On error `lots` is left unchanged. The pieces keep their expiry day: moving credits never
+/// refreshes their expiry.
+pub fn take_oldest(lots: &mut Vec<Lot>, amount: Balance) -> Result<Vec<Lot>, LotError> {
+	if total(lots).ok_or(LotError::Overflow)? < amount {
+		return Err(LotError::Insufficient);
+	}
+	let mut taken = Vec::new();
+	let mut left = amount;
+	let mut emptied = 0usize;
+	for lot in lots.iter_mut() {
+		if left == 0 {
+			break;
+		}
+		let piece = lot.amount.min(left);
+		// `piece <= lot.amount` and `piece <= left` by construction.
+		lot.amount = lot.amount.saturating_sub(piece);
+		left = left.saturating_sub(piece);
+		taken.push(Lot { expires_on: lot.expires_on, amount: piece });
+		if lot.amount == 0 {
+			emptied = emptied.saturating_add(1);
+		}
+	}
+	// Lots are consumed strictly in order, so the emptied ones form a prefix.
+	lots.drain(..emptied);
+	Ok(taken)
+}
+
+/// Merges `pieces` into a sorted lot list, one lot per day, keeping at most `max_lots` lots.
+///
+/// On error `lots` is left unchanged.
+pub fn merge(lots: &mut Vec<Lot>, pieces: &[Lot], max_lots: usize) -> Result<(), LotError> {
+	let mut merged = lots.clone();
+	for piece in pieces.iter().filter(|piece| piece.amount > 0) {
+		match merged.binary_search_by_key(&piece.expires_on, |lot| lot.expires_on) {
+			Ok(at) => {
+				let lot = merged.get_mut(at).ok_or(LotError::Overflow)?;
+				lot.amount = lot.amount.checked_add(piece.amount).ok_or(LotError::Overflow)?;
+			},
+			Err(at) => merged.insert(at, *piece),
+		}
+	}
+	if merged.len() > max_lots {
+		return Err(LotError::TooManyLots);
+	}
+	*lots = merged;
+	Ok(())
+}
+
+/// Takes up to `amount` from the newest lots first (used to refund fees to the lots they came
+/// from without extending any expiry); returns what was taken, oldest first.
+pub fn take_newest(lots: &mut Vec<Lot>, amount: Balance) -> Vec<Lot> {
+	let mut taken = Vec::new();
+	let mut left = amount;
+	for lot in lots.iter_mut().rev() {
+		if left == 0 {
+			break;
+		}
+		let piece = lot.amount.min(left);
+		lot.amount = lot.amount.saturating_sub(piece);
+		left = left.saturating_sub(piece);
+		taken.push(Lot { expires_on: lot.expires_on, amount: piece });
+	}
+	lots.retain(|lot| lot.amount > 0);
+	taken.reverse();
+	taken
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use proptest::prelude::*;
+
+	fn lots_strategy() -> impl Strategy<Value = Vec<Lot>> {
+		proptest::collection::btree_map(1u32..400, 1u128..1_000_000_000, 0..40).prop_map(|m| {
+			m.into_iter().map(|(expires_on, amount)| Lot { expires_on, amount }).collect()
+		})
+	}
+
+	fn is_sorted_unique(lots: &[Lot]) -> bool {
+		lots.windows(2).all(|w| matches!(w, [a, b] if a.expires_on < b.expires_on)) &&
+			lots.iter().all(|l| l.amount > 0)
+	}
+
+	#[test]
+	fn take_oldest_takes_in_expiry_order() {
+		let mut lots = vec![Lot { expires_on: 3, amount: 5 }, Lot { expires_on: 7, amount: 10 }];
+		let taken = take_oldest(&mut lots, 8).unwrap();
+		assert_eq!(taken, vec![Lot { expires_on: 3, amount: 5 }, Lot { expires_on: 7, amount: 3 }]);
+		assert_eq!(lots, vec![Lot { expires_on: 7, amount: 7 }]);
+		assert_eq!(take_oldest(&mut lots, 8), Err(LotError::Insufficient));
+		assert_eq!(lots, vec![Lot { expires_on: 7, amount: 7 }]);
+	}
+
+	#[test]
+	fn merge_respects_the_bound_and_leaves_lots_unchanged_on_error() {
+		let mut lots = vec![Lot { expires_on: 3, amount: 5 }];
+		assert_eq!(merge(&mut lots, &[Lot { expires_on: 4, amount: 1 }], 1), Err(LotError::TooManyLots));
+		assert_eq!(lots, vec![Lot { expires_on: 3, amount: 5 }]);
+		merge(&mut lots, &[Lot { expires_on: 3, amount: 1 }], 1).unwrap();
+		assert_eq!(lots, vec![Lot { expires_on: 3, amount: 6 }]);
+	}
+
+	#[test]
+	fn purge_expired_drops_exactly_the_expired_prefix() {
+		let mut lots = vec![
+			Lot { expires_on: 3, amount: 5 },
+			Lot { expires_on: 4, amount: 6 },
+			Lot { expires_on: 9, amount: 7 },
+		];
+		assert_eq!(purge_expired(&mut lots, 4), 11);
+		assert_eq!(lots, vec![Lot { expires_on: 9, amount: 7 }]);
+	}
+
+	proptest! {
+		/// Moving credits between lot lists conserves the total and every expiry day's amount.
+		#[test]
+		fn take_then_merge_conserves_per_day(from in lots_strategy(), to in lots_strategy(), frac in 0u128..=100) {
+			let mut from = from;
+			let mut to = to;
+			let before_total = total(&from).unwrap() + total(&to).unwrap();
+			let amount = total(&from).unwrap() * frac / 100;
+			let mut per_day = std::collections::BTreeMap::<u32, u128>::new();
+			for lot in from.iter().chain(to.iter()) { *per_day.entry(lot.expires_on).or_default() += lot.amount; }
+
+			let taken = take_oldest(&mut from, amount).unwrap();
+			prop_assert_eq!(total(&taken).unwrap(), amount);
+			// Only the oldest lots are touched: every remaining lot is at least as new as the newest piece taken.
+			if let (Some(last), Some(first_left)) = (taken.last(), from.first()) {
+				prop_assert!(first_left.expires_on >= last.expires_on);
+			}
+			merge(&mut to, &taken, 1000).unwrap();
+			prop_assert!(is_sorted_unique(&from) && is_sorted_unique(&to));
+			prop_assert_eq!(total(&from).unwrap() + total(&to).unwrap(), before_total);
+			let mut after = std::collections::BTreeMap::<u32, u128>::new();
+			for lot in from.iter().chain(to.iter()) { *after.entry(lot.expires_on).or_default() += lot.amount; }
+			prop_assert_eq!(per_day, after);
+		}
+
+		/// Refunds never move credits to a later expiry than they had.
+		#[test]
+		fn take_newest_is_bounded_and_conserving(lots in lots_strategy(), amount in 0u128..5_000_000_000) {
+			let mut lots = lots;
+			let before = total(&lots).unwrap();
+			let taken = take_newest(&mut lots, amount);
+			prop_assert_eq!(total(&taken).unwrap(), amount.min(before));
+			prop_assert_eq!(total(&taken).unwrap() + total(&lots).unwrap(), before);
+			prop_assert!(is_sorted_unique(&lots));
+		}
+
+		#[test]
+		fn live_total_plus_purged_is_total(lots in lots_strategy(), today in 0u32..400) {
+			let mut lots = lots;
+			let all = total(&lots).unwrap();
+			let live = live_total(&lots, today);
+			let purged = purge_expired(&mut lots, today);
+			prop_assert_eq!(live + purged, all);
+			prop_assert_eq!(total(&lots).unwrap(), live);
+			prop_assert!(lots.iter().all(|l| l.expires_on > today));
+		}
+	}
+}

@@ -1,0 +1,294 @@
+//! # DeCLAI runtime
+//!
+//! The FRAME runtime of the DeCLAI chain, compiled to wasm and executed by `declai-node`.
+//!
+//! Pallets (indices are fixed and never reused):
+//! | index | pallet | role |
+//! |---|---|---|
+//! | 0 | `System` | accounts, nonces, events |
+//! | 1 | `Timestamp` | block time |
+//! | 2 | `Aura` | block authoring (stand-in until the Proof-of-Inference engine) |
+//! | 3 | `Grandpa` | finality |
+//! | 4 | `TransactionPayment` | fees, paid in credits |
+//! | 5 | `Sudo` | governance for now |
+//! | 10 | `Credits` | the credit ledger |
+//!
+//! **Spam bound.** Every signed transaction pays a fee in credits (weight fee + length fee,
+//! [`fees`]), taken before inclusion. An account with no spendable credits cannot get any
+//! transaction into the pool; one with `b` credits can send at most `b / min_fee` transactions.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+// `construct_runtime`-style macros expand to arithmetic and indexing we cannot annotate.
+#![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+
+#[cfg(feature = "std")]
+include!(concat!(env!("OUT_DIR"), "/wasm_binary.rs"));
+
+extern crate alloc;
+
+pub mod apis;
+pub mod genesis_config_presets;
+
+use alloc::vec::Vec;
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{ConstBool, ConstU32, ConstU64, ConstU8},
+	weights::{
+		constants::{RocksDbWeight, WEIGHT_REF_TIME_PER_SECOND},
+		ConstantMultiplier, IdentityFee, Weight,
+	},
+};
+use frame_system::limits::{BlockLength, BlockWeights};
+use pallet_transaction_payment::{ConstFeeMultiplier, Multiplier};
+use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use sp_runtime::{
+	generic, impl_opaque_keys,
+	traits::{BlakeTwo256, IdentifyAccount, Verify},
+	MultiAddress, MultiSignature, Perbill,
+};
+#[cfg(feature = "std")]
+use sp_version::NativeVersion;
+use sp_version::{runtime_version, RuntimeVersion};
+
+pub use pallet_credits::{Balance, CRED};
+
+/// Signature type of transactions.
+pub type Signature = MultiSignature;
+/// Account id: the public key of the signer.
+pub type AccountId = <<Signature as Verify>::Signer as IdentifyAccount>::AccountId;
+/// Transaction index of an account.
+pub type Nonce = u32;
+/// Block hash.
+pub type Hash = sp_core::H256;
+/// Block number.
+pub type BlockNumber = u32;
+/// Address format of transactions.
+pub type Address = MultiAddress<AccountId, ()>;
+/// Block header.
+pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+/// Block type.
+pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+/// The transaction extensions, in the order clients sign them. Only standard extensions, so that
+/// polkadot.js and other clients need no custom definitions.
+pub type TxExtension = (
+	frame_system::CheckNonZeroSender<Runtime>,
+	frame_system::CheckSpecVersion<Runtime>,
+	frame_system::CheckTxVersion<Runtime>,
+	frame_system::CheckGenesis<Runtime>,
+	frame_system::CheckEra<Runtime>,
+	frame_system::CheckNonce<Runtime>,
+	frame_system::CheckWeight<Runtime>,
+	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	frame_system::WeightReclaim<Runtime>,
+);
+/// Unchecked extrinsic.
+pub type UncheckedExtrinsic =
+	generic::UncheckedExtrinsic<Address, RuntimeCall, Signature, TxExtension>;
+/// The payload that is signed.
+pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
+/// Executes blocks.
+pub type Executive = frame_executive::Executive<
+	Runtime,
+	Block,
+	frame_system::ChainContext<Runtime>,
+	Runtime,
+	AllPalletsWithSystem,
+>;
+
+/// Types the node needs without knowing the runtime's extrinsic format.
+pub mod opaque {
+	use super::*;
+	pub use sp_runtime::OpaqueExtrinsic as UncheckedExtrinsic;
+	/// Opaque block header.
+	pub type Header = generic::Header<BlockNumber, BlakeTwo256>;
+	/// Opaque block.
+	pub type Block = generic::Block<Header, UncheckedExtrinsic>;
+	/// Opaque block identifier.
+	pub type BlockId = generic::BlockId<Block>;
+
+	impl_opaque_keys! {
+		/// Session keys of a validator.
+		pub struct SessionKeys {
+			pub aura: Aura,
+			pub grandpa: Grandpa,
+		}
+	}
+}
+
+#[runtime_version]
+pub const VERSION: RuntimeVersion = RuntimeVersion {
+	spec_name: alloc::borrow::Cow::Borrowed("declai"),
+	impl_name: alloc::borrow::Cow::Borrowed("declai"),
+	authoring_version: 1,
+	spec_version: 100,
+	impl_version: 1,
+	apis: apis::RUNTIME_API_VERSIONS,
+	transaction_version: 1,
+	system_version: 1,
+};
+
+/// Native version, for the node.
+#[cfg(feature = "std")]
+pub fn native_version() -> NativeVersion {
+	NativeVersion { runtime_version: VERSION, can_author_with: Default::default() }
+}
+
+/// Target block time. Aura slots have this length.
+pub const MILLISECS_PER_BLOCK: u64 = 3_000;
+/// Slot duration (ms).
+pub const SLOT_DURATION: u64 = MILLISECS_PER_BLOCK;
+/// Blocks per minute.
+pub const MINUTES: BlockNumber = 60_000 / (MILLISECS_PER_BLOCK as BlockNumber);
+/// Blocks per hour.
+pub const HOURS: BlockNumber = MINUTES * 60;
+/// Blocks per day.
+pub const DAYS: BlockNumber = HOURS * 24;
+/// Credits expire this many blocks after minting: 365 days.
+pub const CREDIT_EXPIRY: BlockNumber = 365 * DAYS;
+
+/// A third of the block time may be spent executing the block (as on Polkadot: 2 s of 6 s).
+const MAXIMUM_BLOCK_WEIGHT: Weight =
+	Weight::from_parts(WEIGHT_REF_TIME_PER_SECOND.saturating_div(3), u64::MAX);
+/// Normal transactions may fill 75% of the block; the rest is kept for operational ones.
+const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
+
+parameter_types! {
+	pub const BlockHashCount: BlockNumber = 2400;
+	pub const Version: RuntimeVersion = VERSION;
+	pub RuntimeBlockLength: BlockLength =
+		BlockLength::max_with_normal_ratio(5 * 1024 * 1024, NORMAL_DISPATCH_RATIO);
+	pub RuntimeBlockWeights: BlockWeights =
+		BlockWeights::with_sensible_defaults(MAXIMUM_BLOCK_WEIGHT, NORMAL_DISPATCH_RATIO);
+	pub const SS58Prefix: u8 = 42;
+}
+
+#[derive_impl(frame_system::config_preludes::SolochainDefaultConfig)]
+impl frame_system::Config for Runtime {
+	type Block = Block;
+	type BlockWeights = RuntimeBlockWeights;
+	type BlockLength = RuntimeBlockLength;
+	type AccountId = AccountId;
+	type Nonce = Nonce;
+	type Hash = Hash;
+	type BlockHashCount = BlockHashCount;
+	type DbWeight = RocksDbWeight;
+	type Version = Version;
+	type SS58Prefix = SS58Prefix;
+	type MaxConsumers = ConstU32<16>;
+}
+
+impl pallet_timestamp::Config for Runtime {
+	type Moment = u64;
+	type OnTimestampSet = Aura;
+	type MinimumPeriod = ConstU64<{ SLOT_DURATION / 2 }>;
+	type WeightInfo = ();
+}
+
+impl pallet_aura::Config for Runtime {
+	type AuthorityId = AuraId;
+	type DisabledValidators = ();
+	type MaxAuthorities = ConstU32<32>;
+	type AllowMultipleBlocksPerSlot = ConstBool<false>;
+	type SlotDuration = pallet_aura::MinimumPeriodTimesTwo<Runtime>;
+}
+
+impl pallet_grandpa::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type WeightInfo = ();
+	type MaxAuthorities = ConstU32<32>;
+	type MaxNominators = ConstU32<0>;
+	type MaxSetIdSessionEntries = ConstU64<0>;
+	type KeyOwnerProof = sp_core::Void;
+	type EquivocationReportSystem = ();
+}
+
+impl pallet_sudo::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type RuntimeCall = RuntimeCall;
+	type WeightInfo = ();
+}
+
+/// Fee parameters: a credit transfer costs about a thousandth of a credit.
+pub mod fees {
+	use super::*;
+	parameter_types! {
+		/// Length fee per encoded byte: 10^-6 CRED.
+		pub const TransactionByteFee: Balance = CRED / 1_000_000;
+		/// No fee adjustment with congestion: the spam bound is the flat fee.
+		pub FeeMultiplier: Multiplier = Multiplier::from_u32(1);
+	}
+}
+
+impl pallet_transaction_payment::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type OnChargeTransaction = pallet_credits::CreditsFeeAdapter<Runtime>;
+	type OperationalFeeMultiplier = ConstU8<5>;
+	// One base unit (10^-12 CRED) per picosecond of weight: 1 ms of execution = 10^-3 CRED.
+	type WeightToFee = IdentityFee<Balance>;
+	type LengthToFee = ConstantMultiplier<Balance, fees::TransactionByteFee>;
+	type FeeMultiplierUpdate = ConstFeeMultiplier<fees::FeeMultiplier>;
+	type WeightInfo = ();
+}
+
+parameter_types! {
+	pub const CreditsBlocksPerDay: BlockNumber = DAYS;
+	pub const CreditsExpiryPeriod: BlockNumber = CREDIT_EXPIRY;
+	pub const CreditsMaxShare: Perbill = Perbill::from_percent(5);
+}
+
+impl pallet_credits::Config for Runtime {
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type MintOrigin = frame_system::EnsureRoot<AccountId>;
+	type CapOrigin = frame_system::EnsureRoot<AccountId>;
+	type BlocksPerDay = CreditsBlocksPerDay;
+	type ExpiryPeriod = CreditsExpiryPeriod;
+	type MillisecsPerBlock = ConstU64<MILLISECS_PER_BLOCK>;
+	// 366 live expiry days at most, plus room for holds that outlive their day.
+	type MaxLots = ConstU32<400>;
+	type MaxShare = CreditsMaxShare;
+	type MaxSweepPerBlock = ConstU32<256>;
+	type UnixTime = Timestamp;
+	type WeightInfo = pallet_credits::weights::SubstrateWeight<Runtime>;
+}
+
+#[frame_support::runtime]
+mod runtime {
+	#[runtime::runtime]
+	#[runtime::derive(
+		RuntimeCall,
+		RuntimeEvent,
+		RuntimeError,
+		RuntimeOrigin,
+		RuntimeFreezeReason,
+		RuntimeHoldReason,
+		RuntimeSlashReason,
+		RuntimeLockId,
+		RuntimeTask,
+		RuntimeViewFunction
+	)]
+	pub struct Runtime;
+
+	#[runtime::pallet_index(0)]
+	pub type System = frame_system;
+
+	#[runtime::pallet_index(1)]
+	pub type Timestamp = pallet_timestamp;
+
+	#[runtime::pallet_index(2)]
+	pub type Aura = pallet_aura;
+
+	#[runtime::pallet_index(3)]
+	pub type Grandpa = pallet_grandpa;
+
+	#[runtime::pallet_index(4)]
+	pub type TransactionPayment = pallet_transaction_payment;
+
+	#[runtime::pallet_index(5)]
+	pub type Sudo = pallet_sudo;
+
+	#[runtime::pallet_index(10)]
+	pub type Credits = pallet_credits;
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,122 @@
+//! Runtime-level tests: configuration sanity and the fee-based spam bound, executed natively
+//! against the real runtime types (no wasm needed).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use super::*;
+use frame_support::{dispatch::GetDispatchInfo, traits::Hooks};
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::{
+	traits::DispatchTransaction,
+	transaction_validity::{InvalidTransaction, TransactionSource, TransactionValidityError},
+	BuildStorage,
+};
+
+fn new_test_ext() -> sp_io::TestExternalities {
+	let mut storage = frame_system::GenesisConfig::<Runtime>::default().build_storage().unwrap();
+	pallet_credits::GenesisConfig::<Runtime> {
+		balances: vec![(Sr25519Keyring::Alice.to_account_id(), 10 * CRED)],
+		bootstrap_cap: 1_000 * CRED,
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		Credits::on_initialize(1);
+	});
+	ext
+}
+
+#[test]
+fn integrity_tests_pass() {
+	new_test_ext().execute_with(|| {
+		<AllPalletsWithSystem as frame_support::traits::IntegrityTest>::integrity_test();
+	});
+}
+
+#[test]
+fn presets_build_a_valid_genesis() {
+	for name in genesis_config_presets::preset_names() {
+		let patch = genesis_config_presets::get_preset(&name).expect("preset exists");
+		let json: serde_json::Value = serde_json::from_slice(&patch).unwrap();
+		let mut config = RuntimeGenesisConfig::default();
+		// Apply the patch the way the genesis builder does, then build the storage.
+		let mut base = serde_json::to_value(&config).unwrap();
+		json_merge(&mut base, json);
+		config = serde_json::from_value(base).unwrap();
+		let storage = config.build_storage().unwrap();
+		sp_io::TestExternalities::new(storage).execute_with(|| {
+			assert_eq!(
+				Credits::spendable(&Sr25519Keyring::Bob.to_account_id()),
+				genesis_config_presets::ENDOWMENT
+			);
+			Credits::do_try_state().unwrap();
+		});
+	}
+}
+
+fn json_merge(a: &mut serde_json::Value, b: serde_json::Value) {
+	match (a, b) {
+		(serde_json::Value::Object(a), serde_json::Value::Object(b)) =>
+			for (k, v) in b {
+				json_merge(a.entry(k).or_insert(serde_json::Value::Null), v);
+			},
+		(a, b) => *a = b,
+	}
+}
+
+fn charge(
+	who: &AccountId,
+	call: &RuntimeCall,
+) -> Result<(), TransactionValidityError> {
+	let ext = pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0);
+	let info = call.get_dispatch_info();
+	ext.validate_only(Some(who.clone()).into(), call, &info, 100, TransactionSource::External, 0)
+		.map(|_| ())
+}
+
+#[test]
+fn accounts_without_credits_cannot_transact() {
+	new_test_ext().execute_with(|| {
+		let call = RuntimeCall::Credits(pallet_credits::Call::transfer {
+			dest: Sr25519Keyring::Alice.to_account_id().into(),
+			amount: CRED,
+		});
+		assert_eq!(
+			charge(&Sr25519Keyring::Dave.to_account_id(), &call),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::Payment))
+		);
+		assert!(charge(&Sr25519Keyring::Alice.to_account_id(), &call).is_ok());
+	});
+}
+
+#[test]
+fn the_fee_bounds_how_many_transactions_an_account_can_send() {
+	new_test_ext().execute_with(|| {
+		let call = RuntimeCall::Credits(pallet_credits::Call::transfer {
+			dest: Sr25519Keyring::Bob.to_account_id().into(),
+			amount: 1,
+		});
+		let info = call.get_dispatch_info();
+		let fee = TransactionPayment::compute_fee(100, &info, 0);
+		// A transfer costs a small, non-zero part of a credit.
+		assert!(fee > CRED / 100_000 && fee < CRED / 100, "fee {fee}");
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		let bound = Credits::spendable(&alice) / fee;
+		let ext = pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0);
+		let mut sent = 0u128;
+		while ext
+			.clone()
+			.test_run(Some(alice.clone()).into(), &call, &info, 100, 0, |_| {
+				Ok(frame_support::dispatch::PostDispatchInfo::default())
+			})
+			.map(|r| r.is_ok())
+			.unwrap_or(false)
+		{
+			sent += 1;
+			assert!(sent <= bound, "sent more than the fee bound allows");
+		}
+		assert_eq!(sent, bound);
+	});
+}

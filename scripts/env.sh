@@ -1,0 +1,11 @@
+# Common environment for the project's scripts. Source it: `. scripts/env.sh`.
+# The target directory lives outside the work tree so builds survive clones and CI runs.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/declai/target}"
+# The wasm builder finds Cargo.lock by walking up from the target dir; point it at the repo.
+DECLAI_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export DECLAI_ROOT
+export WASM_BUILD_WORKSPACE_HINT="$DECLAI_ROOT"
+# One build profile for everything (tests, scripts, CI): release.
+export DECLAI_PROFILE=release
+export DECLAI_NODE="$CARGO_TARGET_DIR/release/declai-node"
+export PATH="$HOME/.cargo/bin:$PATH"

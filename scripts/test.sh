@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every test: Rust unit, property and benchmark tests, the runtime tests, the end-to-end
+# test of a real node process (tests/node_e2e.rs), and the polkadot.js suite (tests/e2e/) against
+# a dev node that this script starts and stops.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+cd "$DECLAI_ROOT"
+"$DECLAI_ROOT/scripts/setup.sh"
+
+echo "== cargo test (release): pallets, runtime, node end-to-end"
+cargo test --locked --release --workspace
+
+echo "== benchmarks as tests (runtime-benchmarks)"
+cargo test --locked --release -p pallet-credits --features runtime-benchmarks benchmark
+
+echo "== polkadot.js suite against a dev node"
+# `cargo test` above built the node binary with the same features and profile.
+[ -x "$DECLAI_NODE" ] || "$DECLAI_ROOT/scripts/build.sh"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+rpc_port="$(free_port)"
+p2p_port="$(free_port)"
+log="$(mktemp -t declai-node-XXXX.log)"
+"$DECLAI_NODE" --dev --tmp --database rocksdb --rpc-port "$rpc_port" --port "$p2p_port" \
+	--no-prometheus --no-telemetry >"$log" 2>&1 &
+node_pid=$!
+trap 'kill $node_pid 2>/dev/null || true; wait $node_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 120); do
+	if curl -sf -H 'Content-Type: application/json' \
+		-d '{"jsonrpc":"2.0","id":1,"method":"chain_getHeader","params":[]}' \
+		"http://127.0.0.1:$rpc_port" | grep -q '"number":"0x[1-9a-f]'; then
+		break
+	fi
+	kill -0 "$node_pid" 2>/dev/null || { echo "node exited:"; tail -50 "$log"; exit 1; }
+	sleep 1
+done
+(cd tests && DECLAI_WS="ws://127.0.0.1:$rpc_port" node --test e2e/) || { echo "node log: $log"; tail -30 "$log"; exit 1; }
+echo "== all tests passed"

@@ -1,0 +1,178 @@
+// Credits through @polkadot/api, connected the way Polkadot-JS Apps connects: no custom types,
+// everything from the runtime metadata. Needs a running dev node (scripts/test.sh starts one);
+// DECLAI_WS overrides the endpoint.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApiPromise, WsProvider, Keyring } from '@polkadot/api';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+
+const CRED = 10n ** 12n;
+let api;
+let keyring;
+let alice;
+let bob;
+
+before(async () => {
+  await cryptoWaitReady();
+  api = await ApiPromise.create({
+    provider: new WsProvider(process.env.DECLAI_WS ?? 'ws://127.0.0.1:9944'),
+    noInitWarn: true,
+    throwOnConnect: true,
+  });
+  keyring = new Keyring({ type: 'sr25519', ss58Format: api.registry.chainSS58 });
+  alice = keyring.addFromUri('//Alice');
+  bob = keyring.addFromUri('//Bob');
+});
+
+after(async () => {
+  await api?.disconnect();
+});
+
+/// Signs and sends; resolves when in a block with the events of this extrinsic and its module
+/// error (if the dispatch failed). Rejects if the pool refuses the transaction.
+function send(tx, signer) {
+  return new Promise((resolve, reject) => {
+    let unsub;
+    tx.signAndSend(signer, { nonce: -1 }, (result) => {
+      const { status, dispatchError, events } = result;
+      if (!status.isInBlock) return;
+      let error = null;
+      if (dispatchError?.isModule) {
+        const { section, name } = api.registry.findMetaError(dispatchError.asModule);
+        error = `${section}.${name}`;
+      } else if (dispatchError) {
+        error = dispatchError.toString();
+      }
+      unsub?.();
+      resolve({ block: status.asInBlock.toHex(), events: events.map((e) => e.event), error });
+    })
+      .then((u) => { unsub = u; })
+      .catch(reject);
+  });
+}
+
+const at = (block) => api.at(block);
+const spendable = async (who, block) =>
+  (await (block ? await at(block) : api).call.creditsApi.spendable(who)).toBigInt();
+const owned = async (who, block) => {
+  const a = block ? await at(block) : api;
+  return (await a.call.creditsApi.spendable(who)).toBigInt() + (await a.call.creditsApi.held(who)).toBigInt();
+};
+const feeOf = (events) => {
+  const paid = events.find((e) => e.section === 'transactionPayment' && e.method === 'TransactionFeePaid');
+  assert.ok(paid, 'every signed transaction pays a fee');
+  return paid.data.actualFee.toBigInt();
+};
+const parentOf = async (block) => (await api.rpc.chain.getHeader(block)).parentHash.toHex();
+
+test('chain properties describe CRED', async () => {
+  const props = await api.rpc.system.properties();
+  assert.equal(props.tokenSymbol.unwrap()[0].toString(), 'CRED');
+  assert.equal(props.tokenDecimals.unwrap()[0].toNumber(), 12);
+  assert.equal(props.ss58Format.unwrap().toNumber(), 42);
+  assert.equal(api.registry.chainDecimals[0], 12);
+  assert.equal(api.registry.chainTokens[0], 'CRED');
+  // The whole credits interface comes from metadata: no custom types were given.
+  assert.equal(typeof api.tx.credits.transfer, 'function');
+  assert.equal(typeof api.call.creditsApi.accountSummary, 'function');
+});
+
+test('the runtime API reports lots with expiry block and time', async () => {
+  const summary = await api.call.creditsApi.accountSummary(alice.address);
+  assert.ok(summary.spendable.toBigInt() > 0n);
+  assert.ok(summary.lots.length >= 1);
+  const lot = summary.lots[0];
+  // Genesis lots expire 365 days (3 s blocks: 28,800 a day) after block 0.
+  const blocksPerDay = 28_800;
+  assert.equal(lot.expiresOnDay.toNumber(), 365);
+  assert.equal(lot.expiresAtBlock.toNumber(), 365 * blocksPerDay);
+  const inDays = (lot.expiresAtMs.toNumber() - Date.now()) / 86_400_000;
+  assert.ok(inDays > 363 && inDays < 366, `expires in ${inDays} days`);
+  assert.deepEqual(summary.nextExpiry.unwrap().toJSON(), lot.toJSON());
+  // The JSON-RPC method says the same.
+  const rpc = await api._rpcCore.provider.send('declai_creditSummary', [alice.address]);
+  assert.equal(BigInt(rpc.lots[0].amount), lot.amount.toBigInt());
+  assert.equal(rpc.lots[0].expiresAtBlock, 365 * blocksPerDay);
+});
+
+test('Alice transfers 1 CRED to Bob', async () => {
+  const { block, events, error } = await send(api.tx.credits.transfer(bob.address, CRED), alice);
+  assert.equal(error, null);
+  const parent = await parentOf(block);
+
+  const transferred = events.find((e) => e.section === 'credits' && e.method === 'Transferred');
+  assert.ok(transferred, 'a Transferred event');
+  assert.equal(transferred.data.from.toString(), alice.address);
+  assert.equal(transferred.data.to.toString(), bob.address);
+  assert.equal(transferred.data.amount.toBigInt(), CRED);
+  const fee = feeOf(events);
+  assert.ok(fee > 0n && fee < CRED / 100n, `fee ${fee}`);
+
+  assert.equal(await spendable(bob.address, block), (await spendable(bob.address, parent)) + CRED);
+  assert.equal(await spendable(alice.address, block), (await spendable(alice.address, parent)) - CRED - fee);
+
+  // Storage: Bob's lots sum to his spendable balance and keep the genesis expiry day.
+  const lots = await (await at(block)).query.credits.lots(bob.address);
+  const sum = lots.reduce((acc, lot) => acc + lot.amount.toBigInt(), 0n);
+  assert.equal(sum, await spendable(bob.address, block));
+  assert.ok(lots.every((lot) => lot.expiresOn.toNumber() === 365));
+  // The fee was destroyed: issuance fell by exactly the fee.
+  const issuance = async (b) => (await (await at(b)).query.credits.totalIssuance()).toBigInt();
+  assert.equal(await issuance(block), (await issuance(parent)) - fee);
+});
+
+/// Sends a transfer that must fail with `expected`; checks that only the fee moved.
+async function assertTransferFails(tx, expected, receiver = bob.address) {
+  const { block, events, error } = await send(tx, alice);
+  assert.equal(error, expected);
+  const parent = await parentOf(block);
+  const fee = feeOf(events);
+  assert.equal(await owned(receiver, block), await owned(receiver, parent), 'receiver unchanged');
+  assert.equal(await spendable(alice.address, block), (await spendable(alice.address, parent)) - fee, 'sender lost only the fee');
+  assert.ok(!events.some((e) => e.section === 'credits' && e.method === 'Transferred'));
+}
+
+test('a transfer of more than the spendable balance fails with InsufficientCredits', async () => {
+  const have = await spendable(alice.address);
+  await assertTransferFails(api.tx.credits.transfer(bob.address, have + 1n), 'credits.InsufficientCredits');
+});
+
+test('a zero transfer fails with ZeroAmount', async () => {
+  await assertTransferFails(api.tx.credits.transfer(bob.address, 0), 'credits.ZeroAmount');
+});
+
+test('a transfer to self fails with TransferToSelf', async () => {
+  await assertTransferFails(api.tx.credits.transfer(alice.address, CRED), 'credits.TransferToSelf', alice.address);
+});
+
+test('a transfer that breaks the concentration cap fails with ConcentrationCapExceeded', async () => {
+  const setCap = (cap) => send(api.tx.sudo.sudo(api.tx.credits.setBootstrapCap(cap)), alice);
+  const original = (await api.query.credits.bootstrapCap()).toBigInt();
+  const bobOwned = await owned(bob.address);
+  const { error } = await setCap(bobOwned + CRED / 2n);
+  assert.equal(error, null);
+  try {
+    await assertTransferFails(api.tx.credits.transfer(bob.address, CRED), 'credits.ConcentrationCapExceeded');
+  } finally {
+    assert.equal((await setCap(original)).error, null);
+  }
+});
+
+test('an account without credits cannot get a transaction into a block', async () => {
+  const nobody = keyring.addFromUri('//DeclaiNobody');
+  await assert.rejects(
+    send(api.tx.credits.transfer(bob.address, 1n), nobody),
+    /Inability to pay some fees|1010/,
+  );
+});
+
+test('only governance can mint', async () => {
+  const { error } = await send(api.tx.credits.forceMint(bob.address, CRED), alice);
+  assert.equal(error, 'BadOrigin');
+  const { events, error: sudoError } = await send(api.tx.sudo.sudo(api.tx.credits.forceMint(bob.address, CRED)), alice);
+  assert.equal(sudoError, null);
+  const minted = events.find((e) => e.section === 'credits' && e.method === 'Minted');
+  assert.ok(minted, 'a Minted event');
+  assert.equal(minted.data.amount.toBigInt(), CRED);
+  assert.equal(minted.data.withheld.toBigInt(), 0n);
+});
