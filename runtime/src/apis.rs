@@ -5,7 +5,7 @@ use frame_support::{
 	genesis_builder_helper::{build_state, get_preset},
 	weights::Weight,
 };
-use pallet_credits::{runtime_api::CreditsApi, CreditSummary};
+use pallet_credits::CreditSummary;
 use pallet_grandpa::AuthorityId as GrandpaId;
 use sp_api::impl_runtime_apis;
 use sp_core::{crypto::KeyTypeId, OpaqueMetadata};
@@ -92,8 +92,11 @@ impl_runtime_apis! {
 	}
 
 	impl sp_session::SessionKeys<Block> for Runtime {
-		fn generate_session_keys(seed: Option<Vec<u8>>) -> Vec<u8> {
-			opaque::SessionKeys::generate(seed)
+		fn generate_session_keys(
+			owner: Vec<u8>,
+			seed: Option<Vec<u8>>,
+		) -> sp_session::OpaqueGeneratedSessionKeys {
+			opaque::SessionKeys::generate(&owner, seed).into()
 		}
 
 		fn decode_session_keys(encoded: Vec<u8>) -> Option<Vec<(Vec<u8>, KeyTypeId)>> {
@@ -177,7 +180,7 @@ impl_runtime_apis! {
 		}
 	}
 
-	impl CreditsApi<Block, AccountId, BlockNumber> for Runtime {
+	impl pallet_credits::runtime_api::CreditsApi<Block, AccountId, BlockNumber> for Runtime {
 		fn account_summary(who: AccountId) -> CreditSummary<BlockNumber> {
 			Credits::summary(&who)
 		}

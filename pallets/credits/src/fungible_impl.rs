@@ -5,7 +5,7 @@
 //! calls do. The raw `Unbalanced` setters cannot know where credits came from: an increase
 //! creates a lot expiring 365 days from now, a decrease takes the oldest lots first.
 
-use crate::{pallet::*, types::*, Config};
+use crate::{pallet::*, types::*, Config, LotsOf};
 use frame_support::{
 	pallet_prelude::*,
 	traits::tokens::{

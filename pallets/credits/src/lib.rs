@@ -57,7 +57,10 @@ pub use types::*;
 pub use weights::WeightInfo;
 
 use alloc::vec::Vec;
-use frame_support::{pallet_prelude::*, traits::Get};
+use frame_support::{
+	pallet_prelude::*,
+	traits::{Get, UnixTime},
+};
 use frame_system::pallet_prelude::*;
 use sp_runtime::{
 	traits::{Saturating, StaticLookup, UniqueSaturatedInto, Zero},
@@ -87,7 +90,7 @@ pub mod pallet {
 	#[pallet::config]
 	pub trait Config: frame_system::Config {
 		/// The overarching hold reason.
-		type RuntimeHoldReason: Parameter + Member + MaxEncodedLen + Copy + Ord + From<HoldReason>;
+		type RuntimeHoldReason: Parameter + Member + MaxEncodedLen + Copy + From<HoldReason>;
 
 		/// Origin allowed to mint credits (governance now; the economics pallet settles jobs
 		/// through [`Pallet::mint_capped`]).
