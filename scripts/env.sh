@@ -9,3 +9,6 @@ export WASM_BUILD_WORKSPACE_HINT="$DECLAI_ROOT"
 export DECLAI_PROFILE=release
 export DECLAI_NODE="$CARGO_TARGET_DIR/release/declai-node"
 export PATH="$HOME/.cargo/bin:$PATH"
+# RocksDB's C++ needs <cstdint> included explicitly with gcc 13 (harmless with gcc 12). Keep this
+# identical between builds: a change of CXXFLAGS rebuilds RocksDB.
+case "${CXXFLAGS:-}" in *"-include cstdint"*) ;; *) export CXXFLAGS="${CXXFLAGS:+$CXXFLAGS }-include cstdint" ;; esac

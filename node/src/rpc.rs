@@ -25,7 +25,7 @@ pub struct FullDeps<C, P> {
 }
 
 /// A lot as JSON: amounts as decimal strings (u128 does not fit a JSON number).
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LotJson {
 	pub amount: String,
@@ -35,7 +35,7 @@ pub struct LotJson {
 }
 
 /// `declai_creditSummary` result.
-#[derive(Debug, Serialize)]
+#[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreditSummaryJson {
 	pub spendable: String,
