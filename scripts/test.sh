@@ -8,7 +8,7 @@ cd "$DECLAI_ROOT"
 "$DECLAI_ROOT/scripts/setup.sh"
 
 echo "== cargo test (release): pallets, runtime, node end-to-end"
-cargo test --locked --release --workspace
+cargo test --locked --release --workspace --exclude declai-runtime-bench
 
 echo "== benchmarks as tests (runtime-benchmarks)"
 cargo test --locked --release -p pallet-credits --features runtime-benchmarks benchmark

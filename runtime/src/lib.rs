@@ -287,5 +287,8 @@ mod runtime {
 	pub type Credits = pallet_credits;
 }
 
+#[cfg(feature = "runtime-benchmarks")]
+frame_benchmarking::define_benchmarks!([pallet_credits, Credits]);
+
 #[cfg(test)]
 mod tests;

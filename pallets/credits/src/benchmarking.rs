@@ -21,7 +21,7 @@ fn fill<T: Config>(who: &T::AccountId, first_day: DayIndex, n: u32, each: Balanc
 			TotalIssuance::<T>::mutate(|i| *i += lot.amount);
 		}
 	}
-	PeakIssuance::<T>::put(TotalIssuance::<T>::get());
+	CapHighWater::<T>::put(BootstrapCap::<T>::get());
 	Lots::<T>::insert(who, LotsOf::<T>::truncate_from(lots));
 	frame_system::Pallet::<T>::inc_providers(who);
 }

@@ -90,7 +90,6 @@ impl<T: Config> fungible::Unbalanced<T::AccountId> for Pallet<T> {
 
 	fn set_total_issuance(amount: Balance) {
 		TotalIssuance::<T>::put(amount);
-		PeakIssuance::<T>::mutate(|p| *p = (*p).max(amount));
 	}
 }
 

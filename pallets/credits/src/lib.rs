@@ -165,10 +165,10 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type BootstrapCap<T: Config> = StorageValue<_, Balance, ValueQuery>;
 
-	/// Highest total issuance seen; every inflow respected the cap computed from an issuance no
-	/// higher than this (checked by `try_state`).
+	/// The highest cap under which an inflow was accepted. The cap can fall afterwards (supply
+	/// burned or expired, bootstrap cap lowered), so `try_state` checks every account against this.
 	#[pallet::storage]
-	pub type PeakIssuance<T: Config> = StorageValue<_, Balance, ValueQuery>;
+	pub type CapHighWater<T: Config> = StorageValue<_, Balance, ValueQuery>;
 
 	/// Where the idle sweep resumes; `None` when no pass is under way.
 	#[pallet::storage]
@@ -405,6 +405,13 @@ impl<T: Config> Pallet<T> {
 		BootstrapCap::<T>::get().max(T::MaxShare::get().mul_floor(issuance))
 	}
 
+	/// Records that an inflow was accepted under `cap`.
+	fn note_cap(cap: Balance) {
+		if cap > CapHighWater::<T>::get() {
+			CapHighWater::<T>::put(cap);
+		}
+	}
+
 	/// Unexpired free credits of `who`.
 	pub fn spendable(who: &T::AccountId) -> Balance {
 		live_total(&Lots::<T>::get(who), Self::today())
@@ -466,22 +473,27 @@ impl<T: Config> Pallet<T> {
 
 	/// Moves `amount` from `from` to `to`, oldest lots first, keeping expiry days.
 	pub fn do_transfer(from: &T::AccountId, to: &T::AccountId, amount: Balance) -> DispatchResult {
-		ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
-		ensure!(from != to, Error::<T>::TransferToSelf);
-		let mut from_lots = Self::load_live(from);
-		let mut to_lots = Self::load_live(to);
-		let taken = take_oldest(&mut from_lots, amount).map_err(Error::<T>::from)?;
-		let to_owned = live_total(&to_lots, Self::today())
-			.saturating_add(Self::held(to))
-			.checked_add(amount)
-			.ok_or(Error::<T>::Overflow)?;
-		ensure!(to_owned <= Self::cap(), Error::<T>::ConcentrationCapExceeded);
-		merge(&mut to_lots, &taken, T::MaxLots::get() as usize).map_err(Error::<T>::from)?;
-		Self::store(from, from_lots)?;
-		Self::store(to, to_lots)?;
-		Self::ensure_account(to);
-		Self::deposit_event(Event::Transferred { from: from.clone(), to: to.clone(), amount });
-		Ok(())
+		// One storage layer: a failure part-way changes nothing (not even events).
+		frame_support::storage::with_storage_layer(|| {
+			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+			ensure!(from != to, Error::<T>::TransferToSelf);
+			let mut from_lots = Self::load_live(from);
+			let mut to_lots = Self::load_live(to);
+			let taken = take_oldest(&mut from_lots, amount).map_err(Error::<T>::from)?;
+			let to_owned = live_total(&to_lots, Self::today())
+				.saturating_add(Self::held(to))
+				.checked_add(amount)
+				.ok_or(Error::<T>::Overflow)?;
+			let cap = Self::cap();
+			ensure!(to_owned <= cap, Error::<T>::ConcentrationCapExceeded);
+			merge(&mut to_lots, &taken, T::MaxLots::get() as usize).map_err(Error::<T>::from)?;
+			Self::store(from, from_lots)?;
+			Self::store(to, to_lots)?;
+			Self::note_cap(cap);
+			Self::ensure_account(to);
+			Self::deposit_event(Event::Transferred { from: from.clone(), to: to.clone(), amount });
+			Ok(())
+		})
 	}
 
 	/// The largest `m <= amount` such that `owned + m` fits under the cap after minting `m`.
@@ -514,33 +526,36 @@ impl<T: Config> Pallet<T> {
 	/// Mints up to `amount` to `who`, clipped to the concentration cap; the privileged mint path
 	/// used by governance and (later) by job settlement. Never mints more than `amount`.
 	pub fn mint_capped(who: &T::AccountId, amount: Balance) -> Result<MintOutcome, DispatchError> {
-		ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
-		let today = Self::today();
-		let mut lots = Self::load_live(who);
-		let owned = live_total(&lots, today).saturating_add(Self::held(who));
-		let issuance = TotalIssuance::<T>::get();
-		let minted = Self::mintable(owned, issuance, amount);
-		let withheld = amount.saturating_sub(minted);
-		let reason = (!withheld.is_zero()).then_some(WithholdReason::ConcentrationCap);
-		let expires_on = Self::new_lot_expiry();
-		if !minted.is_zero() {
-			let piece = [Lot { expires_on, amount: minted }];
-			merge(&mut lots, &piece, T::MaxLots::get() as usize).map_err(Error::<T>::from)?;
-			let new_issuance = issuance.checked_add(minted).ok_or(Error::<T>::Overflow)?;
-			Self::store(who, lots)?;
-			TotalIssuance::<T>::put(new_issuance);
-			PeakIssuance::<T>::mutate(|p| *p = (*p).max(new_issuance));
-			Self::add_expiring(&piece, today);
-			Self::ensure_account(who);
-		}
-		Self::deposit_event(Event::Minted {
-			who: who.clone(),
-			amount: minted,
-			withheld,
-			reason,
-			expires_on,
-		});
-		Ok(MintOutcome { minted, withheld, reason })
+		// One storage layer: a failure part-way changes nothing (not even events).
+		frame_support::storage::with_storage_layer(|| {
+			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+			let today = Self::today();
+			let mut lots = Self::load_live(who);
+			let owned = live_total(&lots, today).saturating_add(Self::held(who));
+			let issuance = TotalIssuance::<T>::get();
+			let minted = Self::mintable(owned, issuance, amount);
+			let withheld = amount.saturating_sub(minted);
+			let reason = (!withheld.is_zero()).then_some(WithholdReason::ConcentrationCap);
+			let expires_on = Self::new_lot_expiry();
+			if !minted.is_zero() {
+				let piece = [Lot { expires_on, amount: minted }];
+				merge(&mut lots, &piece, T::MaxLots::get() as usize).map_err(Error::<T>::from)?;
+				let new_issuance = issuance.checked_add(minted).ok_or(Error::<T>::Overflow)?;
+				Self::store(who, lots)?;
+				TotalIssuance::<T>::put(new_issuance);
+				Self::note_cap(Self::cap_for_issuance(new_issuance));
+				Self::add_expiring(&piece, today);
+				Self::ensure_account(who);
+			}
+			Self::deposit_event(Event::Minted {
+				who: who.clone(),
+				amount: minted,
+				withheld,
+				reason,
+				expires_on,
+			});
+			Ok(MintOutcome { minted, withheld, reason })
+		})
 	}
 
 	/// Takes `amount` of `who`'s spendable credits out of the free balance (oldest first) and
@@ -578,26 +593,32 @@ impl<T: Config> Pallet<T> {
 
 	/// Destroys `amount` of `who`'s spendable credits (oldest first) as consumption.
 	pub fn burn_free(who: &T::AccountId, amount: Balance) -> DispatchResult {
-		ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
-		Self::withdraw_free(who, amount)?;
-		TotalIssuance::<T>::mutate(|i| *i = i.saturating_sub(amount));
-		Self::deposit_event(Event::Burned { who: who.clone(), amount });
-		Ok(())
+		// One storage layer: a failure part-way changes nothing (not even events).
+		frame_support::storage::with_storage_layer(|| {
+			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+			Self::withdraw_free(who, amount)?;
+			TotalIssuance::<T>::mutate(|i| *i = i.saturating_sub(amount));
+			Self::deposit_event(Event::Burned { who: who.clone(), amount });
+			Ok(())
+		})
 	}
 
 	/// Puts `amount` of `who`'s spendable credits on hold for `reason`, oldest first.
 	pub fn hold(reason: &T::RuntimeHoldReason, who: &T::AccountId, amount: Balance) -> DispatchResult {
-		ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
-		let mut held = Holds::<T>::get(who, reason).into_inner();
-		let mut lots = Self::load_live(who);
-		let taken = take_oldest(&mut lots, amount).map_err(Error::<T>::from)?;
-		merge(&mut held, &taken, T::MaxLots::get() as usize).map_err(Error::<T>::from)?;
-		let held = LotsOf::<T>::try_from(held).map_err(|_| Error::<T>::TooManyLots)?;
-		Self::store(who, lots)?;
-		Holds::<T>::insert(who, reason, held);
-		Self::sub_expiring(&taken, Self::today());
-		Self::deposit_event(Event::Held { who: who.clone(), reason: *reason, amount });
-		Ok(())
+		// One storage layer: a failure part-way changes nothing (not even events).
+		frame_support::storage::with_storage_layer(|| {
+			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+			let mut held = Holds::<T>::get(who, reason).into_inner();
+			let mut lots = Self::load_live(who);
+			let taken = take_oldest(&mut lots, amount).map_err(Error::<T>::from)?;
+			merge(&mut held, &taken, T::MaxLots::get() as usize).map_err(Error::<T>::from)?;
+			let held = LotsOf::<T>::try_from(held).map_err(|_| Error::<T>::TooManyLots)?;
+			Self::store(who, lots)?;
+			Holds::<T>::insert(who, reason, held);
+			Self::sub_expiring(&taken, Self::today());
+			Self::deposit_event(Event::Held { who: who.clone(), reason: *reason, amount });
+			Ok(())
+		})
 	}
 
 	/// Takes `amount` (oldest first) out of `who`'s hold for `reason`.
@@ -643,11 +664,14 @@ impl<T: Config> Pallet<T> {
 		who: &T::AccountId,
 		amount: Balance,
 	) -> DispatchResult {
-		ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
-		Self::take_held(reason, who, amount)?;
-		TotalIssuance::<T>::mutate(|i| *i = i.saturating_sub(amount));
-		Self::deposit_event(Event::Burned { who: who.clone(), amount });
-		Ok(())
+		// One storage layer: a failure part-way changes nothing (not even events).
+		frame_support::storage::with_storage_layer(|| {
+			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+			Self::take_held(reason, who, amount)?;
+			TotalIssuance::<T>::mutate(|i| *i = i.saturating_sub(amount));
+			Self::deposit_event(Event::Burned { who: who.clone(), amount });
+			Ok(())
+		})
 	}
 
 	/// One step of the idle sweep: removes the expired lots of the next account.
@@ -736,7 +760,8 @@ impl<T: Config> Pallet<T> {
 	/// Checks the pallet's invariants:
 	/// 1. total issuance = Σ unexpired free lots + Σ held;
 	/// 2. per-day totals match the free lots, and none is left for a closed day;
-	/// 3. every account is within the cap computed from the peak issuance;
+	/// 3. every account is within the highest cap under which it could have received credits
+	///    (the cap itself may have fallen since: supply burned or expired, bootstrap cap lowered);
 	/// 4. lots are sorted, one per day, non-zero, and none expired is counted as spendable.
 	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
@@ -776,8 +801,8 @@ impl<T: Config> Pallet<T> {
 			stored.keys().all(|d| *d > LastClosedDay::<T>::get()),
 			"expiry total left for a closed day"
 		);
-		let peak_cap = Self::cap_for_issuance(PeakIssuance::<T>::get());
-		ensure!(owned.values().all(|o| *o <= peak_cap), "an account is above the concentration cap");
+		let high = CapHighWater::<T>::get();
+		ensure!(owned.values().all(|o| *o <= high), "an account is above the concentration cap");
 		Ok(())
 	}
 }

@@ -98,7 +98,7 @@ mod priced {
 		Weight::from_parts(TRANSFER, PROOF_TWO_ACCOUNTS).saturating_add(db.reads_writes(6, 3))
 	}
 	// Storage: `Credits::Lots` (r:1 w:1), `Credits::Holds` (r:1), `Credits::TotalIssuance` (r:1 w:1),
-	// `Credits::BootstrapCap` (r:1), `Credits::PeakIssuance` (r:1 w:1), `Credits::ExpiringOn` (r:1 w:1),
+	// `Credits::BootstrapCap` (r:1), `Credits::CapHighWater` (r:1 w:1), `Credits::ExpiringOn` (r:1 w:1),
 	// `System::Account` (r:1 w:1)
 	pub fn force_mint(db: RuntimeDbWeight) -> Weight {
 		Weight::from_parts(MINT, PROOF_ONE_ACCOUNT).saturating_add(db.reads_writes(7, 5))

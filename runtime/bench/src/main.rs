@@ -1,0 +1,170 @@
+//! # declai-runtime-bench
+//!
+//! Runs the frame-benchmarking (v2) benchmarks of the DeCLAI pallets inside the **wasm** runtime,
+//! on an in-memory database that counts reads and writes (`sc_client_db::BenchmarkingState`), the
+//! way `frame-benchmarking-cli` does, without pulling that CLI (and its second runtime) into the
+//! node. For each benchmark it sweeps the components, repeats every point, fits
+//! `time = base + Σ slope × component` (least squares, outliers dropped) and prints the weights
+//! in picoseconds of ref time with the storage reads and writes.
+//!
+//! Usage: `scripts/benchmark.sh [--steps N] [--repeat R] [--pallet NAME]`.
+
+#![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+
+use codec::{Decode, Encode};
+use frame_benchmarking::{
+	Analysis, BenchmarkBatch, BenchmarkConfig, BenchmarkList, BenchmarkResult, BenchmarkSelector,
+};
+use sc_client_db::BenchmarkingState;
+use sc_executor::WasmExecutor;
+use sp_core::traits::{CallContext, RuntimeCode, WrappedRuntimeCode};
+use sp_runtime::{traits::BlakeTwo256, BuildStorage};
+use sp_state_machine::{OverlayedChanges, StateMachine};
+
+type HostFunctions = (sp_io::SubstrateHostFunctions, frame_benchmarking::benchmarking::HostFunctions);
+
+struct Args {
+	steps: u32,
+	repeat: u32,
+	pallet: Option<String>,
+}
+
+fn parse_args() -> Result<Args, String> {
+	let mut args = Args { steps: 10, repeat: 20, pallet: None };
+	let mut it = std::env::args().skip(1);
+	while let Some(flag) = it.next() {
+		let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
+		match flag.as_str() {
+			"--steps" => args.steps = value.parse().map_err(|e| format!("--steps: {e}"))?,
+			"--repeat" => args.repeat = value.parse().map_err(|e| format!("--repeat: {e}"))?,
+			"--pallet" => args.pallet = Some(value),
+			other => return Err(format!("unknown flag {other}")),
+		}
+	}
+	if args.steps < 2 || args.repeat == 0 {
+		return Err("--steps must be at least 2 and --repeat at least 1".into());
+	}
+	Ok(args)
+}
+
+/// Calls a runtime API function of the wasm runtime against the benchmarking state.
+fn call(
+	state: &BenchmarkingState<BlakeTwo256>,
+	executor: &WasmExecutor<HostFunctions>,
+	code: &RuntimeCode,
+	method: &str,
+	data: &[u8],
+) -> Result<Vec<u8>, String> {
+	let mut changes = OverlayedChanges::default();
+	let mut extensions = Default::default();
+	StateMachine::new(
+		state,
+		&mut changes,
+		executor,
+		method,
+		data,
+		&mut extensions,
+		code,
+		CallContext::Offchain,
+	)
+	.execute()
+	.map_err(|e| format!("{method}: {e}"))
+}
+
+/// Component values for a sweep from `low` to `high` in `steps` points.
+fn sweep(low: u32, high: u32, steps: u32) -> Vec<u32> {
+	if low == high {
+		return vec![low];
+	}
+	let mut values: Vec<u32> =
+		(0..steps).map(|i| low + ((high - low) as u64 * i as u64 / (steps - 1) as u64) as u32).collect();
+	values.dedup();
+	values
+}
+
+fn main() -> Result<(), String> {
+	let args = parse_args()?;
+	let wasm = declai_runtime::WASM_BINARY
+		.ok_or("the runtime wasm was not built (is SKIP_WASM_BUILD set?)")?;
+	let genesis = declai_runtime::RuntimeGenesisConfig::default()
+		.build_storage()
+		.map_err(|e| format!("genesis: {e}"))?;
+	let state = BenchmarkingState::<BlakeTwo256>::new(genesis, None, true, true)?;
+	let executor = WasmExecutor::<HostFunctions>::builder().build();
+	let fetcher = WrappedRuntimeCode(wasm.into());
+	let code = RuntimeCode {
+		code_fetcher: &fetcher,
+		heap_pages: None,
+		hash: sp_core::blake2_256(wasm).to_vec(),
+	};
+
+	let metadata = call(&state, &executor, &code, "Benchmark_benchmark_metadata", &false.encode())?;
+	let (lists, _storage_info) =
+		<(Vec<BenchmarkList>, Vec<frame_support::traits::StorageInfo>)>::decode(&mut &metadata[..])
+			.map_err(|e| format!("decoding benchmark metadata: {e}"))?;
+
+	println!("# steps {} repeat {} (wasm runtime, in-memory DB with access tracking)", args.steps, args.repeat);
+	for list in lists {
+		let pallet = String::from_utf8_lossy(&list.pallet).to_string();
+		if args.pallet.as_ref().is_some_and(|p| *p != pallet) {
+			continue;
+		}
+		for bench in list.benchmarks {
+			let name = String::from_utf8_lossy(&bench.name).to_string();
+			let mut results: Vec<BenchmarkResult> = Vec::new();
+			// One component at most in our benchmarks; sweep it, fixing the others at their max.
+			let points: Vec<Vec<(frame_benchmarking::BenchmarkParameter, u32)>> =
+				match bench.components.first() {
+					None => vec![vec![]],
+					Some((param, low, high)) =>
+						sweep(*low, *high, args.steps).into_iter().map(|v| vec![(*param, v)]).collect(),
+				};
+			for point in points {
+				for _ in 0..args.repeat {
+					let config = BenchmarkConfig {
+						pallet: list.pallet.clone(),
+						instance: list.instance.clone(),
+						benchmark: bench.name.clone(),
+						selected_components: point.clone(),
+						verify: false,
+						internal_repeats: 1,
+					};
+					let out =
+						call(&state, &executor, &code, "Benchmark_dispatch_benchmark", &config.encode())?;
+					let batches = <Result<Vec<BenchmarkBatch>, String>>::decode(&mut &out[..])
+						.map_err(|e| format!("decoding results: {e}"))??;
+					results.extend(batches.into_iter().flat_map(|b| b.results));
+				}
+			}
+			let time = Analysis::min_squares_iqr(&results, BenchmarkSelector::ExtrinsicTime)
+				.map_err(|e| format!("{name}: {e}"))?;
+			let reads = Analysis::min_squares_iqr(&results, BenchmarkSelector::Reads)
+				.map_err(|e| format!("{name}: {e}"))?;
+			let writes = Analysis::min_squares_iqr(&results, BenchmarkSelector::Writes)
+				.map_err(|e| format!("{name}: {e}"))?;
+			let proof = Analysis::min_squares_iqr(&results, BenchmarkSelector::ProofSize)
+				.map_err(|e| format!("{name}: {e}"))?;
+			let slopes = |a: &Analysis| {
+				a.names
+					.iter()
+					.zip(a.slopes.iter())
+					.map(|(n, s)| format!(" + {s}×{n}"))
+					.collect::<String>()
+			};
+			println!(
+				"{pallet}::{name}: ref_time {}{} ps ({:.1} µs base), reads {}{}, writes {}{}, proof {}{} bytes, {} samples",
+				time.base,
+				slopes(&time),
+				time.base as f64 / 1e6,
+				reads.base,
+				slopes(&reads),
+				writes.base,
+				slopes(&writes),
+				proof.base,
+				slopes(&proof),
+				results.len(),
+			);
+		}
+	}
+	Ok(())
+}
