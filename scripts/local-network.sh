@@ -25,6 +25,9 @@ for name in alice bob charlie; do
 	if [ "$name" = alice ]; then
 		extra+=(--node-key "$alice_key")
 	else
+		# Validators need a persistent network key; make one on first start.
+		[ -f "$dir/chains/declai_local/network/secret_ed25519" ] ||
+			"$DECLAI_NODE" key generate-node-key --base-path "$dir" --chain "$spec" 2>/dev/null
 		extra+=(--bootnodes "/ip4/127.0.0.1/tcp/30333/p2p/$alice_peer")
 	fi
 	"$DECLAI_NODE" --chain "$spec" --validator --name "$name" --base-path "$dir" --database rocksdb \

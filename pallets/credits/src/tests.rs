@@ -341,6 +341,13 @@ fn summary_reports_lots_with_expiry_block_and_time() {
 }
 
 #[test]
+fn lot_errors_map_to_named_pallet_errors() {
+	assert_eq!(Error::<Test>::from(crate::LotError::Overflow), Error::<Test>::Overflow);
+	assert_eq!(Error::<Test>::from(crate::LotError::TooManyLots), Error::<Test>::TooManyLots);
+	assert_eq!(Error::<Test>::from(crate::LotError::Insufficient), Error::<Test>::InsufficientCredits);
+}
+
+#[test]
 fn integrity_test_passes() {
 	use frame_support::traits::Hooks;
 	ExtBuilder::default().build_and_execute(|| {

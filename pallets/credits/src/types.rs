@@ -224,6 +224,15 @@ mod tests {
 	}
 
 	#[test]
+	fn merge_reports_overflow_and_changes_nothing() {
+		let mut lots = vec![Lot { expires_on: 3, amount: u128::MAX }];
+		assert_eq!(merge(&mut lots, &[Lot { expires_on: 3, amount: 1 }], 5), Err(LotError::Overflow));
+		assert_eq!(lots, vec![Lot { expires_on: 3, amount: u128::MAX }]);
+		let mut two = vec![Lot { expires_on: 1, amount: u128::MAX }, Lot { expires_on: 2, amount: 1 }];
+		assert_eq!(take_oldest(&mut two, 1), Err(LotError::Overflow));
+	}
+
+	#[test]
 	fn purge_expired_drops_exactly_the_expired_prefix() {
 		let mut lots = vec![
 			Lot { expires_on: 3, amount: 5 },

@@ -57,7 +57,7 @@ fn call(
 ) -> Result<Vec<u8>, String> {
 	let mut changes = OverlayedChanges::default();
 	let mut extensions = Default::default();
-	StateMachine::new(
+	let result = StateMachine::new(
 		state,
 		&mut changes,
 		executor,
@@ -67,8 +67,8 @@ fn call(
 		code,
 		CallContext::Offchain,
 	)
-	.execute()
-	.map_err(|e| format!("{method}: {e}"))
+	.execute();
+	result.map_err(|e| format!("{method}: {e}"))
 }
 
 /// Component values for a sweep from `low` to `high` in `steps` points.
@@ -80,6 +80,44 @@ fn sweep(low: u32, high: u32, steps: u32) -> Vec<u32> {
 		(0..steps).map(|i| low + ((high - low) as u64 * i as u64 / (steps - 1) as u64) as u32).collect();
 	values.dedup();
 	values
+}
+
+/// Prints the weight of one worst-case transfer (execution + DB accesses priced like the runtime)
+/// and how many fit in the normal-class share of a block.
+fn report_block_capacity(time: &Analysis, reads: &Analysis, writes: &Analysis) {
+	use frame_support::{
+		dispatch::DispatchClass,
+		weights::{constants::RocksDbWeight, Weight},
+	};
+	let db = RocksDbWeight::get();
+	let tx = Weight::from_parts(time.base as u64, 0)
+		.saturating_add(db.reads(reads.base as u64))
+		.saturating_add(db.writes(writes.base as u64));
+	let block = declai_runtime::RuntimeBlockWeights::get();
+	let normal = block.get(DispatchClass::Normal);
+	let budget = normal.max_total.unwrap_or(block.max_block).ref_time();
+	let base_block = block.base_block.ref_time();
+	let per_tx = tx.ref_time() + normal.base_extrinsic.ref_time();
+	println!(
+		"measured worst-case transfer: {:.1} µs execution + {} reads + {} writes = {:.1} µs; with the {:.1} µs extrinsic base, {} transfers fit the {:.0} ms normal-class budget of a block",
+		time.base as f64 / 1e6,
+		reads.base,
+		writes.base,
+		tx.ref_time() as f64 / 1e6,
+		normal.base_extrinsic.ref_time() as f64 / 1e6,
+		budget.saturating_sub(base_block) / per_tx.max(1),
+		budget as f64 / 1e9,
+	);
+	// What the runtime charges (pallets/credits/src/weights.rs) and the resulting block capacity.
+	use pallet_credits::WeightInfo;
+	let charged = <declai_runtime::Runtime as pallet_credits::Config>::WeightInfo::transfer();
+	let per_charged = charged.ref_time() + normal.base_extrinsic.ref_time();
+	println!(
+		"runtime weight of transfer: {:.1} µs (+ {:.1} µs extrinsic base): at most {} transfers per block",
+		charged.ref_time() as f64 / 1e6,
+		normal.base_extrinsic.ref_time() as f64 / 1e6,
+		budget.saturating_sub(base_block) / per_charged.max(1),
+	);
 }
 
 fn main() -> Result<(), String> {
@@ -95,7 +133,7 @@ fn main() -> Result<(), String> {
 	let code = RuntimeCode {
 		code_fetcher: &fetcher,
 		heap_pages: None,
-		hash: sp_core::blake2_256(wasm).to_vec(),
+		hash: sp_io::hashing::blake2_256(wasm).to_vec(),
 	};
 
 	let metadata = call(&state, &executor, &code, "Benchmark_benchmark_metadata", &false.encode())?;
@@ -151,6 +189,9 @@ fn main() -> Result<(), String> {
 					.map(|(n, s)| format!(" + {s}×{n}"))
 					.collect::<String>()
 			};
+			if pallet == "pallet_credits" && name == "transfer" {
+				report_block_capacity(&time, &reads, &writes);
+			}
 			println!(
 				"{pallet}::{name}: ref_time {}{} ps ({:.1} µs base), reads {}{}, writes {}{}, proof {}{} bytes, {} samples",
 				time.base,
