@@ -342,9 +342,10 @@ fn summary_reports_lots_with_expiry_block_and_time() {
 
 #[test]
 fn lot_errors_map_to_named_pallet_errors() {
-	assert_eq!(Error::<Test>::from(crate::LotError::Overflow), Error::<Test>::Overflow);
-	assert_eq!(Error::<Test>::from(crate::LotError::TooManyLots), Error::<Test>::TooManyLots);
-	assert_eq!(Error::<Test>::from(crate::LotError::Insufficient), Error::<Test>::InsufficientCredits);
+	let named = |e: crate::LotError| DispatchError::from(Error::<Test>::from(e));
+	assert_eq!(named(crate::LotError::Overflow), Error::<Test>::Overflow.into());
+	assert_eq!(named(crate::LotError::TooManyLots), Error::<Test>::TooManyLots.into());
+	assert_eq!(named(crate::LotError::Insufficient), Error::<Test>::InsufficientCredits.into());
 }
 
 #[test]
