@@ -24,24 +24,22 @@ fn wasm() -> Result<&'static [u8], String> {
 		.ok_or_else(|| "the runtime wasm was not built (SKIP_WASM_BUILD set?)".to_string())
 }
 
-/// Development chain: Alice validates alone; well-known accounts endowed.
-pub fn development_chain_spec() -> Result<ChainSpec, String> {
+fn spec(name: &str, id: &str, chain_type: ChainType, preset: &str) -> Result<ChainSpec, String> {
 	Ok(ChainSpec::builder(wasm()?, None)
-		.with_name("DeCLAI Development")
-		.with_id("declai_dev")
-		.with_chain_type(ChainType::Development)
-		.with_genesis_config_preset_name(DEV_PRESET)
+		.with_name(name)
+		.with_id(id)
+		.with_chain_type(chain_type)
+		.with_genesis_config_preset_name(preset)
 		.with_properties(properties())
 		.build())
 }
 
+/// Development chain: Alice validates alone; well-known accounts endowed.
+pub fn development_chain_spec() -> Result<ChainSpec, String> {
+	spec("DeCLAI Development", "declai_dev", ChainType::Development, DEV_PRESET)
+}
+
 /// Local testnet: Alice, Bob and Charlie validate.
 pub fn local_chain_spec() -> Result<ChainSpec, String> {
-	Ok(ChainSpec::builder(wasm()?, None)
-		.with_name("DeCLAI Local Testnet")
-		.with_id("declai_local")
-		.with_chain_type(ChainType::Local)
-		.with_genesis_config_preset_name(LOCAL_PRESET)
-		.with_properties(properties())
-		.build())
+	spec("DeCLAI Local Testnet", "declai_local", ChainType::Local, LOCAL_PRESET)
 }

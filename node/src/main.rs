@@ -9,6 +9,9 @@
 //! `service` (database, executor, import queue, network, transaction pool, authoring, GRANDPA)
 //! → `rpc` adds the DeCLAI methods to the RPC server that polkadot.js and workers talk to.
 
+// `sc_cli::Error` and `sc_service::Error` are large; the Substrate APIs we implement return them.
+#![allow(clippy::result_large_err)]
+
 mod chain_spec;
 mod cli;
 mod command;

@@ -79,7 +79,8 @@ pub trait DeclaiApi<BlockHash> {
 	/// Credit summary of an account (SS58 address or hex account id): spendable, held, unexpired
 	/// lots with expiry block and estimated time, next expiry, cap and total issuance.
 	#[method(name = "declai_creditSummary")]
-	fn credit_summary(&self, who: AccountId, at: Option<BlockHash>) -> RpcResult<CreditSummaryJson>;
+	fn credit_summary(&self, who: AccountId, at: Option<BlockHash>)
+		-> RpcResult<CreditSummaryJson>;
 }
 
 /// Implementation of [`DeclaiApiServer`] over a client.
@@ -101,13 +102,11 @@ where
 		at: Option<<Block as BlockT>::Hash>,
 	) -> RpcResult<CreditSummaryJson> {
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
-		self.client
-			.runtime_api()
-			.account_summary(at, who)
-			.map(Into::into)
-			.map_err(|e| -> ErrorObjectOwned {
+		self.client.runtime_api().account_summary(at, who).map(Into::into).map_err(
+			|e| -> ErrorObjectOwned {
 				ErrorObject::owned(RUNTIME_ERROR, "runtime API call failed", Some(e.to_string()))
-			})
+			},
+		)
 	}
 }
 

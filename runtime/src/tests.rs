@@ -58,18 +58,16 @@ fn presets_build_a_valid_genesis() {
 
 fn json_merge(a: &mut serde_json::Value, b: serde_json::Value) {
 	match (a, b) {
-		(serde_json::Value::Object(a), serde_json::Value::Object(b)) =>
+		(serde_json::Value::Object(a), serde_json::Value::Object(b)) => {
 			for (k, v) in b {
 				json_merge(a.entry(k).or_insert(serde_json::Value::Null), v);
-			},
+			}
+		}
 		(a, b) => *a = b,
 	}
 }
 
-fn charge(
-	who: &AccountId,
-	call: &RuntimeCall,
-) -> Result<(), TransactionValidityError> {
+fn charge(who: &AccountId, call: &RuntimeCall) -> Result<(), TransactionValidityError> {
 	let ext = pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0);
 	let info = call.get_dispatch_info();
 	ext.validate_only(Some(who.clone()).into(), call, &info, 100, TransactionSource::External, 0)

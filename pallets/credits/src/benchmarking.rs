@@ -138,5 +138,9 @@ mod benchmarks {
 		assert!(Lots::<T>::get(&who).is_empty());
 	}
 
-	impl_benchmark_test_suite!(Pallet, crate::mock::ExtBuilder::default().balances(vec![]).build(), crate::mock::Test);
+	impl_benchmark_test_suite!(
+		Pallet,
+		crate::mock::ExtBuilder::default().balances(vec![]).build(),
+		crate::mock::Test
+	);
 }

@@ -43,7 +43,11 @@ impl<T: Config> fungible::Inspect<T::AccountId> for Pallet<T> {
 		Self::spendable(who)
 	}
 
-	fn can_deposit(who: &T::AccountId, amount: Balance, provenance: Provenance) -> DepositConsequence {
+	fn can_deposit(
+		who: &T::AccountId,
+		amount: Balance,
+		provenance: Provenance,
+	) -> DepositConsequence {
 		if amount.is_zero() {
 			return DepositConsequence::Success;
 		}
@@ -77,12 +81,18 @@ impl<T: Config> fungible::Unbalanced<T::AccountId> for Pallet<T> {
 		// Minimum balance is zero: there is never any dust.
 	}
 
-	fn write_balance(who: &T::AccountId, amount: Balance) -> Result<Option<Balance>, DispatchError> {
+	fn write_balance(
+		who: &T::AccountId,
+		amount: Balance,
+	) -> Result<Option<Balance>, DispatchError> {
 		let current = Self::spendable(who);
 		if amount < current {
 			Self::withdraw_free(who, current.saturating_sub(amount))?;
 		} else if amount > current {
-			let piece = [Lot { expires_on: Self::new_lot_expiry(), amount: amount.saturating_sub(current) }];
+			let piece = [Lot {
+				expires_on: Self::new_lot_expiry(),
+				amount: amount.saturating_sub(current),
+			}];
 			Self::deposit_free(who, &piece)?;
 		}
 		Ok(None)
@@ -154,7 +164,10 @@ impl<T: Config> fungible::UnbalancedHold<T::AccountId> for Pallet<T> {
 		if amount < current {
 			take_oldest(&mut held, current.saturating_sub(amount)).map_err(to_dispatch::<T>)?;
 		} else if amount > current {
-			let piece = [Lot { expires_on: Self::new_lot_expiry(), amount: amount.saturating_sub(current) }];
+			let piece = [Lot {
+				expires_on: Self::new_lot_expiry(),
+				amount: amount.saturating_sub(current),
+			}];
 			merge(&mut held, &piece, T::MaxLots::get() as usize).map_err(to_dispatch::<T>)?;
 		}
 		if held.is_empty() {
@@ -164,6 +177,21 @@ impl<T: Config> fungible::UnbalancedHold<T::AccountId> for Pallet<T> {
 			Holds::<T>::insert(who, reason, held);
 		}
 		Ok(())
+	}
+}
+
+/// The amount a hold operation acts on: all of `amount`, or as much as is held (best effort).
+fn held_amount<T: Config>(
+	reason: &T::RuntimeHoldReason,
+	who: &T::AccountId,
+	amount: Balance,
+	precision: Precision,
+) -> Balance {
+	match precision {
+		Precision::BestEffort => {
+			amount.min(<Pallet<T> as fungible::InspectHold<_>>::balance_on_hold(reason, who))
+		}
+		Precision::Exact => amount,
 	}
 }
 
@@ -178,10 +206,7 @@ impl<T: Config> fungible::MutateHold<T::AccountId> for Pallet<T> {
 		amount: Balance,
 		precision: Precision,
 	) -> Result<Balance, DispatchError> {
-		let amount = match precision {
-			Precision::BestEffort => amount.min(<Self as fungible::InspectHold<_>>::balance_on_hold(reason, who)),
-			Precision::Exact => amount,
-		};
+		let amount = held_amount::<T>(reason, who, amount, precision);
 		if amount.is_zero() {
 			return Ok(0);
 		}
@@ -195,10 +220,7 @@ impl<T: Config> fungible::MutateHold<T::AccountId> for Pallet<T> {
 		precision: Precision,
 		_: Fortitude,
 	) -> Result<Balance, DispatchError> {
-		let amount = match precision {
-			Precision::BestEffort => amount.min(<Self as fungible::InspectHold<_>>::balance_on_hold(reason, who)),
-			Precision::Exact => amount,
-		};
+		let amount = held_amount::<T>(reason, who, amount, precision);
 		if amount.is_zero() {
 			return Ok(0);
 		}

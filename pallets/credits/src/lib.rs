@@ -75,6 +75,8 @@ type AccountIdLookupOf<T> = <<T as frame_system::Config>::Lookup as StaticLookup
 /// Raw storage key of the sweep cursor (a key of [`Lots`]).
 pub type SweepCursorKey = BoundedVec<u8, ConstU32<128>>;
 
+// FRAME's storage and genesis macros expand to `expect` calls that carry their own proofs.
+#[allow(clippy::expect_used)]
 #[frame_support::pallet]
 pub mod pallet {
 	use super::*;
@@ -189,6 +191,8 @@ pub mod pallet {
 
 	#[pallet::genesis_build]
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		// A bad genesis must stop the chain from being built at all: panicking is the only way.
+		#[allow(clippy::panic)]
 		fn build(&self) {
 			BootstrapCap::<T>::put(self.bootstrap_cap);
 			let mut seen = alloc::collections::BTreeSet::new();
@@ -574,7 +578,10 @@ impl<T: Config> Pallet<T> {
 
 	/// Returns `pieces` to `who`'s free balance; pieces whose day has passed expire at once.
 	/// Returns the amount that went back to the free balance.
-	pub(crate) fn deposit_free(who: &T::AccountId, pieces: &[Lot]) -> Result<Balance, DispatchError> {
+	pub(crate) fn deposit_free(
+		who: &T::AccountId,
+		pieces: &[Lot],
+	) -> Result<Balance, DispatchError> {
 		let today = Self::today();
 		let mut lots = Self::load_live(who);
 		let (live, dead): (Vec<Lot>, Vec<Lot>) =
@@ -604,7 +611,11 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Puts `amount` of `who`'s spendable credits on hold for `reason`, oldest first.
-	pub fn hold(reason: &T::RuntimeHoldReason, who: &T::AccountId, amount: Balance) -> DispatchResult {
+	pub fn hold(
+		reason: &T::RuntimeHoldReason,
+		who: &T::AccountId,
+		amount: Balance,
+	) -> DispatchResult {
 		// One storage layer: a failure part-way changes nothing (not even events).
 		frame_support::storage::with_storage_layer(|| {
 			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
@@ -653,7 +664,11 @@ impl<T: Config> Pallet<T> {
 		frame_support::storage::with_storage_layer(|| {
 			let taken = Self::take_held(reason, who, amount)?;
 			let back = Self::deposit_free(who, &taken)?;
-			Self::deposit_event(Event::Released { who: who.clone(), reason: *reason, amount: back });
+			Self::deposit_event(Event::Released {
+				who: who.clone(),
+				reason: *reason,
+				amount: back,
+			});
 			Ok(back)
 		})
 	}

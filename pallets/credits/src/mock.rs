@@ -1,5 +1,7 @@
 //! Mock runtime: days of 10 blocks, lots expiring after 30 blocks (3 days), at most 5 lots.
 
+#![allow(clippy::arithmetic_side_effects)]
+
 use crate as pallet_credits;
 use crate::{Balance, HoldReason};
 use frame_support::{

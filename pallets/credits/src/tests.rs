@@ -2,7 +2,10 @@
 
 #![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 
-use crate::{mock::*, Error, Event, ExpiringOn, Holds, Lot, Lots, MintOutcome, SweepPending, TotalIssuance, WithholdReason};
+use crate::{
+	mock::*, Error, Event, ExpiringOn, Holds, Lot, Lots, MintOutcome, SweepPending, TotalIssuance,
+	WithholdReason,
+};
 use frame_support::{
 	assert_noop, assert_ok,
 	dispatch::{DispatchInfo, PostDispatchInfo},
@@ -37,13 +40,21 @@ fn transfer_takes_oldest_lots_and_keeps_their_expiry() {
 		run_to_block(5);
 		// A second lot for Alice, minted on day 0 at block 5: expires on day ceil(35/10) = 4.
 		assert_ok!(Credits::force_mint(RuntimeOrigin::root(), ALICE, 100));
-		assert_eq!(lots(ALICE), vec![Lot { expires_on: 3, amount: 1_000 }, Lot { expires_on: 4, amount: 100 }]);
+		assert_eq!(
+			lots(ALICE),
+			vec![Lot { expires_on: 3, amount: 1_000 }, Lot { expires_on: 4, amount: 100 }]
+		);
 
 		assert_ok!(Credits::transfer(RuntimeOrigin::signed(ALICE), CHARLIE, 1_050));
 		assert_eq!(lots(ALICE), vec![Lot { expires_on: 4, amount: 50 }]);
-		assert_eq!(lots(CHARLIE), vec![Lot { expires_on: 3, amount: 1_000 }, Lot { expires_on: 4, amount: 50 }]);
+		assert_eq!(
+			lots(CHARLIE),
+			vec![Lot { expires_on: 3, amount: 1_000 }, Lot { expires_on: 4, amount: 50 }]
+		);
 		assert_eq!(TotalIssuance::<Test>::get(), 1_600);
-		System::assert_last_event(Event::Transferred { from: ALICE, to: CHARLIE, amount: 1_050 }.into());
+		System::assert_last_event(
+			Event::Transferred { from: ALICE, to: CHARLIE, amount: 1_050 }.into(),
+		);
 		// The receiver was created and can sign.
 		assert!(System::account_exists(&CHARLIE));
 	});
@@ -60,8 +71,14 @@ fn transfer_merges_into_existing_days() {
 #[test]
 fn transfer_errors_change_nothing() {
 	ExtBuilder::default().build_and_execute(|| {
-		assert_noop!(Credits::transfer(RuntimeOrigin::signed(ALICE), BOB, 0), Error::<Test>::ZeroAmount);
-		assert_noop!(Credits::transfer(RuntimeOrigin::signed(ALICE), ALICE, 1), Error::<Test>::TransferToSelf);
+		assert_noop!(
+			Credits::transfer(RuntimeOrigin::signed(ALICE), BOB, 0),
+			Error::<Test>::ZeroAmount
+		);
+		assert_noop!(
+			Credits::transfer(RuntimeOrigin::signed(ALICE), ALICE, 1),
+			Error::<Test>::TransferToSelf
+		);
 		assert_noop!(
 			Credits::transfer(RuntimeOrigin::signed(ALICE), BOB, 1_001),
 			Error::<Test>::InsufficientCredits
@@ -117,7 +134,10 @@ fn a_hold_that_needs_too_many_lots_fails() {
 fn force_mint_is_privileged_and_clipped_by_the_cap() {
 	ExtBuilder::default().bootstrap_cap(1_200).build_and_execute(|| {
 		assert_noop!(Credits::force_mint(RuntimeOrigin::signed(ALICE), ALICE, 1), BadOrigin);
-		assert_noop!(Credits::force_mint(RuntimeOrigin::root(), ALICE, 0), Error::<Test>::ZeroAmount);
+		assert_noop!(
+			Credits::force_mint(RuntimeOrigin::root(), ALICE, 0),
+			Error::<Test>::ZeroAmount
+		);
 		assert_ok!(Credits::force_mint(RuntimeOrigin::root(), ALICE, 500));
 		// Alice had 1,000 and the cap is 1,200 (5% of 1,700 is only 85).
 		assert_eq!(Credits::owned(&ALICE), 1_200);
@@ -137,15 +157,22 @@ fn force_mint_is_privileged_and_clipped_by_the_cap() {
 
 #[test]
 fn mint_follows_five_percent_once_supply_is_large() {
-	ExtBuilder::default()
-		.balances((10..40).map(|who| (who, 1_000)).collect())
-		.build_and_execute(|| {
+	ExtBuilder::default().balances((10..40).map(|who| (who, 1_000)).collect()).build_and_execute(
+		|| {
 			crate::BootstrapCap::<Test>::put(0);
 			// 30,000 in existence; a newcomer may get m with m <= 5% of (30,000 + m): m <= 1,578.
 			let outcome = Credits::mint_capped(&ALICE, 10_000).unwrap();
-			assert_eq!(outcome, MintOutcome { minted: 1_578, withheld: 8_422, reason: Some(WithholdReason::ConcentrationCap) });
+			assert_eq!(
+				outcome,
+				MintOutcome {
+					minted: 1_578,
+					withheld: 8_422,
+					reason: Some(WithholdReason::ConcentrationCap)
+				}
+			);
 			assert!(Credits::owned(&ALICE) <= Credits::cap());
-		});
+		},
+	);
 }
 
 #[test]
@@ -181,9 +208,8 @@ fn credits_stop_counting_the_moment_they_expire_and_are_swept() {
 
 #[test]
 fn sweep_is_bounded_per_block_and_by_weight() {
-	ExtBuilder::default()
-		.balances((10..17).map(|who| (who, 100)).collect())
-		.build_and_execute(|| {
+	ExtBuilder::default().balances((10..17).map(|who| (who, 100)).collect()).build_and_execute(
+		|| {
 			run_to_block(29);
 			System::set_block_number(30);
 			use frame_support::traits::Hooks;
@@ -202,7 +228,8 @@ fn sweep_is_bounded_per_block_and_by_weight() {
 			assert!(!SweepPending::<Test>::get());
 			// Balances were zero from block 30 on, swept or not.
 			assert_eq!(TotalIssuance::<Test>::get(), 0);
-		});
+		},
+	);
 }
 
 #[test]
@@ -236,7 +263,10 @@ fn holds_release_with_original_expiry_and_burn_as_consumption() {
 		assert_ok!(Credits::burn_held(&ESCROW, &ALICE, 150));
 		assert!(credit_events().contains(&Event::Burned { who: ALICE, amount: 150 }));
 		assert_eq!(TotalIssuance::<Test>::get(), 1_350);
-		assert_eq!(Holds::<Test>::get(ALICE, ESCROW).into_inner(), vec![Lot { expires_on: 3, amount: 50 }]);
+		assert_eq!(
+			Holds::<Test>::get(ALICE, ESCROW).into_inner(),
+			vec![Lot { expires_on: 3, amount: 50 }]
+		);
 
 		assert_noop!(Credits::burn_held(&ESCROW, &ALICE, 51), Error::<Test>::InsufficientHeld);
 		assert_noop!(Credits::release(&ESCROW, &ALICE, 51), Error::<Test>::InsufficientHeld);
@@ -281,7 +311,10 @@ fn fees_are_paid_from_the_oldest_lots_and_refunds_keep_expiry() {
 			taken,
 		)
 		.unwrap();
-		assert_eq!(lots(ALICE), vec![Lot { expires_on: 3, amount: 960 }, Lot { expires_on: 4, amount: 100 }]);
+		assert_eq!(
+			lots(ALICE),
+			vec![Lot { expires_on: 3, amount: 960 }, Lot { expires_on: 4, amount: 100 }]
+		);
 		assert_eq!(TotalIssuance::<Test>::get(), 1_600 - 40);
 	});
 }
@@ -318,10 +351,25 @@ fn fungible_traits_follow_the_credit_rules() {
 		assert_eq!(<Credits as InspectHold<_>>::balance_on_hold(&ESCROW, &BOB), 100);
 		assert_eq!(<Credits as Inspect<_>>::total_balance(&BOB), 600);
 		assert_eq!(
-			<Credits as MutateHold<_>>::burn_held(&ESCROW, &BOB, 1_000, Precision::BestEffort, frame_support::traits::tokens::Fortitude::Polite),
+			<Credits as MutateHold<_>>::burn_held(
+				&ESCROW,
+				&BOB,
+				1_000,
+				Precision::BestEffort,
+				frame_support::traits::tokens::Fortitude::Polite
+			),
 			Ok(100)
 		);
-		assert_eq!(<Credits as Mutate<_>>::burn_from(&BOB, 20, Preservation::Expendable, Precision::Exact, frame_support::traits::tokens::Fortitude::Polite), Ok(20));
+		assert_eq!(
+			<Credits as Mutate<_>>::burn_from(
+				&BOB,
+				20,
+				Preservation::Expendable,
+				Precision::Exact,
+				frame_support::traits::tokens::Fortitude::Polite
+			),
+			Ok(20)
+		);
 		assert_eq!(<Credits as Inspect<_>>::total_issuance(), 1_380);
 	});
 }

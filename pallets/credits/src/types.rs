@@ -53,7 +53,16 @@ pub struct MintOutcome {
 
 /// Why a mint was clipped.
 #[derive(
-	Clone, Copy, Debug, Decode, DecodeWithMemTracking, Encode, Eq, MaxEncodedLen, PartialEq, TypeInfo,
+	Clone,
+	Copy,
+	Debug,
+	Decode,
+	DecodeWithMemTracking,
+	Encode,
+	Eq,
+	MaxEncodedLen,
+	PartialEq,
+	TypeInfo,
 )]
 pub enum WithholdReason {
 	/// The account would have held more than the concentration cap.
@@ -119,18 +128,11 @@ pub fn purge_expired(lots: &mut Vec<Lot>, today: DayIndex) -> Balance {
 	lots.drain(..live_from).fold(0u128, |acc, lot| acc.saturating_add(lot.amount))
 }
 
-/// Takes `amount` from the oldest lots first; returns the pieces taken, oldest first.
-///
-/// On error `lots` is left unchanged. The pieces keep their expiry day: moving credits never
-/// refreshes their expiry.
-pub fn take_oldest(lots: &mut Vec<Lot>, amount: Balance) -> Result<Vec<Lot>, LotError> {
-	if total(lots).ok_or(LotError::Overflow)? < amount {
-		return Err(LotError::Insufficient);
-	}
+/// Takes up to `amount` from `lots` in the order given; returns the pieces taken in that order.
+fn take_in_order<'a>(lots: impl Iterator<Item = &'a mut Lot>, amount: Balance) -> Vec<Lot> {
 	let mut taken = Vec::new();
 	let mut left = amount;
-	let mut emptied = 0usize;
-	for lot in lots.iter_mut() {
+	for lot in lots {
 		if left == 0 {
 			break;
 		}
@@ -139,12 +141,20 @@ pub fn take_oldest(lots: &mut Vec<Lot>, amount: Balance) -> Result<Vec<Lot>, Lot
 		lot.amount = lot.amount.saturating_sub(piece);
 		left = left.saturating_sub(piece);
 		taken.push(Lot { expires_on: lot.expires_on, amount: piece });
-		if lot.amount == 0 {
-			emptied = emptied.saturating_add(1);
-		}
 	}
-	// Lots are consumed strictly in order, so the emptied ones form a prefix.
-	lots.drain(..emptied);
+	taken
+}
+
+/// Takes `amount` from the oldest lots first; returns the pieces taken, oldest first.
+///
+/// On error `lots` is left unchanged. The pieces keep their expiry day: moving credits never
+/// refreshes their expiry.
+pub fn take_oldest(lots: &mut Vec<Lot>, amount: Balance) -> Result<Vec<Lot>, LotError> {
+	if total(lots).ok_or(LotError::Overflow)? < amount {
+		return Err(LotError::Insufficient);
+	}
+	let taken = take_in_order(lots.iter_mut(), amount);
+	lots.retain(|lot| lot.amount > 0);
 	Ok(taken)
 }
 
@@ -158,7 +168,7 @@ pub fn merge(lots: &mut Vec<Lot>, pieces: &[Lot], max_lots: usize) -> Result<(),
 			Ok(at) => {
 				let lot = merged.get_mut(at).ok_or(LotError::Overflow)?;
 				lot.amount = lot.amount.checked_add(piece.amount).ok_or(LotError::Overflow)?;
-			},
+			}
 			Err(at) => merged.insert(at, *piece),
 		}
 	}
@@ -172,23 +182,14 @@ pub fn merge(lots: &mut Vec<Lot>, pieces: &[Lot], max_lots: usize) -> Result<(),
 /// Takes up to `amount` from the newest lots first (used to refund fees to the lots they came
 /// from without extending any expiry); returns what was taken, oldest first.
 pub fn take_newest(lots: &mut Vec<Lot>, amount: Balance) -> Vec<Lot> {
-	let mut taken = Vec::new();
-	let mut left = amount;
-	for lot in lots.iter_mut().rev() {
-		if left == 0 {
-			break;
-		}
-		let piece = lot.amount.min(left);
-		lot.amount = lot.amount.saturating_sub(piece);
-		left = left.saturating_sub(piece);
-		taken.push(Lot { expires_on: lot.expires_on, amount: piece });
-	}
+	let mut taken = take_in_order(lots.iter_mut().rev(), amount);
 	lots.retain(|lot| lot.amount > 0);
 	taken.reverse();
 	taken
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects)]
 mod tests {
 	use super::*;
 	use proptest::prelude::*;
@@ -200,8 +201,8 @@ mod tests {
 	}
 
 	fn is_sorted_unique(lots: &[Lot]) -> bool {
-		lots.windows(2).all(|w| matches!(w, [a, b] if a.expires_on < b.expires_on)) &&
-			lots.iter().all(|l| l.amount > 0)
+		lots.windows(2).all(|w| matches!(w, [a, b] if a.expires_on < b.expires_on))
+			&& lots.iter().all(|l| l.amount > 0)
 	}
 
 	#[test]
@@ -217,7 +218,10 @@ mod tests {
 	#[test]
 	fn merge_respects_the_bound_and_leaves_lots_unchanged_on_error() {
 		let mut lots = vec![Lot { expires_on: 3, amount: 5 }];
-		assert_eq!(merge(&mut lots, &[Lot { expires_on: 4, amount: 1 }], 1), Err(LotError::TooManyLots));
+		assert_eq!(
+			merge(&mut lots, &[Lot { expires_on: 4, amount: 1 }], 1),
+			Err(LotError::TooManyLots)
+		);
 		assert_eq!(lots, vec![Lot { expires_on: 3, amount: 5 }]);
 		merge(&mut lots, &[Lot { expires_on: 3, amount: 1 }], 1).unwrap();
 		assert_eq!(lots, vec![Lot { expires_on: 3, amount: 6 }]);
@@ -226,9 +230,13 @@ mod tests {
 	#[test]
 	fn merge_reports_overflow_and_changes_nothing() {
 		let mut lots = vec![Lot { expires_on: 3, amount: u128::MAX }];
-		assert_eq!(merge(&mut lots, &[Lot { expires_on: 3, amount: 1 }], 5), Err(LotError::Overflow));
+		assert_eq!(
+			merge(&mut lots, &[Lot { expires_on: 3, amount: 1 }], 5),
+			Err(LotError::Overflow)
+		);
 		assert_eq!(lots, vec![Lot { expires_on: 3, amount: u128::MAX }]);
-		let mut two = vec![Lot { expires_on: 1, amount: u128::MAX }, Lot { expires_on: 2, amount: 1 }];
+		let mut two =
+			vec![Lot { expires_on: 1, amount: u128::MAX }, Lot { expires_on: 2, amount: 1 }];
 		assert_eq!(take_oldest(&mut two, 1), Err(LotError::Overflow));
 	}
 

@@ -21,7 +21,8 @@ use sp_core::traits::{CallContext, RuntimeCode, WrappedRuntimeCode};
 use sp_runtime::{traits::BlakeTwo256, BuildStorage};
 use sp_state_machine::{OverlayedChanges, StateMachine};
 
-type HostFunctions = (sp_io::SubstrateHostFunctions, frame_benchmarking::benchmarking::HostFunctions);
+type HostFunctions =
+	(sp_io::SubstrateHostFunctions, frame_benchmarking::benchmarking::HostFunctions);
 
 struct Args {
 	steps: u32,
@@ -76,8 +77,9 @@ fn sweep(low: u32, high: u32, steps: u32) -> Vec<u32> {
 	if low == high {
 		return vec![low];
 	}
-	let mut values: Vec<u32> =
-		(0..steps).map(|i| low + ((high - low) as u64 * i as u64 / (steps - 1) as u64) as u32).collect();
+	let mut values: Vec<u32> = (0..steps)
+		.map(|i| low + ((high - low) as u64 * i as u64 / (steps - 1) as u64) as u32)
+		.collect();
 	values.dedup();
 	values
 }
@@ -141,7 +143,10 @@ fn main() -> Result<(), String> {
 		<(Vec<BenchmarkList>, Vec<frame_support::traits::StorageInfo>)>::decode(&mut &metadata[..])
 			.map_err(|e| format!("decoding benchmark metadata: {e}"))?;
 
-	println!("# steps {} repeat {} (wasm runtime, in-memory DB with access tracking)", args.steps, args.repeat);
+	println!(
+		"# steps {} repeat {} (wasm runtime, in-memory DB with access tracking)",
+		args.steps, args.repeat
+	);
 	for list in lists {
 		let pallet = String::from_utf8_lossy(&list.pallet).to_string();
 		if args.pallet.as_ref().is_some_and(|p| *p != pallet) {
@@ -154,8 +159,10 @@ fn main() -> Result<(), String> {
 			let points: Vec<Vec<(frame_benchmarking::BenchmarkParameter, u32)>> =
 				match bench.components.first() {
 					None => vec![vec![]],
-					Some((param, low, high)) =>
-						sweep(*low, *high, args.steps).into_iter().map(|v| vec![(*param, v)]).collect(),
+					Some((param, low, high)) => sweep(*low, *high, args.steps)
+						.into_iter()
+						.map(|v| vec![(*param, v)])
+						.collect(),
 				};
 			for point in points {
 				for _ in 0..args.repeat {
@@ -167,8 +174,13 @@ fn main() -> Result<(), String> {
 						verify: false,
 						internal_repeats: 1,
 					};
-					let out =
-						call(&state, &executor, &code, "Benchmark_dispatch_benchmark", &config.encode())?;
+					let out = call(
+						&state,
+						&executor,
+						&code,
+						"Benchmark_dispatch_benchmark",
+						&config.encode(),
+					)?;
 					let batches = <Result<Vec<BenchmarkBatch>, String>>::decode(&mut &out[..])
 						.map_err(|e| format!("decoding results: {e}"))??;
 					results.extend(batches.into_iter().flat_map(|b| b.results));
