@@ -4,8 +4,13 @@
 
 use super::*;
 use frame_benchmarking::v2::*;
-use frame_support::traits::Hooks;
+use frame_support::{
+	dispatch::{DispatchInfo, PostDispatchInfo},
+	traits::Hooks,
+};
 use frame_system::RawOrigin;
+use pallet_transaction_payment::OnChargeTransaction;
+use sp_runtime::traits::Dispatchable;
 
 const SEED: u32 = 0;
 
@@ -15,18 +20,23 @@ fn fill<T: Config>(who: &T::AccountId, first_day: DayIndex, n: u32, each: Balanc
 	BootstrapCap::<T>::put(Balance::MAX / 4);
 	let lots: Vec<Lot> = (0..n).map(|i| Lot { expires_on: first_day + i, amount: each }).collect();
 	let today = Pallet::<T>::today();
-	for lot in &lots {
-		if lot.expires_on > today {
-			ExpiringOn::<T>::mutate(lot.expires_on, |v| *v += lot.amount);
+	ExpiringOn::<T>::mutate(|totals| {
+		for lot in lots.iter().filter(|lot| lot.expires_on > today) {
+			let sum = totals.get(&lot.expires_on).copied().unwrap_or_default() + lot.amount;
+			totals.try_insert(lot.expires_on, sum).unwrap();
 			TotalIssuance::<T>::mutate(|i| *i += lot.amount);
 		}
-	}
+	});
 	CapHighWater::<T>::put(BootstrapCap::<T>::get());
 	Lots::<T>::insert(who, LotsOf::<T>::truncate_from(lots));
 	frame_system::Pallet::<T>::inc_providers(who);
 }
 
-#[benchmarks]
+#[benchmarks(where
+	T: pallet_transaction_payment::Config,
+	<T as frame_system::Config>::RuntimeCall:
+		Dispatchable<Info = DispatchInfo, PostInfo = PostDispatchInfo>,
+)]
 mod benchmarks {
 	use super::*;
 
@@ -53,10 +63,11 @@ mod benchmarks {
 	/// Worst case: the receiver has `MaxLots` lots (the new lot merges into the last) and a hold.
 	#[benchmark]
 	fn force_mint() {
-		let max = T::MaxLots::get();
 		let who: T::AccountId = account("who", 0, SEED);
+		// As many live lots as can exist, ending on the day the new lot merges into.
 		let last = Pallet::<T>::new_lot_expiry();
-		fill::<T>(&who, last + 1 - max, max, CRED);
+		let first = last.saturating_sub(T::MaxLots::get() - 1).max(Pallet::<T>::today() + 1);
+		fill::<T>(&who, first, last - first + 1, CRED);
 		Pallet::<T>::hold(&HoldReason::Escrow.into(), &who, CRED).unwrap();
 		let before = Pallet::<T>::owned(&who);
 
@@ -64,6 +75,38 @@ mod benchmarks {
 		_(RawOrigin::Root, T::Lookup::unlookup(who.clone()), CRED);
 
 		assert_eq!(Pallet::<T>::owned(&who), before + CRED);
+	}
+
+	/// Worst case: the fee takes a piece of each of `MaxLots` lots, and half of it is refunded.
+	#[benchmark]
+	fn pay_fee() {
+		let max = T::MaxLots::get();
+		let who: T::AccountId = whitelisted_caller();
+		let each: Balance = 1_000;
+		fill::<T>(&who, Pallet::<T>::today() + 1, max, each);
+		let fee = each * Balance::from(max);
+		let call: <T as frame_system::Config>::RuntimeCall =
+			frame_system::Call::<T>::remark { remark: Vec::new() }.into();
+		let info = DispatchInfo::default();
+
+		#[block]
+		{
+			let taken = <CreditsFeeAdapter<T> as OnChargeTransaction<T>>::withdraw_fee(
+				&who, &call, &info, fee, 0,
+			)
+			.unwrap();
+			<CreditsFeeAdapter<T> as OnChargeTransaction<T>>::correct_and_deposit_fee(
+				&who,
+				&info,
+				&PostDispatchInfo::default(),
+				fee / 2,
+				0,
+				taken,
+			)
+			.unwrap();
+		}
+
+		assert_eq!(Pallet::<T>::spendable(&who), fee / 2);
 	}
 
 	#[benchmark]
@@ -91,7 +134,7 @@ mod benchmarks {
 		let n = Pallet::<T>::first_block_of(day);
 		frame_system::Pallet::<T>::set_block_number(n);
 		LastClosedDay::<T>::put(day - 1);
-		ExpiringOn::<T>::insert(day, CRED);
+		ExpiringOn::<T>::mutate(|totals| totals.try_insert(day, CRED).unwrap());
 		TotalIssuance::<T>::put(CRED);
 
 		#[block]
@@ -122,7 +165,7 @@ mod benchmarks {
 		fill::<T>(&who, 1, l, CRED);
 		// Close the days as `on_initialize` would have.
 		for day in 1..=l {
-			let amount = ExpiringOn::<T>::take(day);
+			let amount = ExpiringOn::<T>::mutate(|totals| totals.remove(&day)).unwrap_or_default();
 			TotalIssuance::<T>::mutate(|i| *i -= amount);
 		}
 		let n = Pallet::<T>::first_block_of(l + 1);

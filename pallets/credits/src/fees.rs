@@ -78,17 +78,23 @@ where
 	) -> Result<(), TransactionValidityError> {
 		let Some(FeeWithdrawal { who, mut pieces }) = withdrawn else { return Ok(()) };
 		let paid = total(&pieces).unwrap_or(Balance::MAX);
-		let refund = paid.saturating_sub(corrected_fee_with_tip);
+		// The refund is the payer's own credits, but it arrives after the call ran: if the call
+		// itself brought the payer up to the cap, a full refund would lift it above the highest
+		// cap in force. What does not fit is destroyed with the fee.
+		let room = CapHighWater::<T>::get().saturating_sub(Pallet::<T>::owned(&who));
+		let refund = paid.saturating_sub(corrected_fee_with_tip).min(room);
 		if refund.is_zero() {
 			return Ok(());
 		}
 		let back = take_newest(&mut pieces, refund);
 		let refunded = total(&back).unwrap_or_default();
-		TotalIssuance::<T>::mutate(|i| *i = i.saturating_add(refunded));
-		// The refund is the payer's own credits, returned to the days they came from.
-		Pallet::<T>::deposit_free(&who, &back)
-			.map(|_| ())
-			.map_err(|_| TransactionValidityError::Invalid(InvalidTransaction::Payment))
+		// Returned to the days they came from; issuance rises only if the deposit succeeded.
+		frame_support::storage::with_storage_layer(|| {
+			Pallet::<T>::deposit_free(&who, &back)?;
+			TotalIssuance::<T>::mutate(|i| *i = i.saturating_add(refunded));
+			Ok::<(), sp_runtime::DispatchError>(())
+		})
+		.map_err(|_| TransactionValidityError::Invalid(InvalidTransaction::Payment))
 	}
 
 	#[cfg(feature = "runtime-benchmarks")]

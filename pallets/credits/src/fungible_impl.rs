@@ -1,19 +1,24 @@
 //! FRAME `fungible` traits over credit lots, so that other pallets can use credits generically.
 //!
 //! The high-level operations (`Mutate::transfer`, `mint_into`, `burn_from`, `MutateHold::hold`,
-//! `release`, `burn_held`) keep lot expiry and the concentration cap exactly as the pallet's own
-//! calls do. The raw `Unbalanced` setters cannot know where credits came from: an increase
-//! creates a lot expiring 365 days from now, a decrease takes the oldest lots first.
+//! `release`, `burn_held`, `transfer_on_hold`, `transfer_and_hold`) keep lot expiry and the
+//! concentration cap exactly as the pallet's own calls do; zero amounts are no-ops. `shelve` and
+//! `restore` are not supported (they would have to forget where credits came from). The raw
+//! `Unbalanced` setters cannot know where credits came from: an increase creates a lot expiring
+//! 365 days from now, a decrease takes the oldest lots first; they do not check the cap.
+//!
+//! A release (also `release` with `Precision::Exact`) returns lots whose day passed while held
+//! as expired: the amount that reaches the free balance can be less than the amount released.
 
 use crate::{pallet::*, types::*, Config, LotsOf};
 use frame_support::{
 	pallet_prelude::*,
 	traits::tokens::{
-		fungible, DepositConsequence, Fortitude, Precision, Preservation, Provenance,
+		fungible, DepositConsequence, Fortitude, Precision, Preservation, Provenance, Restriction,
 		WithdrawConsequence,
 	},
 };
-use sp_runtime::{traits::Zero, DispatchError};
+use sp_runtime::{traits::Zero, DispatchError, TokenError};
 
 fn to_dispatch<T: Config>(e: LotError) -> DispatchError {
 	Error::<T>::from(e).into()
@@ -105,6 +110,9 @@ impl<T: Config> fungible::Unbalanced<T::AccountId> for Pallet<T> {
 
 impl<T: Config> fungible::Mutate<T::AccountId> for Pallet<T> {
 	fn mint_into(who: &T::AccountId, amount: Balance) -> Result<Balance, DispatchError> {
+		if amount.is_zero() {
+			return Ok(0);
+		}
 		ensure!(
 			Self::mintable(Self::owned(who), TotalIssuance::<T>::get(), amount) == amount,
 			Error::<T>::ConcentrationCapExceeded
@@ -136,8 +144,19 @@ impl<T: Config> fungible::Mutate<T::AccountId> for Pallet<T> {
 		amount: Balance,
 		_: Preservation,
 	) -> Result<Balance, DispatchError> {
+		if amount.is_zero() {
+			return Ok(0);
+		}
 		Self::do_transfer(source, dest, amount)?;
 		Ok(amount)
+	}
+
+	fn shelve(_who: &T::AccountId, _amount: Balance) -> Result<Balance, DispatchError> {
+		Err(TokenError::Unsupported.into())
+	}
+
+	fn restore(_who: &T::AccountId, _amount: Balance) -> Result<Balance, DispatchError> {
+		Err(TokenError::Unsupported.into())
 	}
 }
 
@@ -197,7 +216,66 @@ fn held_amount<T: Config>(
 
 impl<T: Config> fungible::MutateHold<T::AccountId> for Pallet<T> {
 	fn hold(reason: &Self::Reason, who: &T::AccountId, amount: Balance) -> DispatchResult {
+		if amount.is_zero() {
+			return Ok(());
+		}
 		Pallet::<T>::hold(reason, who, amount)
+	}
+
+	fn transfer_on_hold(
+		reason: &Self::Reason,
+		source: &T::AccountId,
+		dest: &T::AccountId,
+		amount: Balance,
+		precision: Precision,
+		mode: Restriction,
+		_: Fortitude,
+	) -> Result<Balance, DispatchError> {
+		let amount = held_amount::<T>(reason, source, amount, precision);
+		if amount.is_zero() {
+			return Ok(0);
+		}
+		frame_support::storage::with_storage_layer(|| {
+			let pieces = Pallet::<T>::take_held(reason, source, amount)?;
+			if source != dest {
+				Pallet::<T>::accept_inflow(dest, amount)?;
+			}
+			match mode {
+				// Still held at the destination: holds do not expire, so nothing is lost.
+				Restriction::OnHold => {
+					Pallet::<T>::add_held(reason, dest, &pieces)?;
+					Ok(amount)
+				}
+				// Free at the destination: pieces whose day has passed expire on arrival.
+				Restriction::Free => Pallet::<T>::deposit_free(dest, &pieces),
+			}
+		})
+	}
+
+	fn transfer_and_hold(
+		reason: &Self::Reason,
+		source: &T::AccountId,
+		dest: &T::AccountId,
+		amount: Balance,
+		precision: Precision,
+		_: Preservation,
+		_: Fortitude,
+	) -> Result<Balance, DispatchError> {
+		let amount = match precision {
+			Precision::BestEffort => amount.min(Pallet::<T>::spendable(source)),
+			Precision::Exact => amount,
+		};
+		if amount.is_zero() {
+			return Ok(0);
+		}
+		frame_support::storage::with_storage_layer(|| {
+			if source != dest {
+				Pallet::<T>::accept_inflow(dest, amount)?;
+			}
+			let pieces = Pallet::<T>::withdraw_free(source, amount)?;
+			Pallet::<T>::add_held(reason, dest, &pieces)?;
+			Ok(amount)
+		})
 	}
 
 	fn release(

@@ -72,6 +72,10 @@ pub type LotsOf<T> = BoundedVec<Lot, <T as Config>::MaxLots>;
 
 type AccountIdLookupOf<T> = <<T as frame_system::Config>::Lookup as StaticLookup>::Source;
 
+/// Per-day totals of free lots, bounded by [`Config::MaxLots`] days.
+pub type ExpiryTotalsOf<T> =
+	frame_support::BoundedBTreeMap<DayIndex, Balance, <T as Config>::MaxLots>;
+
 /// Raw storage key of the sweep cursor (a key of [`Lots`]).
 pub type SweepCursorKey = BoundedVec<u8, ConstU32<128>>;
 
@@ -155,9 +159,10 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type TotalIssuance<T: Config> = StorageValue<_, Balance, ValueQuery>;
 
-	/// Sum of all free lots per expiry day, for days not yet reached.
+	/// Sum of all free lots per expiry day, for days not yet reached. One value (at most
+	/// `MaxLots` days) so that any operation touching many days costs one read and one write.
 	#[pallet::storage]
-	pub type ExpiringOn<T: Config> = StorageMap<_, Twox64Concat, DayIndex, Balance, ValueQuery>;
+	pub type ExpiringOn<T: Config> = StorageValue<_, ExpiryTotalsOf<T>, ValueQuery>;
 
 	/// The last day whose expiry has been taken out of [`TotalIssuance`].
 	#[pallet::storage]
@@ -263,7 +268,8 @@ pub mod pallet {
 			// catches up when the day length is shorter than a block step (never in practice).
 			while LastClosedDay::<T>::get() < today && closed < 2 {
 				let day = LastClosedDay::<T>::get().saturating_add(1);
-				let amount = ExpiringOn::<T>::take(day);
+				let amount =
+					ExpiringOn::<T>::mutate(|totals| totals.remove(&day)).unwrap_or_default();
 				if !amount.is_zero() {
 					TotalIssuance::<T>::mutate(|i| *i = i.saturating_sub(amount));
 					// Restart the sweep so that accounts already passed are visited again.
@@ -289,6 +295,7 @@ pub mod pallet {
 			let per_day: u64 = T::BlocksPerDay::get().unique_saturated_into();
 			let period: u64 = T::ExpiryPeriod::get().unique_saturated_into();
 			assert!(per_day > 0, "BlocksPerDay must be positive");
+			assert!(period > 0, "ExpiryPeriod must be positive: a lot must outlive its mint");
 			let days = period.div_ceil(per_day);
 			assert!(
 				u64::from(T::MaxLots::get()) > days,
@@ -460,19 +467,38 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	fn add_expiring(pieces: &[Lot], today: DayIndex) {
-		for piece in pieces.iter().filter(|p| p.expires_on > today) {
-			ExpiringOn::<T>::mutate(piece.expires_on, |v| *v = v.saturating_add(piece.amount));
-		}
+	/// Adds free pieces to the per-day expiry totals (one read and one write for any number).
+	fn add_expiring(pieces: &[Lot], today: DayIndex) -> Result<(), Error<T>> {
+		ExpiringOn::<T>::try_mutate(|totals| {
+			for piece in pieces.iter().filter(|p| p.expires_on > today && p.amount > 0) {
+				let sum = totals
+					.get(&piece.expires_on)
+					.copied()
+					.unwrap_or_default()
+					.checked_add(piece.amount)
+					.ok_or(Error::<T>::Overflow)?;
+				totals.try_insert(piece.expires_on, sum).map_err(|_| Error::<T>::TooManyLots)?;
+			}
+			Ok(())
+		})
 	}
 
+	/// Takes free pieces out of the per-day expiry totals.
 	fn sub_expiring(pieces: &[Lot], today: DayIndex) {
-		for piece in pieces.iter().filter(|p| p.expires_on > today) {
-			ExpiringOn::<T>::mutate_exists(piece.expires_on, |v| {
-				let left = v.unwrap_or_default().saturating_sub(piece.amount);
-				*v = if left.is_zero() { None } else { Some(left) };
-			});
-		}
+		ExpiringOn::<T>::mutate(|totals| {
+			for piece in pieces.iter().filter(|p| p.expires_on > today) {
+				let left = totals
+					.get(&piece.expires_on)
+					.copied()
+					.unwrap_or_default()
+					.saturating_sub(piece.amount);
+				if left.is_zero() {
+					totals.remove(&piece.expires_on);
+				} else if let Some(v) = totals.get_mut(&piece.expires_on) {
+					*v = left;
+				}
+			}
+		});
 	}
 
 	/// Moves `amount` from `from` to `to`, oldest lots first, keeping expiry days.
@@ -484,26 +510,45 @@ impl<T: Config> Pallet<T> {
 			let mut from_lots = Self::load_live(from);
 			let mut to_lots = Self::load_live(to);
 			let taken = take_oldest(&mut from_lots, amount).map_err(Error::<T>::from)?;
-			let to_owned = live_total(&to_lots, Self::today())
-				.saturating_add(Self::held(to))
-				.checked_add(amount)
-				.ok_or(Error::<T>::Overflow)?;
-			let cap = Self::cap();
-			ensure!(to_owned <= cap, Error::<T>::ConcentrationCapExceeded);
+			Self::accept_inflow(to, amount)?;
 			merge(&mut to_lots, &taken, T::MaxLots::get() as usize).map_err(Error::<T>::from)?;
 			Self::store(from, from_lots)?;
 			Self::store(to, to_lots)?;
-			Self::note_cap(cap);
 			Self::ensure_account(to);
 			Self::deposit_event(Event::Transferred { from: from.clone(), to: to.clone(), amount });
 			Ok(())
 		})
 	}
 
+	/// Checks that `to` may receive `amount` more under the concentration cap, and records the
+	/// cap it was accepted under.
+	pub(crate) fn accept_inflow(to: &T::AccountId, amount: Balance) -> DispatchResult {
+		let cap = Self::cap();
+		let after = Self::owned(to).checked_add(amount).ok_or(Error::<T>::Overflow)?;
+		ensure!(after <= cap, Error::<T>::ConcentrationCapExceeded);
+		Self::note_cap(cap);
+		Ok(())
+	}
+
+	/// Merges `pieces` into `who`'s hold for `reason`, keeping their expiry days.
+	pub(crate) fn add_held(
+		reason: &T::RuntimeHoldReason,
+		who: &T::AccountId,
+		pieces: &[Lot],
+	) -> DispatchResult {
+		let mut held = Holds::<T>::get(who, reason).into_inner();
+		merge(&mut held, pieces, T::MaxLots::get() as usize).map_err(Error::<T>::from)?;
+		let held = LotsOf::<T>::try_from(held).map_err(|_| Error::<T>::TooManyLots)?;
+		Holds::<T>::insert(who, reason, held);
+		Ok(())
+	}
+
 	/// The largest `m <= amount` such that `owned + m` fits under the cap after minting `m`.
 	fn mintable(owned: Balance, issuance: Balance, amount: Balance) -> Balance {
+		let floor = BootstrapCap::<T>::get();
+		let share = T::MaxShare::get();
 		let fits = |m: Balance| match (owned.checked_add(m), issuance.checked_add(m)) {
-			(Some(after), Some(new_issuance)) => after <= Self::cap_for_issuance(new_issuance),
+			(Some(after), Some(new_issuance)) => after <= floor.max(share.mul_floor(new_issuance)),
 			_ => false,
 		};
 		if fits(amount) {
@@ -545,12 +590,13 @@ impl<T: Config> Pallet<T> {
 				let piece = [Lot { expires_on, amount: minted }];
 				merge(&mut lots, &piece, T::MaxLots::get() as usize).map_err(Error::<T>::from)?;
 				let new_issuance = issuance.checked_add(minted).ok_or(Error::<T>::Overflow)?;
-				Self::store(who, lots)?;
 				TotalIssuance::<T>::put(new_issuance);
 				Self::note_cap(Self::cap_for_issuance(new_issuance));
-				Self::add_expiring(&piece, today);
+				Self::add_expiring(&piece, today)?;
 				Self::ensure_account(who);
 			}
+			// Also when nothing was minted: expired lots dropped above are reported once, here.
+			Self::store(who, lots)?;
 			Self::deposit_event(Event::Minted {
 				who: who.clone(),
 				amount: minted,
@@ -588,7 +634,7 @@ impl<T: Config> Pallet<T> {
 			pieces.iter().partition(|piece| piece.expires_on > today);
 		merge(&mut lots, &live, T::MaxLots::get() as usize).map_err(Error::<T>::from)?;
 		Self::store(who, lots)?;
-		Self::add_expiring(&live, today);
+		Self::add_expiring(&live, today)?;
 		let expired = total(&dead).ok_or(Error::<T>::Overflow)?;
 		if !expired.is_zero() {
 			TotalIssuance::<T>::mutate(|i| *i = i.saturating_sub(expired));
@@ -619,21 +665,18 @@ impl<T: Config> Pallet<T> {
 		// One storage layer: a failure part-way changes nothing (not even events).
 		frame_support::storage::with_storage_layer(|| {
 			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
-			let mut held = Holds::<T>::get(who, reason).into_inner();
 			let mut lots = Self::load_live(who);
 			let taken = take_oldest(&mut lots, amount).map_err(Error::<T>::from)?;
-			merge(&mut held, &taken, T::MaxLots::get() as usize).map_err(Error::<T>::from)?;
-			let held = LotsOf::<T>::try_from(held).map_err(|_| Error::<T>::TooManyLots)?;
 			Self::store(who, lots)?;
-			Holds::<T>::insert(who, reason, held);
 			Self::sub_expiring(&taken, Self::today());
+			Self::add_held(reason, who, &taken)?;
 			Self::deposit_event(Event::Held { who: who.clone(), reason: *reason, amount });
 			Ok(())
 		})
 	}
 
 	/// Takes `amount` (oldest first) out of `who`'s hold for `reason`.
-	fn take_held(
+	pub(crate) fn take_held(
 		reason: &T::RuntimeHoldReason,
 		who: &T::AccountId,
 		amount: Balance,
@@ -777,7 +820,8 @@ impl<T: Config> Pallet<T> {
 	/// 2. per-day totals match the free lots, and none is left for a closed day;
 	/// 3. every account is within the highest cap under which it could have received credits
 	///    (the cap itself may have fallen since: supply burned or expired, bootstrap cap lowered);
-	/// 4. lots are sorted, one per day, non-zero, and none expired is counted as spendable.
+	/// 4. lots are sorted, one per day and non-zero (expired ones count nowhere: neither in the
+	///    issuance, by 1, nor in the per-day totals, by 2).
 	#[cfg(any(feature = "try-runtime", feature = "std", test))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::BTreeMap;
@@ -810,7 +854,7 @@ impl<T: Config> Pallet<T> {
 			TotalIssuance::<T>::get() == free_sum.checked_add(held_sum).ok_or("overflow")?,
 			"total issuance != unexpired lots + holds"
 		);
-		let stored: BTreeMap<DayIndex, Balance> = ExpiringOn::<T>::iter().collect();
+		let stored: BTreeMap<DayIndex, Balance> = ExpiringOn::<T>::get().into_inner();
 		ensure!(stored == per_day, "per-day expiry totals do not match the lots");
 		ensure!(
 			stored.keys().all(|d| *d > LastClosedDay::<T>::get()),

@@ -22,6 +22,10 @@ fn lots(who: AccountId) -> Vec<Lot> {
 	Lots::<Test>::get(who).into_inner()
 }
 
+fn expiring(day: u32) -> u128 {
+	ExpiringOn::<Test>::get().get(&day).copied().unwrap_or_default()
+}
+
 #[test]
 fn genesis_mints_lots_expiring_after_the_period() {
 	ExtBuilder::default().build_and_execute(|| {
@@ -29,7 +33,7 @@ fn genesis_mints_lots_expiring_after_the_period() {
 		assert_eq!(lots(ALICE), vec![Lot { expires_on: 3, amount: 1_000 }]);
 		assert_eq!(Credits::spendable(&BOB), 500);
 		assert_eq!(TotalIssuance::<Test>::get(), 1_500);
-		assert_eq!(ExpiringOn::<Test>::get(3), 1_500);
+		assert_eq!(expiring(3), 1_500);
 		assert!(System::account_exists(&ALICE));
 	});
 }
@@ -255,7 +259,7 @@ fn holds_release_with_original_expiry_and_burn_as_consumption() {
 		assert_eq!(Credits::held(&ALICE), 300);
 		assert_eq!(TotalIssuance::<Test>::get(), 1_500);
 		// Held credits leave the per-day expiry totals.
-		assert_eq!(ExpiringOn::<Test>::get(3), 1_200);
+		assert_eq!(expiring(3), 1_200);
 
 		run_to_block(12);
 		assert_eq!(Credits::release(&ESCROW, &ALICE, 100), Ok(100));
@@ -385,6 +389,166 @@ fn summary_reports_lots_with_expiry_block_and_time() {
 		assert_eq!(s.lots[0].expires_at_ms, NOW_MS + 29 * MS_PER_BLOCK);
 		assert_eq!(s.next_expiry, Some(s.lots[0].clone()));
 		assert_eq!(s.total_issuance, 1_500);
+	});
+}
+
+#[test]
+fn sweep_stops_when_the_weight_runs_out_and_resumes() {
+	use crate::WeightInfo;
+	ExtBuilder::default().balances((10..14).map(|who| (who, 100)).collect()).build_and_execute(
+		|| {
+			run_to_block(29);
+			System::set_block_number(30);
+			use frame_support::traits::Hooks;
+			Credits::on_initialize(30);
+			let one = <() as WeightInfo>::on_idle_base()
+				.saturating_add(<() as WeightInfo>::sweep_account(MAX_LOTS));
+			assert_eq!(Credits::sweep(one), one);
+			assert_eq!(Lots::<Test>::iter().count(), 3);
+			assert!(crate::SweepCursor::<Test>::get().is_some());
+			Credits::sweep(one);
+			assert_eq!(Lots::<Test>::iter().count(), 2);
+			Credits::sweep(Weight::MAX);
+			assert_eq!(Lots::<Test>::iter().count(), 0);
+		},
+	);
+}
+
+#[test]
+fn transfer_on_hold_keeps_expiry_and_respects_the_cap() {
+	use frame_support::traits::tokens::{Fortitude::Polite, Restriction};
+	ExtBuilder::default().bootstrap_cap(1_600).build_and_execute(|| {
+		assert_ok!(Credits::hold(&ESCROW, &ALICE, 300));
+		run_to_block(12);
+		// Still held at Bob: same expiry day 3, not a fresh lot.
+		assert_eq!(
+			<Credits as MutateHold<_>>::transfer_on_hold(
+				&ESCROW,
+				&ALICE,
+				&BOB,
+				100,
+				Precision::Exact,
+				Restriction::OnHold,
+				Polite
+			),
+			Ok(100)
+		);
+		assert_eq!(
+			Holds::<Test>::get(BOB, ESCROW).into_inner(),
+			vec![Lot { expires_on: 3, amount: 100 }]
+		);
+		// Free at Bob: merged into his day-3 lot.
+		assert_eq!(
+			<Credits as MutateHold<_>>::transfer_on_hold(
+				&ESCROW,
+				&ALICE,
+				&BOB,
+				100,
+				Precision::Exact,
+				Restriction::Free,
+				Polite
+			),
+			Ok(100)
+		);
+		assert_eq!(lots(BOB), vec![Lot { expires_on: 3, amount: 600 }]);
+		// Bob owns 700; 1,000 more would break the cap of 1,600: nothing moves.
+		assert_ok!(Credits::force_mint(RuntimeOrigin::root(), ALICE, 1_000));
+		assert_ok!(Credits::hold(&ESCROW, &ALICE, 1_000));
+		assert_noop!(
+			<Credits as MutateHold<_>>::transfer_on_hold(
+				&ESCROW,
+				&ALICE,
+				&BOB,
+				1_000,
+				Precision::Exact,
+				Restriction::Free,
+				Polite
+			),
+			Error::<Test>::ConcentrationCapExceeded
+		);
+	});
+}
+
+#[test]
+fn transfer_and_hold_moves_lots_into_the_receivers_hold() {
+	use frame_support::traits::tokens::Fortitude::Polite;
+	ExtBuilder::default().build_and_execute(|| {
+		assert_eq!(
+			<Credits as MutateHold<_>>::transfer_and_hold(
+				&ESCROW,
+				&ALICE,
+				&BOB,
+				250,
+				Precision::Exact,
+				Preservation::Expendable,
+				Polite
+			),
+			Ok(250)
+		);
+		assert_eq!(
+			Holds::<Test>::get(BOB, ESCROW).into_inner(),
+			vec![Lot { expires_on: 3, amount: 250 }]
+		);
+		assert_eq!(expiring(3), 1_250);
+		assert_eq!(TotalIssuance::<Test>::get(), 1_500);
+	});
+}
+
+#[test]
+fn fungible_edge_cases_are_explicit() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_eq!(<Credits as Mutate<_>>::mint_into(&ALICE, 0), Ok(0));
+		assert_eq!(
+			<Credits as Mutate<_>>::transfer(&ALICE, &BOB, 0, Preservation::Expendable),
+			Ok(0)
+		);
+		assert_ok!(<Credits as MutateHold<_>>::hold(&ESCROW, &ALICE, 0));
+		assert_noop!(
+			<Credits as Mutate<_>>::shelve(&ALICE, 1),
+			sp_runtime::TokenError::Unsupported
+		);
+		assert_noop!(
+			<Credits as Mutate<_>>::restore(&ALICE, 1),
+			sp_runtime::TokenError::Unsupported
+		);
+	});
+}
+
+#[test]
+fn a_fee_refund_never_lifts_the_payer_above_the_cap() {
+	ExtBuilder::default().bootstrap_cap(1_000).build_and_execute(|| {
+		let call = RuntimeCall::Credits(crate::Call::set_bootstrap_cap { cap: 1 });
+		let info = DispatchInfo::default();
+		let taken = <crate::CreditsFeeAdapter<Test> as OnChargeTransaction<Test>>::withdraw_fee(
+			&ALICE, &call, &info, 100, 0,
+		)
+		.unwrap();
+		// The call itself brings Alice back up to the cap of 1,000 (900 + 100 from Bob).
+		assert_ok!(Credits::transfer(RuntimeOrigin::signed(BOB), ALICE, 100));
+		<crate::CreditsFeeAdapter<Test> as OnChargeTransaction<Test>>::correct_and_deposit_fee(
+			&ALICE,
+			&info,
+			&PostDispatchInfo::default(),
+			10,
+			0,
+			taken,
+		)
+		.unwrap();
+		// The 90 refund would put her at 1,090: it is destroyed with the fee instead.
+		assert_eq!(Credits::owned(&ALICE), 1_000);
+		assert_eq!(TotalIssuance::<Test>::get(), 1_400);
+	});
+}
+
+#[test]
+fn try_state_catches_broken_day_totals_and_caps() {
+	ExtBuilder::default().build().execute_with(|| {
+		ExpiringOn::<Test>::mutate(|t| t.try_insert(3, 1).unwrap());
+		assert!(Credits::do_try_state().is_err());
+	});
+	ExtBuilder::default().build().execute_with(|| {
+		crate::CapHighWater::<Test>::put(999);
+		assert!(Credits::do_try_state().is_err());
 	});
 }
 
