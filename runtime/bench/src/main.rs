@@ -112,12 +112,16 @@ fn report_block_capacity(time: &Analysis, reads: &Analysis, writes: &Analysis) {
 	);
 	// What the runtime charges (pallets/credits/src/weights.rs) and the resulting block capacity.
 	use pallet_credits::WeightInfo;
+	use pallet_transaction_payment::WeightInfo as _;
 	let charged = <declai_runtime::Runtime as pallet_credits::Config>::WeightInfo::transfer();
-	let per_charged = charged.ref_time() + normal.base_extrinsic.ref_time();
+	let fee_path = <declai_runtime::Runtime as pallet_transaction_payment::Config>::WeightInfo::charge_transaction_payment();
+	let per_charged = charged.ref_time() + normal.base_extrinsic.ref_time() + fee_path.ref_time();
 	println!(
-		"runtime weight of transfer: {:.1} µs (+ {:.1} µs extrinsic base): at most {} transfers per block",
+		"runtime weight of a signed transfer: {:.1} µs call + {:.1} µs extrinsic base + {:.1} µs fee payment = {:.1} µs: at most {} transfers per block",
 		charged.ref_time() as f64 / 1e6,
 		normal.base_extrinsic.ref_time() as f64 / 1e6,
+		fee_path.ref_time() as f64 / 1e6,
+		per_charged as f64 / 1e6,
 		budget.saturating_sub(base_block) / per_charged.max(1),
 	);
 }
