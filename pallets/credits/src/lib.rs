@@ -665,10 +665,7 @@ impl<T: Config> Pallet<T> {
 		// One storage layer: a failure part-way changes nothing (not even events).
 		frame_support::storage::with_storage_layer(|| {
 			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
-			let mut lots = Self::load_live(who);
-			let taken = take_oldest(&mut lots, amount).map_err(Error::<T>::from)?;
-			Self::store(who, lots)?;
-			Self::sub_expiring(&taken, Self::today());
+			let taken = Self::withdraw_free(who, amount)?;
 			Self::add_held(reason, who, &taken)?;
 			Self::deposit_event(Event::Held { who: who.clone(), reason: *reason, amount });
 			Ok(())
