@@ -22,6 +22,40 @@ fn lots(who: AccountId) -> Vec<Lot> {
 	Lots::<Test>::get(who).into_inner()
 }
 
+type Fees = crate::CreditsFeeAdapter<Test>;
+type FeeTaken = <Fees as OnChargeTransaction<Test>>::LiquidityInfo;
+
+fn fee_call() -> RuntimeCall {
+	RuntimeCall::Credits(crate::Call::set_bootstrap_cap { cap: 1 })
+}
+
+/// Takes `fee` from `who` the way `pallet-transaction-payment` does before dispatch.
+fn withdraw_fee(
+	who: AccountId,
+	fee: u128,
+) -> Result<FeeTaken, sp_runtime::transaction_validity::TransactionValidityError> {
+	<Fees as OnChargeTransaction<Test>>::withdraw_fee(
+		&who,
+		&fee_call(),
+		&DispatchInfo::default(),
+		fee,
+		0,
+	)
+}
+
+/// Settles a withdrawn fee after dispatch: `due` is kept, the rest refunded.
+fn settle_fee(who: AccountId, due: u128, taken: FeeTaken) {
+	<Fees as OnChargeTransaction<Test>>::correct_and_deposit_fee(
+		&who,
+		&DispatchInfo::default(),
+		&PostDispatchInfo::default(),
+		due,
+		0,
+		taken,
+	)
+	.unwrap();
+}
+
 fn expiring(day: u32) -> u128 {
 	ExpiringOn::<Test>::get().get(&day).copied().unwrap_or_default()
 }
@@ -297,24 +331,11 @@ fn fees_are_paid_from_the_oldest_lots_and_refunds_keep_expiry() {
 	ExtBuilder::default().build_and_execute(|| {
 		run_to_block(5);
 		assert_ok!(Credits::force_mint(RuntimeOrigin::root(), ALICE, 100));
-		let call = RuntimeCall::Credits(crate::Call::set_bootstrap_cap { cap: 1 });
-		let info = DispatchInfo::default();
-		let taken = <crate::CreditsFeeAdapter<Test> as OnChargeTransaction<Test>>::withdraw_fee(
-			&ALICE, &call, &info, 1_050, 0,
-		)
-		.unwrap();
+		let taken = withdraw_fee(ALICE, 1_050).unwrap();
 		assert_eq!(TotalIssuance::<Test>::get(), 1_600 - 1_050);
 		assert_eq!(lots(ALICE), vec![Lot { expires_on: 4, amount: 50 }]);
 		// Only 40 was due: 1,010 goes back to the newest days it came from.
-		<crate::CreditsFeeAdapter<Test> as OnChargeTransaction<Test>>::correct_and_deposit_fee(
-			&ALICE,
-			&info,
-			&PostDispatchInfo::default(),
-			40,
-			0,
-			taken,
-		)
-		.unwrap();
+		settle_fee(ALICE, 40, taken);
 		assert_eq!(
 			lots(ALICE),
 			vec![Lot { expires_on: 3, amount: 960 }, Lot { expires_on: 4, amount: 100 }]
@@ -326,16 +347,15 @@ fn fees_are_paid_from_the_oldest_lots_and_refunds_keep_expiry() {
 #[test]
 fn accounts_without_credits_cannot_pay_fees() {
 	ExtBuilder::default().build_and_execute(|| {
-		let call = RuntimeCall::Credits(crate::Call::set_bootstrap_cap { cap: 1 });
-		let info = DispatchInfo::default();
-		assert!(<crate::CreditsFeeAdapter<Test> as OnChargeTransaction<Test>>::can_withdraw_fee(
-			&CHARLIE, &call, &info, 1, 0
+		assert!(<Fees as OnChargeTransaction<Test>>::can_withdraw_fee(
+			&CHARLIE,
+			&fee_call(),
+			&DispatchInfo::default(),
+			1,
+			0
 		)
 		.is_err());
-		assert!(<crate::CreditsFeeAdapter<Test> as OnChargeTransaction<Test>>::withdraw_fee(
-			&CHARLIE, &call, &info, 1, 0
-		)
-		.is_err());
+		assert!(withdraw_fee(CHARLIE, 1).is_err());
 		assert_eq!(TotalIssuance::<Test>::get(), 1_500);
 	});
 }
@@ -517,23 +537,10 @@ fn fungible_edge_cases_are_explicit() {
 #[test]
 fn a_fee_refund_never_lifts_the_payer_above_the_cap() {
 	ExtBuilder::default().bootstrap_cap(1_000).build_and_execute(|| {
-		let call = RuntimeCall::Credits(crate::Call::set_bootstrap_cap { cap: 1 });
-		let info = DispatchInfo::default();
-		let taken = <crate::CreditsFeeAdapter<Test> as OnChargeTransaction<Test>>::withdraw_fee(
-			&ALICE, &call, &info, 100, 0,
-		)
-		.unwrap();
+		let taken = withdraw_fee(ALICE, 100).unwrap();
 		// The call itself brings Alice back up to the cap of 1,000 (900 + 100 from Bob).
 		assert_ok!(Credits::transfer(RuntimeOrigin::signed(BOB), ALICE, 100));
-		<crate::CreditsFeeAdapter<Test> as OnChargeTransaction<Test>>::correct_and_deposit_fee(
-			&ALICE,
-			&info,
-			&PostDispatchInfo::default(),
-			10,
-			0,
-			taken,
-		)
-		.unwrap();
+		settle_fee(ALICE, 10, taken);
 		// The 90 refund would put her at 1,090: it is destroyed with the fee instead.
 		assert_eq!(Credits::owned(&ALICE), 1_000);
 		assert_eq!(TotalIssuance::<Test>::get(), 1_400);
