@@ -130,6 +130,14 @@ pub fn run_to_block(n: u64) {
 	}
 }
 
+/// Runs blocks up to `n - 1`, then starts block `n` with `on_initialize` only: a day can close
+/// while its expired lots stay in storage, as before an idle sweep.
+pub fn start_block_without_sweep(n: u64) {
+	run_to_block(n - 1);
+	System::set_block_number(n);
+	Credits::on_initialize(n);
+}
+
 pub fn credit_events() -> Vec<crate::Event<Test>> {
 	System::events()
 		.into_iter()

@@ -248,10 +248,7 @@ fn credits_stop_counting_the_moment_they_expire_and_are_swept() {
 fn sweep_is_bounded_per_block_and_by_weight() {
 	ExtBuilder::default().balances((10..17).map(|who| (who, 100)).collect()).build_and_execute(
 		|| {
-			run_to_block(29);
-			System::set_block_number(30);
-			use frame_support::traits::Hooks;
-			Credits::on_initialize(30);
+			start_block_without_sweep(30);
 			// No weight: nothing swept.
 			assert_eq!(Credits::sweep(Weight::zero()), Weight::zero());
 			assert_eq!(Lots::<Test>::iter().count(), 7);
@@ -275,9 +272,7 @@ fn a_write_to_an_account_drops_its_expired_lots() {
 	ExtBuilder::default().build_and_execute(|| {
 		run_to_block(25);
 		assert_ok!(Credits::force_mint(RuntimeOrigin::root(), BOB, 50));
-		System::set_block_number(30);
-		use frame_support::traits::Hooks;
-		Credits::on_initialize(30);
+		start_block_without_sweep(30);
 		// No sweep ran; Bob's write drops his expired lot.
 		assert_ok!(Credits::transfer(RuntimeOrigin::signed(BOB), CHARLIE, 10));
 		assert_eq!(lots(BOB), vec![Lot { expires_on: 6, amount: 40 }]);
@@ -417,10 +412,7 @@ fn sweep_stops_when_the_weight_runs_out_and_resumes() {
 	use crate::WeightInfo;
 	ExtBuilder::default().balances((10..14).map(|who| (who, 100)).collect()).build_and_execute(
 		|| {
-			run_to_block(29);
-			System::set_block_number(30);
-			use frame_support::traits::Hooks;
-			Credits::on_initialize(30);
+			start_block_without_sweep(30);
 			let one = <() as WeightInfo>::on_idle_base()
 				.saturating_add(<() as WeightInfo>::sweep_account(MAX_LOTS));
 			assert_eq!(Credits::sweep(one), one);
