@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$DECLAI_ROOT"
 
 need_apt=()
-for pkg in clang libclang-dev protobuf-compiler pkg-config libssl-dev make g++; do
+for pkg in clang libclang-dev protobuf-compiler pkg-config libssl-dev make g++ fonts-dejavu-core; do
 	dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -11,7 +11,7 @@ echo "== cargo test (release): pallets, runtime, node end-to-end"
 cargo test --locked --release --workspace --exclude declai-runtime-bench
 
 echo "== benchmarks as tests (runtime-benchmarks)"
-cargo test --locked --release -p pallet-credits --features runtime-benchmarks benchmark
+cargo test --locked --release -p pallet-credits -p pallet-economics --features runtime-benchmarks benchmark
 
 echo "== polkadot.js suite against a dev node"
 # `cargo test` above built the node binary with the same features and profile.
@@ -33,5 +33,5 @@ for _ in $(seq 1 120); do
 	kill -0 "$node_pid" 2>/dev/null || { echo "node exited:"; tail -50 "$log"; exit 1; }
 	sleep 1
 done
-(cd tests && DECLAI_WS="ws://127.0.0.1:$rpc_port" node --test e2e/) || { echo "node log: $log"; tail -30 "$log"; exit 1; }
+(cd tests && DECLAI_WS="ws://127.0.0.1:$rpc_port" node --test --test-concurrency=1 e2e/) || { echo "node log: $log"; tail -30 "$log"; exit 1; }
 echo "== all tests passed"

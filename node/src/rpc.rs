@@ -1,6 +1,7 @@
 //! JSON-RPC: the standard Substrate methods (added by `sc-service`), `system_accountNextIndex`,
 //! `payment_queryInfo`, and DeCLAI's own `declai_*` methods.
 
+use declai_primitives::WithholdReason;
 use declai_runtime::{opaque::Block, AccountId, Balance, BlockNumber, Nonce};
 use jsonrpsee::{
 	core::RpcResult,
@@ -9,11 +10,15 @@ use jsonrpsee::{
 	RpcModule,
 };
 use pallet_credits::{runtime_api::CreditsApi, CreditSummary, LotInfo};
+use pallet_economics::{
+	runtime_api::EconomicsApi, DayTotals, EconomicsSummary, Receipt, ReceiptId,
+};
 use sc_transaction_pool_api::TransactionPool;
 use serde::Serialize;
 use sp_api::ProvideRuntimeApi;
 use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
 use sp_runtime::traits::Block as BlockT;
+use sp_runtime::FixedU128;
 use std::sync::Arc;
 
 /// What the RPC extensions need.
@@ -73,6 +78,135 @@ impl From<CreditSummary<BlockNumber>> for CreditSummaryJson {
 	}
 }
 
+/// A fixed-point value (α, β, η, ratios) as a decimal string with 18 places.
+fn fixed(x: FixedU128) -> String {
+	let inner = x.into_inner();
+	let div = <FixedU128 as sp_runtime::FixedPointNumber>::DIV;
+	format!("{}.{:018}", inner / div, inner % div)
+}
+
+/// Totals over the trailing window, amounts as decimal strings.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WindowJson {
+	pub value: String,
+	pub earned: String,
+	pub minted: String,
+	pub withheld: String,
+	pub consumed: String,
+	pub demand: String,
+	pub capacity: String,
+}
+
+impl From<DayTotals> for WindowJson {
+	fn from(d: DayTotals) -> Self {
+		Self {
+			value: d.value.to_string(),
+			earned: d.earned.to_string(),
+			minted: d.minted.to_string(),
+			withheld: d.withheld.to_string(),
+			consumed: d.consumed.to_string(),
+			demand: d.demand.to_string(),
+			capacity: d.capacity.to_string(),
+		}
+	}
+}
+
+/// `declai_economics` result: fixed-point values as decimal strings ("1.500000000000000000"),
+/// amounts as integer strings in base units.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EconomicsJson {
+	pub epoch: u64,
+	pub alpha: String,
+	pub beta: String,
+	pub aim: String,
+	pub beta_target: Option<String>,
+	pub eta: Vec<(String, String)>,
+	pub last_utilization: Option<String>,
+	pub window_utilization: Option<String>,
+	pub window: WindowJson,
+	pub earned_over_consumed: Option<String>,
+	pub circulation: String,
+	pub circulation_cap: String,
+	pub circulation_headroom: String,
+	pub circulation_percent: u16,
+	pub bootstrap_circulation: String,
+	pub concentration_cap: String,
+	pub epoch_minted: String,
+	pub epoch_mint_ceiling: String,
+	pub epoch_headroom: String,
+	pub mint_paused: bool,
+	pub next_receipt: u64,
+}
+
+impl From<EconomicsSummary> for EconomicsJson {
+	fn from(s: EconomicsSummary) -> Self {
+		let b = |v: Balance| v.to_string();
+		Self {
+			epoch: s.epoch,
+			alpha: fixed(s.alpha),
+			beta: fixed(s.beta),
+			aim: fixed(s.aim),
+			beta_target: s.beta_target.map(fixed),
+			eta: s.eta.into_iter().map(|(c, e)| (c.name().to_string(), fixed(e))).collect(),
+			last_utilization: s.last_utilization.map(fixed),
+			window_utilization: s.window_utilization.map(fixed),
+			window: s.window.into(),
+			earned_over_consumed: s.earned_over_consumed.map(fixed),
+			circulation: b(s.circulation),
+			circulation_cap: b(s.circulation_cap),
+			circulation_headroom: b(s.circulation_headroom),
+			circulation_percent: s.limits.circulation_percent,
+			bootstrap_circulation: b(s.limits.bootstrap_circulation),
+			concentration_cap: b(s.concentration_cap),
+			epoch_minted: b(s.epoch_minted),
+			epoch_mint_ceiling: b(s.limits.epoch_mint_ceiling),
+			epoch_headroom: b(s.epoch_headroom),
+			mint_paused: s.mint_paused,
+			next_receipt: s.next_receipt,
+		}
+	}
+}
+
+/// `declai_receipt` result: why a worker was paid what it was paid.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReceiptJson {
+	pub id: ReceiptId,
+	pub worker: String,
+	pub job: String,
+	pub hardware_class: &'static str,
+	pub t_compute: String,
+	pub eta: String,
+	pub alpha: String,
+	pub beta: String,
+	pub earned: String,
+	pub minted: String,
+	pub withheld: String,
+	pub reason: Option<WithholdReason>,
+	pub block: BlockNumber,
+}
+
+fn receipt_json(id: ReceiptId, r: Receipt<AccountId, BlockNumber>) -> ReceiptJson {
+	use sp_core::crypto::Ss58Codec;
+	ReceiptJson {
+		id,
+		worker: r.worker.to_ss58check_with_version(42u16.into()),
+		job: format!("{:?}", r.job),
+		hardware_class: r.class.name(),
+		t_compute: r.t_compute.to_string(),
+		eta: fixed(r.eta),
+		alpha: fixed(r.alpha),
+		beta: fixed(r.beta),
+		earned: r.earned.to_string(),
+		minted: r.minted.to_string(),
+		withheld: r.withheld.to_string(),
+		reason: r.reason,
+		block: r.block,
+	}
+}
+
 /// DeCLAI RPC methods.
 #[rpc(server)]
 pub trait DeclaiApi<BlockHash> {
@@ -81,6 +215,20 @@ pub trait DeclaiApi<BlockHash> {
 	#[method(name = "declai_creditSummary")]
 	fn credit_summary(&self, who: AccountId, at: Option<BlockHash>)
 		-> RpcResult<CreditSummaryJson>;
+
+	/// The economy: α, β and its target, η per hardware class, trailing 30-day totals and
+	/// utilization, earned/consumed, circulation with its cap and headroom, the concentration cap,
+	/// the epoch ceiling and its headroom, the pause flag.
+	#[method(name = "declai_economics")]
+	fn economics(&self, at: Option<BlockHash>) -> RpcResult<EconomicsJson>;
+
+	/// A settlement receipt by id (`null` once pruned or never issued).
+	#[method(name = "declai_receipt")]
+	fn receipt(&self, id: ReceiptId, at: Option<BlockHash>) -> RpcResult<Option<ReceiptJson>>;
+}
+
+fn runtime_error(e: impl ToString) -> ErrorObjectOwned {
+	ErrorObject::owned(RUNTIME_ERROR, "runtime API call failed", Some(e.to_string()))
 }
 
 /// Implementation of [`DeclaiApiServer`] over a client.
@@ -94,7 +242,7 @@ const RUNTIME_ERROR: i32 = 1;
 impl<C> DeclaiApiServer<<Block as BlockT>::Hash> for Declai<C>
 where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
-	C::Api: CreditsApi<Block, AccountId, BlockNumber>,
+	C::Api: CreditsApi<Block, AccountId, BlockNumber> + EconomicsApi<Block, AccountId, BlockNumber>,
 {
 	fn credit_summary(
 		&self,
@@ -102,11 +250,25 @@ where
 		at: Option<<Block as BlockT>::Hash>,
 	) -> RpcResult<CreditSummaryJson> {
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
-		self.client.runtime_api().account_summary(at, who).map(Into::into).map_err(
-			|e| -> ErrorObjectOwned {
-				ErrorObject::owned(RUNTIME_ERROR, "runtime API call failed", Some(e.to_string()))
-			},
-		)
+		self.client.runtime_api().account_summary(at, who).map(Into::into).map_err(runtime_error)
+	}
+
+	fn economics(&self, at: Option<<Block as BlockT>::Hash>) -> RpcResult<EconomicsJson> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		self.client.runtime_api().economics(at).map(Into::into).map_err(runtime_error)
+	}
+
+	fn receipt(
+		&self,
+		id: ReceiptId,
+		at: Option<<Block as BlockT>::Hash>,
+	) -> RpcResult<Option<ReceiptJson>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		self.client
+			.runtime_api()
+			.receipt(at, id)
+			.map(|r| r.map(|r| receipt_json(id, r)))
+			.map_err(runtime_error)
 	}
 }
 
@@ -124,6 +286,7 @@ where
 	C::Api: substrate_frame_rpc_system::AccountNonceApi<Block, AccountId, Nonce>
 		+ pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>
 		+ CreditsApi<Block, AccountId, BlockNumber>
+		+ EconomicsApi<Block, AccountId, BlockNumber>
 		+ sp_block_builder::BlockBuilder<Block>,
 	P: TransactionPool + 'static,
 {

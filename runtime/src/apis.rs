@@ -195,6 +195,22 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_economics::runtime_api::EconomicsApi<Block, AccountId, BlockNumber> for Runtime {
+		fn economics() -> pallet_economics::EconomicsSummary {
+			Economics::summary()
+		}
+		fn receipt(id: pallet_economics::ReceiptId) -> Option<pallet_economics::Receipt<AccountId, BlockNumber>> {
+			pallet_economics::Receipts::<Runtime>::get(id)
+		}
+		fn quote(t_ref: declai_primitives::WorkUnits) -> Balance {
+			<Economics as pallet_economics::Settlement<AccountId, RuntimeHoldReason>>::quote(t_ref)
+				.unwrap_or(Balance::MAX)
+		}
+		fn estimate(class: declai_primitives::HardwareClass, t: declai_primitives::WorkUnits) -> Balance {
+			Economics::estimate(class, t)
+		}
+	}
+
 	#[cfg(feature = "runtime-benchmarks")]
 	impl frame_benchmarking::Benchmark<Block> for Runtime {
 		fn benchmark_metadata(extra: bool) -> (

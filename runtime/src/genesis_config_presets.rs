@@ -15,6 +15,12 @@ pub const ENDOWMENT: Balance = 10_000 * CRED;
 /// Absolute concentration cap while the supply is small (5% of it would be less).
 pub const BOOTSTRAP_CAP: Balance = 100_000 * CRED;
 
+/// Circulation allowed before there is consumption to tie it to: 1,000,000 CRED (genesis
+/// endowments count against it).
+pub const BOOTSTRAP_CIRCULATION: Balance = 1_000_000 * CRED;
+/// Most credits minted per hour (epoch).
+pub const EPOCH_MINT_CEILING: Balance = 10_000 * CRED;
+
 /// Genesis state from authorities, a sudo key and endowed accounts.
 pub fn testnet_genesis(
 	authorities: Vec<(AuraId, GrandpaId)>,
@@ -25,6 +31,13 @@ pub fn testnet_genesis(
 		credits: pallet_credits::GenesisConfig {
 			balances: endowed.iter().cloned().map(|who| (who, ENDOWMENT)).collect::<Vec<_>>(),
 			bootstrap_cap: BOOTSTRAP_CAP,
+		},
+		economics: pallet_economics::GenesisConfig {
+			limits: pallet_economics::SupplyLimits {
+				circulation_percent: 110,
+				bootstrap_circulation: BOOTSTRAP_CIRCULATION,
+				epoch_mint_ceiling: EPOCH_MINT_CEILING,
+			},
 		},
 		aura: pallet_aura::GenesisConfig {
 			authorities: authorities.iter().map(|(aura, _)| aura.clone()).collect::<Vec<_>>(),

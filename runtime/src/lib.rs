@@ -12,6 +12,7 @@
 //! | 4 | `TransactionPayment` | fees, paid in credits |
 //! | 5 | `Sudo` | governance for now |
 //! | 10 | `Credits` | the credit ledger |
+//! | 11 | `Economics` | credits for verified work (`T × η × α / β`), supply caps, receipts |
 //!
 //! **Spam bound.** Every signed transaction pays a fee in credits (weight fee + length fee,
 //! [`fees`]), taken before inclusion. An account with no spendable credits cannot get any
@@ -120,7 +121,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("declai"),
 	impl_name: alloc::borrow::Cow::Borrowed("declai"),
 	authoring_version: 1,
-	spec_version: 100,
+	spec_version: 101,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -249,6 +250,20 @@ impl pallet_credits::Config for Runtime {
 	type WeightInfo = pallet_credits::weights::SubstrateWeight<Runtime>;
 }
 
+parameter_types! {
+	/// α and β change every hour.
+	pub const EconomicsEpochLength: BlockNumber = HOURS;
+}
+
+impl pallet_economics::Config for Runtime {
+	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
+	type EpochLength = EconomicsEpochLength;
+	type WindowDays = ConstU32<30>;
+	// About a day of settlements at 0.6 jobs a second; older receipts stay in the events.
+	type MaxReceipts = ConstU32<50_000>;
+	type WeightInfo = pallet_economics::weights::SubstrateWeight<Runtime>;
+}
+
 #[frame_support::runtime]
 mod runtime {
 	#[runtime::runtime]
@@ -286,10 +301,13 @@ mod runtime {
 
 	#[runtime::pallet_index(10)]
 	pub type Credits = pallet_credits;
+
+	#[runtime::pallet_index(11)]
+	pub type Economics = pallet_economics;
 }
 
 #[cfg(feature = "runtime-benchmarks")]
-frame_benchmarking::define_benchmarks!([pallet_credits, Credits]);
+frame_benchmarking::define_benchmarks!([pallet_credits, Credits] [pallet_economics, Economics]);
 
 #[cfg(test)]
 mod tests;

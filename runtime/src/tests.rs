@@ -52,6 +52,13 @@ fn presets_build_a_valid_genesis() {
 				genesis_config_presets::ENDOWMENT
 			);
 			Credits::do_try_state().unwrap();
+			Economics::do_try_state().unwrap();
+			let summary = Economics::summary();
+			assert_eq!(
+				summary.limits.bootstrap_circulation,
+				genesis_config_presets::BOOTSTRAP_CIRCULATION
+			);
+			assert_eq!(summary.eta.len(), declai_primitives::HardwareClass::ALL.len());
 		});
 	}
 }
@@ -116,5 +123,36 @@ fn the_fee_bounds_how_many_transactions_an_account_can_send() {
 			assert!(sent <= bound, "sent more than the fee bound allows");
 		}
 		assert_eq!(sent, bound);
+	});
+}
+
+/// The economics pallet is wired to the credits ledger: a settlement mints credits by the
+/// formula with the runtime's hourly epochs, and α/β change only at the hour.
+#[test]
+fn work_settles_into_credits_and_epochs_are_hourly() {
+	use declai_primitives::{HardwareClass, GPU_HOUR};
+	use pallet_economics::Settlement;
+	new_test_ext().execute_with(|| {
+		let worker = Sr25519Keyring::Ferdie.to_account_id();
+		let (_, receipt) = <Economics as Settlement<AccountId, RuntimeHoldReason>>::settle_work(
+			&worker,
+			Hash::repeat_byte(1),
+			HardwareClass::H100,
+			GPU_HOUR,
+		)
+		.unwrap();
+		assert_eq!(receipt.minted, 2 * CRED);
+		assert_eq!(Credits::spendable(&worker), 2 * CRED);
+		<Economics as Settlement<AccountId, RuntimeHoldReason>>::note_demand(20 * GPU_HOUR);
+		<Economics as Settlement<AccountId, RuntimeHoldReason>>::note_capacity(10 * GPU_HOUR);
+		Economics::on_initialize(HOURS - 1);
+		assert_eq!(pallet_economics::Alpha::<Runtime>::get(), sp_runtime::FixedU128::from_u32(1));
+		System::set_block_number(HOURS);
+		Economics::on_initialize(HOURS);
+		assert_eq!(
+			pallet_economics::Alpha::<Runtime>::get(),
+			declai_primitives::economics::ALPHA_MAX
+		);
+		Economics::do_try_state().unwrap();
 	});
 }

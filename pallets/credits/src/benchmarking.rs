@@ -14,23 +14,7 @@ use sp_runtime::traits::Dispatchable;
 
 const SEED: u32 = 0;
 
-/// Gives `who` `n` lots of `each` credits on consecutive days from `first_day`, keeping every
-/// total consistent, and lifts the caps out of the way.
-fn fill<T: Config>(who: &T::AccountId, first_day: DayIndex, n: u32, each: Balance) {
-	BootstrapCap::<T>::put(Balance::MAX / 4);
-	let lots: Vec<Lot> = (0..n).map(|i| Lot { expires_on: first_day + i, amount: each }).collect();
-	let today = Pallet::<T>::today();
-	ExpiringOn::<T>::mutate(|totals| {
-		for lot in lots.iter().filter(|lot| lot.expires_on > today) {
-			let sum = totals.get(&lot.expires_on).copied().unwrap_or_default() + lot.amount;
-			totals.try_insert(lot.expires_on, sum).unwrap();
-			TotalIssuance::<T>::mutate(|i| *i += lot.amount);
-		}
-	});
-	CapHighWater::<T>::put(BootstrapCap::<T>::get());
-	Lots::<T>::insert(who, LotsOf::<T>::truncate_from(lots));
-	frame_system::Pallet::<T>::inc_providers(who);
-}
+use crate::benchmark_fill as fill;
 
 #[benchmarks(where
 	T: pallet_transaction_payment::Config,

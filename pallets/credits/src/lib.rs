@@ -373,6 +373,27 @@ impl<T: Config> From<LotError> for Error<T> {
 	}
 }
 
+/// Benchmark setup, also used by other pallets' benchmarks: gives `who` `n` lots of `each`
+/// credits on consecutive days from `first_day`, keeping every total consistent, and lifts the
+/// caps out of the way.
+#[cfg(feature = "runtime-benchmarks")]
+#[allow(clippy::arithmetic_side_effects, clippy::unwrap_used)]
+pub fn benchmark_fill<T: Config>(who: &T::AccountId, first_day: DayIndex, n: u32, each: Balance) {
+	BootstrapCap::<T>::put(Balance::MAX / 4);
+	let lots: Vec<Lot> = (0..n).map(|i| Lot { expires_on: first_day + i, amount: each }).collect();
+	let today = Pallet::<T>::today();
+	ExpiringOn::<T>::mutate(|totals| {
+		for lot in lots.iter().filter(|lot| lot.expires_on > today) {
+			let sum = totals.get(&lot.expires_on).copied().unwrap_or_default() + lot.amount;
+			totals.try_insert(lot.expires_on, sum).unwrap();
+			TotalIssuance::<T>::mutate(|i| *i += lot.amount);
+		}
+	});
+	CapHighWater::<T>::put(BootstrapCap::<T>::get());
+	Lots::<T>::insert(who, LotsOf::<T>::truncate_from(lots));
+	frame_system::Pallet::<T>::inc_providers(who);
+}
+
 impl<T: Config> Pallet<T> {
 	/// Day index of block `n`.
 	pub fn day_of(n: BlockNumberFor<T>) -> DayIndex {

@@ -7,14 +7,7 @@ use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
-/// Credits are `u128` with 12 decimals (`1 CRED = 10^12`).
-pub type Balance = u128;
-
-/// A day number counted from genesis: `block_number / BlocksPerDay`.
-pub type DayIndex = u32;
-
-/// One credit (`10^12` base units).
-pub const CRED: Balance = 1_000_000_000_000;
+pub use declai_primitives::{Balance, DayIndex, WithholdReason, CRED};
 
 /// A lot: credits that all expire at the start of the same day.
 ///
@@ -49,24 +42,6 @@ pub struct MintOutcome {
 	pub withheld: Balance,
 	/// Why anything was withheld; `None` when `withheld` is zero.
 	pub reason: Option<WithholdReason>,
-}
-
-/// Why a mint was clipped.
-#[derive(
-	Clone,
-	Copy,
-	Debug,
-	Decode,
-	DecodeWithMemTracking,
-	Encode,
-	Eq,
-	MaxEncodedLen,
-	PartialEq,
-	TypeInfo,
-)]
-pub enum WithholdReason {
-	/// The account would have held more than the concentration cap.
-	ConcentrationCap,
 }
 
 /// One lot as a client sees it: amount, expiry block and an estimate of the expiry time.

@@ -1,0 +1,682 @@
+//! # Economics pallet
+//!
+//! Pays verified work in credits by `C = T_compute × η × α / β` (fixed point, from
+//! [`declai_primitives::economics`]) and keeps the supply tied to real consumption.
+//!
+//! - **T_compute**: the verified cost of the job on the worker's hardware class, passed in by the
+//!   inference pallet through [`Settlement::settle_work`]; never self-reported time.
+//! - **η**: governance table [`Eta`] per [`HardwareClass`], seeded from MLPerf-derived throughput
+//!   ratios (see `README.md`), always inside 0.5..=2.0.
+//! - **α**: set at each epoch boundary from the closing epoch's utilization (demand / capacity,
+//!   reported through [`Settlement::note_demand`] / [`Settlement::note_capacity`]) by the
+//!   governance [`AlphaParams`] curve; 0.8..=1.5, 1 at normal load.
+//! - **β**: moved at each epoch boundary by the damped, bounded [`Controller`] towards the value
+//!   that makes earned = consumed over the trailing window.
+//!
+//! ## Supply rules
+//! A settlement mints at most what every limit allows, in this order: the mint pause, the
+//! per-epoch ceiling, the circulation cap `max(bootstrap_circulation, 110% × trailing 30-day
+//! consumption)`, and the credits pallet's concentration cap (5% or its bootstrap floor). The
+//! part not minted is *withheld*: recorded with its reason in the receipt, the event and the day
+//! totals — never silently lost (and not paid later).
+//!
+//! ## Windows
+//! Totals are kept per day: [`Today`] is written by settlements, [`History`] holds the previous
+//! `WindowDays − 1` days and [`Trailing`] their sum, so a window read is O(1) and the day roll
+//! (in `on_initialize`) is bounded by `WindowDays`.
+//!
+//! ## Receipts
+//! Every settlement stores a [`Receipt`] under an increasing [`ReceiptId`] and emits
+//! [`Event::WorkSettled`] with it; the oldest receipt is pruned once `MaxReceipts` are stored.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub mod runtime_api;
+pub mod types;
+pub mod weights;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+use alloc::vec::Vec;
+use declai_primitives::{
+	economics::{self as maths, BetaController, EconomicsError},
+	AlphaCurve, Balance, HardwareClass, WithholdReason, WorkUnits,
+};
+use frame_support::{pallet_prelude::*, traits::Get};
+use frame_system::pallet_prelude::*;
+use sp_arithmetic::{traits::One, FixedPointNumber, FixedU128};
+use sp_core::H256;
+use sp_runtime::traits::{UniqueSaturatedInto, Zero};
+
+/// A receipt of this runtime.
+pub type ReceiptOf<T> = Receipt<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
+
+/// How the inference pallet settles work and consumption. Implemented by [`Pallet`].
+pub trait Settlement<AccountId, HoldReason> {
+	/// The receipt type.
+	type Receipt;
+
+	/// Pays `worker` for verified work `t_compute` (GPU-hours on `class`) on `job`: computes
+	/// `T × η × α / β`, mints what the supply rules allow, stores and emits the receipt.
+	/// Errors: [`Error::ZeroWork`], [`Error::Overflow`].
+	fn settle_work(
+		worker: &AccountId,
+		job: H256,
+		class: HardwareClass,
+		t_compute: WorkUnits,
+	) -> Result<(ReceiptId, Self::Receipt), DispatchError>;
+
+	/// Burns `amount` of `payer`'s credits held for `reason` (escrow) as consumption.
+	fn consume_held(payer: &AccountId, reason: HoldReason, amount: Balance) -> DispatchResult;
+
+	/// Burns `amount` of `payer`'s spendable credits as consumption.
+	fn consume_free(payer: &AccountId, amount: Balance) -> DispatchResult;
+
+	/// Records work requested by consumers (reference GPU-hours) for α.
+	fn note_demand(work: WorkUnits);
+
+	/// Records work offered by online workers (reference GPU-hours) for α.
+	fn note_capacity(work: WorkUnits);
+
+	/// What a consumer pays now for a job costing `t_ref` on the reference GPU: `⌈T_ref × α⌉`.
+	fn quote(t_ref: WorkUnits) -> Result<Balance, DispatchError>;
+}
+
+#[allow(clippy::expect_used)] // FRAME's storage macros expand to `expect`s with their own proofs.
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+
+	#[pallet::config]
+	pub trait Config: frame_system::Config + pallet_credits::Config {
+		/// Origin of the parameter setters (governance).
+		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Blocks per epoch; α and β change at epoch boundaries. Must divide the day.
+		#[pallet::constant]
+		type EpochLength: Get<BlockNumberFor<Self>>;
+
+		/// Days in the trailing window (30).
+		#[pallet::constant]
+		type WindowDays: Get<u32>;
+
+		/// Receipts kept in storage; older ones are pruned (their events remain).
+		#[pallet::constant]
+		type MaxReceipts: Get<u32>;
+
+		/// Weights of calls, hooks and the settlement trait.
+		type WeightInfo: WeightInfo;
+	}
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	#[pallet::type_value]
+	pub fn DefaultOne() -> FixedU128 {
+		FixedU128::one()
+	}
+
+	/// η per hardware class (0.5..=2.0).
+	#[pallet::storage]
+	pub type Eta<T: Config> = StorageMap<_, Twox64Concat, HardwareClass, FixedU128, OptionQuery>;
+
+	/// Current demand multiplier α.
+	#[pallet::storage]
+	pub type Alpha<T: Config> = StorageValue<_, FixedU128, ValueQuery, DefaultOne>;
+
+	/// Current difficulty β.
+	#[pallet::storage]
+	pub type Beta<T: Config> = StorageValue<_, FixedU128, ValueQuery, DefaultOne>;
+
+	/// The α curve.
+	#[pallet::storage]
+	pub type AlphaParams<T: Config> = StorageValue<_, AlphaCurve, ValueQuery>;
+
+	/// The β controller's gains and bounds.
+	#[pallet::storage]
+	pub type Controller<T: Config> = StorageValue<_, BetaController, ValueQuery>;
+
+	/// Supply rules.
+	#[pallet::storage]
+	pub type Limits<T: Config> = StorageValue<_, SupplyLimits, ValueQuery>;
+
+	/// Whether minting is paused (safe mode): settlements record everything as withheld.
+	#[pallet::storage]
+	pub type MintPaused<T: Config> = StorageValue<_, bool, ValueQuery>;
+
+	/// The running epoch.
+	#[pallet::storage]
+	pub type Epoch<T: Config> = StorageValue<_, EpochState, ValueQuery>;
+
+	/// Totals of the current day.
+	#[pallet::storage]
+	pub type Today<T: Config> = StorageValue<_, DayTotals, ValueQuery>;
+
+	/// Totals of the previous days of the window, oldest first, at most `WindowDays − 1`.
+	#[pallet::storage]
+	pub type History<T: Config> = StorageValue<_, BoundedVec<DayTotals, T::WindowDays>, ValueQuery>;
+
+	/// Sum of [`History`].
+	#[pallet::storage]
+	pub type Trailing<T: Config> = StorageValue<_, DayTotals, ValueQuery>;
+
+	/// Id of the next receipt.
+	#[pallet::storage]
+	pub type NextReceipt<T: Config> = StorageValue<_, ReceiptId, ValueQuery>;
+
+	/// Settlement receipts, the newest `MaxReceipts`.
+	#[pallet::storage]
+	pub type Receipts<T: Config> =
+		StorageMap<_, Twox64Concat, ReceiptId, ReceiptOf<T>, OptionQuery>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// η overrides; classes not listed get their MLPerf seed.
+		pub eta: Vec<(HardwareClass, FixedU128)>,
+		/// Supply rules.
+		pub limits: SupplyLimits,
+		/// Start paused.
+		pub mint_paused: bool,
+		#[serde(skip)]
+		pub _config: core::marker::PhantomData<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		// A bad genesis must stop the chain from being built at all: panicking is the only way.
+		#[allow(clippy::panic)]
+		fn build(&self) {
+			for class in HardwareClass::ALL {
+				Eta::<T>::insert(class, class.seed_eta());
+			}
+			for (class, eta) in &self.eta {
+				assert!(maths::eta_in_bounds(*eta), "genesis η of {class:?} outside 0.5..=2.0");
+				Eta::<T>::insert(class, eta);
+			}
+			assert!(self.limits.is_valid(), "genesis supply limits out of bounds");
+			Limits::<T>::put(self.limits);
+			MintPaused::<T>::put(self.mint_paused);
+			let now = frame_system::Pallet::<T>::block_number();
+			Epoch::<T>::put(EpochState { index: Pallet::<T>::epoch_of(now), ..Default::default() });
+			Today::<T>::put(DayTotals {
+				day: pallet_credits::Pallet::<T>::day_of(now),
+				..Default::default()
+			});
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// Work was settled: the receipt says what was earned, minted and withheld, and why.
+		WorkSettled { id: ReceiptId, receipt: ReceiptOf<T> },
+		/// Credits of `who` were burned for inference.
+		Consumed { who: T::AccountId, amount: Balance },
+		/// An epoch closed; `alpha` and `beta` apply to the next one.
+		EpochClosed {
+			epoch: EpochIndex,
+			utilization: Option<FixedU128>,
+			alpha: FixedU128,
+			beta: FixedU128,
+			minted: Balance,
+		},
+		/// Governance set η of a class.
+		EtaSet { class: HardwareClass, eta: FixedU128 },
+		/// Governance set the α curve.
+		AlphaCurveSet { curve: AlphaCurve },
+		/// Governance set the β controller; `beta` is β clamped into the new bounds.
+		ControllerSet { controller: BetaController, beta: FixedU128 },
+		/// Governance set the supply rules.
+		SupplyLimitsSet { limits: SupplyLimits },
+		/// Governance paused or resumed minting.
+		MintPauseSet { paused: bool },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// η must lie in 0.5..=2.0.
+		EtaOutOfBounds,
+		/// The α curve must satisfy `idle < normal_low ≤ normal_high < peak ≤ 10`.
+		InvalidAlphaCurve,
+		/// The β controller's damping ≤ 99%, 0.1% ≤ max_step ≤ 25%, deadband ≤ 4% and
+		/// 0.05 ≤ min ≤ max ≤ 20.
+		InvalidController,
+		/// `circulation_percent` must be 100..=200 and the epoch ceiling positive.
+		InvalidSupplyLimits,
+		/// Settled work must be positive.
+		ZeroWork,
+		/// Consumption must be positive.
+		ZeroAmount,
+		/// A value overflowed 128 bits; settle smaller pieces of work.
+		Overflow,
+	}
+
+	impl<T> From<EconomicsError> for Error<T> {
+		fn from(e: EconomicsError) -> Self {
+			match e {
+				EconomicsError::EtaOutOfBounds => Error::EtaOutOfBounds,
+				EconomicsError::InvalidAlphaCurve => Error::InvalidAlphaCurve,
+				EconomicsError::InvalidController => Error::InvalidController,
+				EconomicsError::Overflow | EconomicsError::ZeroBeta => Error::Overflow,
+			}
+		}
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(n: BlockNumberFor<T>) -> Weight {
+			if Self::epoch_of(n) > Epoch::<T>::get().index {
+				Self::close_epoch(n);
+				<T as Config>::WeightInfo::on_initialize_epoch()
+			} else {
+				<T as Config>::WeightInfo::on_initialize_idle()
+			}
+		}
+
+		fn integrity_test() {
+			let epoch: u64 = T::EpochLength::get().unique_saturated_into();
+			let day: u64 = T::BlocksPerDay::get().unique_saturated_into();
+			assert!(epoch > 0, "EpochLength must be positive");
+			assert!(day.is_multiple_of(epoch), "EpochLength must divide BlocksPerDay");
+			assert!(T::WindowDays::get() >= 2, "WindowDays must be at least 2");
+			assert!(T::MaxReceipts::get() > 0, "MaxReceipts must be positive");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Set η of a hardware class.
+		///
+		/// Origin: `GovernanceOrigin`. Errors: [`Error::EtaOutOfBounds`]. Event:
+		/// [`Event::EtaSet`].
+		#[pallet::call_index(0)]
+		#[pallet::weight(<T as Config>::WeightInfo::set_eta())]
+		pub fn set_eta(
+			origin: OriginFor<T>,
+			class: HardwareClass,
+			eta: FixedU128,
+		) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			ensure!(maths::eta_in_bounds(eta), Error::<T>::EtaOutOfBounds);
+			Eta::<T>::insert(class, eta);
+			Self::deposit_event(Event::EtaSet { class, eta });
+			Ok(())
+		}
+
+		/// Set the α curve; applies from the next epoch boundary.
+		///
+		/// Origin: `GovernanceOrigin`. Errors: [`Error::InvalidAlphaCurve`]. Event:
+		/// [`Event::AlphaCurveSet`].
+		#[pallet::call_index(1)]
+		#[pallet::weight(<T as Config>::WeightInfo::set_alpha_curve())]
+		pub fn set_alpha_curve(origin: OriginFor<T>, curve: AlphaCurve) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			curve.validate().map_err(Error::<T>::from)?;
+			AlphaParams::<T>::put(curve);
+			Self::deposit_event(Event::AlphaCurveSet { curve });
+			Ok(())
+		}
+
+		/// Set the β controller; β is clamped into the new bounds at once.
+		///
+		/// Origin: `GovernanceOrigin`. Errors: [`Error::InvalidController`]. Event:
+		/// [`Event::ControllerSet`].
+		#[pallet::call_index(2)]
+		#[pallet::weight(<T as Config>::WeightInfo::set_controller())]
+		pub fn set_controller(origin: OriginFor<T>, controller: BetaController) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			controller.validate().map_err(Error::<T>::from)?;
+			let beta = Beta::<T>::get().clamp(controller.min, controller.max);
+			Controller::<T>::put(controller);
+			Beta::<T>::put(beta);
+			Self::deposit_event(Event::ControllerSet { controller, beta });
+			Ok(())
+		}
+
+		/// Set the supply rules (circulation percentage, bootstrap floor, epoch ceiling).
+		///
+		/// Origin: `GovernanceOrigin`. Errors: [`Error::InvalidSupplyLimits`]. Event:
+		/// [`Event::SupplyLimitsSet`].
+		#[pallet::call_index(3)]
+		#[pallet::weight(<T as Config>::WeightInfo::set_supply_limits())]
+		pub fn set_supply_limits(origin: OriginFor<T>, limits: SupplyLimits) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			ensure!(limits.is_valid(), Error::<T>::InvalidSupplyLimits);
+			Limits::<T>::put(limits);
+			Self::deposit_event(Event::SupplyLimitsSet { limits });
+			Ok(())
+		}
+
+		/// Pause or resume minting. While paused, settlements still produce receipts with
+		/// everything withheld for [`WithholdReason::MintPaused`].
+		///
+		/// Origin: `GovernanceOrigin`. Event: [`Event::MintPauseSet`].
+		#[pallet::call_index(4)]
+		#[pallet::weight(<T as Config>::WeightInfo::set_mint_paused())]
+		pub fn set_mint_paused(origin: OriginFor<T>, paused: bool) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			MintPaused::<T>::put(paused);
+			Self::deposit_event(Event::MintPauseSet { paused });
+			Ok(())
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// Epoch of block `n`.
+	pub fn epoch_of(n: BlockNumberFor<T>) -> EpochIndex {
+		let n: u64 = n.unique_saturated_into();
+		let len: u64 = T::EpochLength::get().unique_saturated_into();
+		n.checked_div(len).unwrap_or_default()
+	}
+
+	/// η of a class: the table entry, or its seed if governance never set one.
+	pub fn eta_of(class: HardwareClass) -> FixedU128 {
+		Eta::<T>::get(class).unwrap_or_else(|| class.seed_eta())
+	}
+
+	/// Sums over the trailing window: the previous days plus today.
+	pub fn window() -> DayTotals {
+		Trailing::<T>::get().plus(&Today::<T>::get())
+	}
+
+	/// `max(bootstrap floor, circulation_percent × trailing consumption)`.
+	pub fn circulation_cap() -> Balance {
+		let limits = Limits::<T>::get();
+		let consumed = Self::window().consumed;
+		let scaled = sp_runtime::helpers_128bit::multiply_by_rational_with_rounding(
+			consumed,
+			limits.circulation_percent.into(),
+			100,
+			sp_runtime::Rounding::Down,
+		)
+		.unwrap_or(Balance::MAX);
+		scaled.max(limits.bootstrap_circulation)
+	}
+
+	/// Credits in circulation: unexpired and held (the credits pallet's total issuance).
+	pub fn circulation() -> Balance {
+		pallet_credits::TotalIssuance::<T>::get()
+	}
+
+	/// Moves today's totals into the history when the day changed and drops days that left the
+	/// window `[today − WindowDays + 1, today]`. Bounded by `WindowDays`.
+	fn roll_day(today: declai_primitives::DayIndex) {
+		let current = Today::<T>::get();
+		if today <= current.day {
+			return;
+		}
+		let window = T::WindowDays::get();
+		let mut history = History::<T>::get();
+		let mut trailing = Trailing::<T>::get();
+		let in_window = |d: &DayTotals| d.day.saturating_add(window) > today;
+		// History days are increasing, so the stale ones are a prefix.
+		while history.first().is_some_and(|d| !in_window(d)) || history.is_full() {
+			let old = history.remove(0);
+			trailing = trailing.minus(&old);
+		}
+		if in_window(&current) && history.try_push(current).is_ok() {
+			trailing = trailing.plus(&current);
+		}
+		History::<T>::put(history);
+		Trailing::<T>::put(trailing);
+		Today::<T>::put(DayTotals { day: today, ..Default::default() });
+	}
+
+	/// Closes the running epoch at block `n`: rolls the day, sets α from the epoch's utilization
+	/// and steps β towards earned = consumed over the window.
+	fn close_epoch(n: BlockNumberFor<T>) {
+		let closing = Epoch::<T>::get();
+		Self::roll_day(pallet_credits::Pallet::<T>::day_of(n));
+		let utilization = maths::utilization(closing.demand, closing.capacity);
+		let alpha = AlphaParams::<T>::get().alpha(utilization);
+		let window = Self::window();
+		let controller = Controller::<T>::get();
+		let aim = controller.aim(Self::circulation(), Self::circulation_cap());
+		let beta = controller.step(Beta::<T>::get(), window.value, window.consumed, aim);
+		Alpha::<T>::put(alpha);
+		Beta::<T>::put(beta);
+		Epoch::<T>::put(EpochState {
+			index: Self::epoch_of(n),
+			last_utilization: utilization,
+			..Default::default()
+		});
+		Self::deposit_event(Event::EpochClosed {
+			epoch: closing.index,
+			utilization,
+			alpha,
+			beta,
+			minted: closing.minted,
+		});
+	}
+
+	/// How much of `earned` the supply rules allow, and the first rule that clipped it.
+	fn allowance(earned: Balance, epoch: &EpochState) -> (Balance, Option<WithholdReason>) {
+		if MintPaused::<T>::get() {
+			return (0, Some(WithholdReason::MintPaused));
+		}
+		let mut allowed = earned;
+		let mut reason = None;
+		let mut clip = |limit: Balance, why: WithholdReason| {
+			if allowed > limit {
+				allowed = limit;
+				reason = reason.or(Some(why));
+			}
+		};
+		let limits = Limits::<T>::get();
+		clip(limits.epoch_mint_ceiling.saturating_sub(epoch.minted), WithholdReason::EpochCeiling);
+		clip(
+			Self::circulation_cap().saturating_sub(Self::circulation()),
+			WithholdReason::CirculationCap,
+		);
+		(allowed, reason)
+	}
+
+	fn do_settle_work(
+		worker: &T::AccountId,
+		job: H256,
+		class: HardwareClass,
+		t_compute: WorkUnits,
+	) -> Result<(ReceiptId, ReceiptOf<T>), DispatchError> {
+		frame_support::storage::with_storage_layer(|| {
+			ensure!(!t_compute.is_zero(), Error::<T>::ZeroWork);
+			let (eta, alpha, beta) = (Self::eta_of(class), Alpha::<T>::get(), Beta::<T>::get());
+			let earned =
+				maths::credits_earned(t_compute, eta, alpha, beta).map_err(Error::<T>::from)?;
+			let value = maths::work_value(t_compute, eta, alpha).map_err(Error::<T>::from)?;
+			let mut epoch = Epoch::<T>::get();
+			let (allowed, mut reason) = Self::allowance(earned, &epoch);
+			let minted = if allowed.is_zero() {
+				0
+			} else {
+				let outcome = pallet_credits::Pallet::<T>::mint_capped(worker, allowed)?;
+				reason = reason.or(outcome.reason);
+				outcome.minted
+			};
+			let withheld = earned.saturating_sub(minted);
+			epoch.minted = epoch.minted.saturating_add(minted);
+			Epoch::<T>::put(epoch);
+			Today::<T>::mutate(|d| {
+				d.value = d.value.saturating_add(value);
+				d.earned = d.earned.saturating_add(earned);
+				d.minted = d.minted.saturating_add(minted);
+				d.withheld = d.withheld.saturating_add(withheld);
+			});
+			let receipt = Receipt {
+				worker: worker.clone(),
+				job,
+				class,
+				t_compute,
+				eta,
+				alpha,
+				beta,
+				earned,
+				minted,
+				withheld,
+				reason: (!withheld.is_zero()).then_some(reason).flatten(),
+				block: frame_system::Pallet::<T>::block_number(),
+			};
+			let id = NextReceipt::<T>::get();
+			NextReceipt::<T>::put(id.checked_add(1).ok_or(Error::<T>::Overflow)?);
+			if let Some(old) = id.checked_sub(T::MaxReceipts::get().into()) {
+				Receipts::<T>::remove(old);
+			}
+			Receipts::<T>::insert(id, receipt.clone());
+			Self::deposit_event(Event::WorkSettled { id, receipt: receipt.clone() });
+			Ok((id, receipt))
+		})
+	}
+
+	fn note_consumed(who: &T::AccountId, amount: Balance) {
+		Today::<T>::mutate(|d| d.consumed = d.consumed.saturating_add(amount));
+		Self::deposit_event(Event::Consumed { who: who.clone(), amount });
+	}
+
+	/// The economy as clients see it.
+	pub fn summary() -> EconomicsSummary {
+		let window = Self::window();
+		let epoch = Epoch::<T>::get();
+		let limits = Limits::<T>::get();
+		let circulation = Self::circulation();
+		let circulation_cap = Self::circulation_cap();
+		let aim = Controller::<T>::get().aim(circulation, circulation_cap);
+		EconomicsSummary {
+			epoch: epoch.index,
+			alpha: Alpha::<T>::get(),
+			beta: Beta::<T>::get(),
+			aim,
+			beta_target: BetaController::target(window.value, window.consumed, aim),
+			eta: HardwareClass::ALL.iter().map(|c| (*c, Self::eta_of(*c))).collect(),
+			last_utilization: epoch.last_utilization,
+			window_utilization: maths::utilization(window.demand, window.capacity),
+			window,
+			earned_over_consumed: (!window.consumed.is_zero())
+				.then(|| FixedU128::checked_from_rational(window.earned, window.consumed))
+				.flatten(),
+			circulation,
+			circulation_cap,
+			circulation_headroom: circulation_cap.saturating_sub(circulation),
+			concentration_cap: pallet_credits::Pallet::<T>::cap(),
+			epoch_minted: epoch.minted,
+			epoch_headroom: limits.epoch_mint_ceiling.saturating_sub(epoch.minted),
+			limits,
+			mint_paused: MintPaused::<T>::get(),
+			next_receipt: NextReceipt::<T>::get(),
+		}
+	}
+
+	/// What `t` GPU-hours on `class` would earn now, before supply limits.
+	pub fn estimate(class: HardwareClass, t: WorkUnits) -> Balance {
+		maths::credits_earned(t, Self::eta_of(class), Alpha::<T>::get(), Beta::<T>::get())
+			.unwrap_or_default()
+	}
+
+	/// Invariants: parameters inside their bounds, the trailing sum equals the history, every
+	/// earned credit is minted or withheld, the epoch ceiling holds, receipts are bounded.
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		for class in HardwareClass::ALL {
+			ensure!(maths::eta_in_bounds(Self::eta_of(class)), "η out of bounds");
+		}
+		let alpha = Alpha::<T>::get();
+		ensure!(alpha >= maths::ALPHA_MIN && alpha <= maths::ALPHA_MAX, "α out of bounds");
+		let controller = Controller::<T>::get();
+		ensure!(controller.validate().is_ok(), "invalid β controller");
+		let beta = Beta::<T>::get();
+		ensure!(beta >= controller.min && beta <= controller.max, "β out of bounds");
+		ensure!(AlphaParams::<T>::get().validate().is_ok(), "invalid α curve");
+		let limits = Limits::<T>::get();
+		ensure!(limits.is_valid(), "invalid supply limits");
+		ensure!(Epoch::<T>::get().minted <= limits.epoch_mint_ceiling, "epoch ceiling exceeded");
+
+		let today = Today::<T>::get();
+		let history = History::<T>::get();
+		let mut sum = DayTotals::default();
+		let mut previous: Option<declai_primitives::DayIndex> = None;
+		for d in history.iter() {
+			ensure!(previous.is_none_or(|p| p < d.day), "history not in day order");
+			ensure!(d.day < today.day, "history day not before today");
+			ensure!(d.day.saturating_add(T::WindowDays::get()) > today.day, "stale history day");
+			sum = sum.plus(d);
+			previous = Some(d.day);
+		}
+		let trailing = Trailing::<T>::get();
+		ensure!(
+			DayTotals { day: 0, ..sum } == DayTotals { day: 0, ..trailing },
+			"trailing ≠ Σ history"
+		);
+		for d in history.iter().chain(core::iter::once(&today)) {
+			ensure!(d.earned == d.minted.saturating_add(d.withheld), "earned ≠ minted + withheld");
+		}
+		let next = NextReceipt::<T>::get();
+		if let Some(pruned) = next.checked_sub(u64::from(T::MaxReceipts::get()).saturating_add(1)) {
+			ensure!(!Receipts::<T>::contains_key(pruned), "receipt retention exceeded");
+		}
+		Ok(())
+	}
+}
+
+impl<T: Config> Settlement<T::AccountId, T::RuntimeHoldReason> for Pallet<T> {
+	type Receipt = ReceiptOf<T>;
+
+	fn settle_work(
+		worker: &T::AccountId,
+		job: H256,
+		class: HardwareClass,
+		t_compute: WorkUnits,
+	) -> Result<(ReceiptId, Self::Receipt), DispatchError> {
+		Self::do_settle_work(worker, job, class, t_compute)
+	}
+
+	fn consume_held(
+		payer: &T::AccountId,
+		reason: T::RuntimeHoldReason,
+		amount: Balance,
+	) -> DispatchResult {
+		frame_support::storage::with_storage_layer(|| {
+			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+			pallet_credits::Pallet::<T>::burn_held(&reason, payer, amount)?;
+			Self::note_consumed(payer, amount);
+			Ok(())
+		})
+	}
+
+	fn consume_free(payer: &T::AccountId, amount: Balance) -> DispatchResult {
+		frame_support::storage::with_storage_layer(|| {
+			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+			pallet_credits::Pallet::<T>::burn_free(payer, amount)?;
+			Self::note_consumed(payer, amount);
+			Ok(())
+		})
+	}
+
+	fn note_demand(work: WorkUnits) {
+		Epoch::<T>::mutate(|e| e.demand = e.demand.saturating_add(work));
+		Today::<T>::mutate(|d| d.demand = d.demand.saturating_add(work));
+	}
+
+	fn note_capacity(work: WorkUnits) {
+		Epoch::<T>::mutate(|e| e.capacity = e.capacity.saturating_add(work));
+		Today::<T>::mutate(|d| d.capacity = d.capacity.saturating_add(work));
+	}
+
+	fn quote(t_ref: WorkUnits) -> Result<Balance, DispatchError> {
+		Ok(maths::price(t_ref, Alpha::<T>::get()).map_err(Error::<T>::from)?)
+	}
+}

@@ -1,0 +1,421 @@
+//! Tests of settlement, consumption, the epoch and day rollover, the supply rules and the
+//! governance setters. Every test ends with both pallets' invariants checked.
+
+#![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
+
+use crate::{mock::*, *};
+use declai_primitives::{economics::ALPHA_MAX, economics::ALPHA_MIN, CRED, GPU_HOUR};
+use frame_support::{assert_noop, assert_ok};
+use proptest::prelude::*;
+use sp_runtime::{DispatchError, Perbill};
+
+fn fx(num: u128, den: u128) -> FixedU128 {
+	FixedU128::from_rational(num, den)
+}
+
+fn settle(t: WorkUnits, class: HardwareClass) -> (ReceiptId, ReceiptOf<Test>) {
+	<Economics as Settlement<_, _>>::settle_work(&WORKER, H256::repeat_byte(7), class, t)
+		.expect("settles")
+}
+
+fn consume(who: AccountId, amount: Balance) {
+	assert_ok!(<Economics as Settlement<_, _>>::consume_free(&who, amount));
+}
+
+fn note(demand: WorkUnits, capacity: WorkUnits) {
+	<Economics as Settlement<AccountId, RuntimeHoldReason>>::note_demand(demand);
+	<Economics as Settlement<AccountId, RuntimeHoldReason>>::note_capacity(capacity);
+}
+
+#[test]
+fn settlement_pays_the_formula_and_stores_a_receipt() {
+	ExtBuilder::default().build_and_execute(|| {
+		let (id, receipt) = settle(2 * GPU_HOUR, HardwareClass::A100);
+		assert_eq!(id, 0);
+		assert_eq!((receipt.earned, receipt.minted, receipt.withheld), (2 * CRED, 2 * CRED, 0));
+		assert_eq!((receipt.eta, receipt.alpha, receipt.beta), (fx(1, 1), fx(1, 1), fx(1, 1)));
+		assert_eq!(receipt.reason, None);
+		assert_eq!(Receipts::<Test>::get(0), Some(receipt.clone()));
+		assert_eq!(pallet_credits::Pallet::<Test>::spendable(&WORKER), 2 * CRED);
+		assert!(economics_events().contains(&Event::WorkSettled { id: 0, receipt }));
+		let today = Today::<Test>::get();
+		assert_eq!((today.value, today.earned, today.minted), (2 * CRED, 2 * CRED, 2 * CRED));
+	});
+}
+
+#[test]
+fn settlement_uses_eta_of_the_class_alpha_and_beta() {
+	ExtBuilder::default().build_and_execute(|| {
+		Alpha::<Test>::put(fx(3, 2));
+		Beta::<Test>::put(fx(2, 1));
+		// H100 is clamped to η = 2: 1 h × 2 × 1.5 / 2 = 1.5 CRED; value at β = 1 is 3 CRED.
+		let (_, r) = settle(GPU_HOUR, HardwareClass::H100);
+		assert_eq!(r.eta, fx(2, 1));
+		assert_eq!(r.earned, 3 * CRED / 2);
+		assert_eq!(Today::<Test>::get().value, 3 * CRED);
+		assert_eq!(Economics::estimate(HardwareClass::L4, 4 * GPU_HOUR), 3 * CRED / 2);
+	});
+}
+
+#[test]
+fn zero_work_is_refused_and_changes_nothing() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_noop!(
+			<Economics as Settlement<_, _>>::settle_work(
+				&WORKER,
+				H256::zero(),
+				HardwareClass::A100,
+				0
+			),
+			Error::<Test>::ZeroWork
+		);
+	});
+}
+
+#[test]
+fn pause_withholds_everything_with_a_receipt() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_ok!(Economics::set_mint_paused(RuntimeOrigin::root(), true));
+		let issuance = Economics::circulation();
+		let (_, r) = settle(GPU_HOUR, HardwareClass::A100);
+		assert_eq!((r.minted, r.withheld, r.reason), (0, CRED, Some(WithholdReason::MintPaused)));
+		assert_eq!(Economics::circulation(), issuance);
+		assert_eq!(Today::<Test>::get().withheld, CRED);
+		assert_ok!(Economics::set_mint_paused(RuntimeOrigin::root(), false));
+		assert_eq!(settle(GPU_HOUR, HardwareClass::A100).1.minted, CRED);
+	});
+}
+
+#[test]
+fn epoch_ceiling_clips_and_resets_next_epoch() {
+	let limits = SupplyLimits { epoch_mint_ceiling: 3 * CRED, ..ExtBuilder::default_limits() };
+	ExtBuilder::default().limits(limits).build_and_execute(|| {
+		assert_eq!(settle(2 * GPU_HOUR, HardwareClass::A100).1.minted, 2 * CRED);
+		let (_, r) = settle(2 * GPU_HOUR, HardwareClass::A100);
+		assert_eq!(
+			(r.minted, r.withheld, r.reason),
+			(CRED, CRED, Some(WithholdReason::EpochCeiling))
+		);
+		assert_eq!(settle(GPU_HOUR, HardwareClass::A100).1.minted, 0);
+		next_epoch();
+		assert_eq!(settle(GPU_HOUR, HardwareClass::A100).1.minted, CRED);
+	});
+}
+
+#[test]
+fn circulation_cap_follows_consumption_with_a_bootstrap_floor() {
+	// Genesis issuance is 150 CRED; the floor allows 160 CRED in circulation.
+	let limits = SupplyLimits { bootstrap_circulation: 160 * CRED, ..ExtBuilder::default_limits() };
+	ExtBuilder::default().limits(limits).build_and_execute(|| {
+		assert_eq!(Economics::circulation_cap(), 160 * CRED);
+		let (_, r) = settle(15 * GPU_HOUR, HardwareClass::A100);
+		assert_eq!(
+			(r.minted, r.withheld, r.reason),
+			(10 * CRED, 5 * CRED, Some(WithholdReason::CirculationCap))
+		);
+		assert_eq!(Economics::circulation(), 160 * CRED);
+		// 100 CRED consumed: cap = max(160, 110% × 100) stays 160, but circulation fell to 60.
+		consume(ALICE, 100 * CRED);
+		assert_eq!(Economics::circulation_cap(), 160 * CRED);
+		consume(BOB, 50 * CRED);
+		// 150 consumed → 110% = 165 > floor.
+		assert_eq!(Economics::circulation_cap(), 165 * CRED);
+		assert_eq!(
+			Economics::summary().circulation_headroom,
+			165 * CRED - Economics::circulation()
+		);
+	});
+}
+
+#[test]
+fn concentration_cap_reason_comes_from_the_credits_pallet() {
+	ExtBuilder::default().bootstrap_cap(120 * CRED).build_and_execute(|| {
+		// Worker may hold max(120, 5% of issuance) = 120 CRED.
+		let (_, r) = settle(200 * GPU_HOUR, HardwareClass::A100);
+		assert_eq!(r.minted, 120 * CRED);
+		assert_eq!(r.reason, Some(WithholdReason::ConcentrationCap));
+	});
+}
+
+#[test]
+fn old_receipts_are_pruned_beyond_retention() {
+	ExtBuilder::default().build_and_execute(|| {
+		for _ in 0..MAX_RECEIPTS + 3 {
+			settle(GPU_HOUR / 100, HardwareClass::A100);
+		}
+		assert_eq!(NextReceipt::<Test>::get(), u64::from(MAX_RECEIPTS) + 3);
+		for id in 0..3 {
+			assert_eq!(Receipts::<Test>::get(id), None);
+		}
+		assert!(Receipts::<Test>::get(3).is_some());
+		assert_eq!(Receipts::<Test>::iter().count(), MAX_RECEIPTS as usize);
+	});
+}
+
+#[test]
+fn consumption_burns_and_counts() {
+	ExtBuilder::default().build_and_execute(|| {
+		let before = Economics::circulation();
+		consume(ALICE, 10 * CRED);
+		assert_ok!(pallet_credits::Pallet::<Test>::hold(&ESCROW, &BOB, 20 * CRED));
+		assert_ok!(<Economics as Settlement<_, _>>::consume_held(&BOB, ESCROW, 15 * CRED));
+		assert_eq!(Economics::circulation(), before - 25 * CRED);
+		assert_eq!(Today::<Test>::get().consumed, 25 * CRED);
+		assert!(economics_events().contains(&Event::Consumed { who: BOB, amount: 15 * CRED }));
+	});
+}
+
+#[test]
+fn bad_consumption_is_refused_and_changes_nothing() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_noop!(
+			<Economics as Settlement<_, _>>::consume_free(&ALICE, 0),
+			Error::<Test>::ZeroAmount
+		);
+		assert_noop!(
+			<Economics as Settlement<_, _>>::consume_free(&ALICE, 101 * CRED),
+			pallet_credits::Error::<Test>::InsufficientCredits
+		);
+		assert_noop!(
+			<Economics as Settlement<_, _>>::consume_held(&ALICE, ESCROW, CRED),
+			pallet_credits::Error::<Test>::InsufficientHeld
+		);
+	});
+}
+
+#[test]
+fn alpha_follows_the_last_epochs_utilization() {
+	ExtBuilder::default().build_and_execute(|| {
+		note(12 * GPU_HOUR, 10 * GPU_HOUR);
+		next_epoch();
+		assert_eq!(Alpha::<Test>::get(), ALPHA_MAX);
+		assert_eq!(Epoch::<Test>::get().last_utilization, Some(fx(6, 5)));
+		note(GPU_HOUR, 10 * GPU_HOUR);
+		next_epoch();
+		assert_eq!(Alpha::<Test>::get(), ALPHA_MIN);
+		note(7 * GPU_HOUR, 10 * GPU_HOUR);
+		next_epoch();
+		assert_eq!(Alpha::<Test>::get(), fx(1, 1));
+		// An epoch with no signal is "normal".
+		next_epoch();
+		assert_eq!(Alpha::<Test>::get(), fx(1, 1));
+		let closed_idle =
+			|e: &Event<Test>| matches!(e, Event::EpochClosed { alpha, .. } if *alpha == ALPHA_MIN);
+		assert!(economics_events().iter().any(closed_idle));
+		assert_eq!(Economics::quote(10 * GPU_HOUR), Ok(10 * CRED));
+	});
+}
+
+#[test]
+fn beta_moves_towards_balance_by_bounded_steps_and_the_ratio_settles() {
+	ExtBuilder::default().build_and_execute(|| {
+		let controller = Controller::<Test>::get();
+		let mut previous = Beta::<Test>::get();
+		// Each epoch: work worth 2 CRED (at β = 1) is settled and 1 CRED is consumed, as with two
+		// replicas per job. β must climb to ≈ 2 without ever stepping more than max_step.
+		for _ in 0..200 {
+			settle(2 * GPU_HOUR, HardwareClass::A100);
+			consume(ALICE, CRED / 2);
+			consume(BOB, CRED / 2);
+			next_epoch();
+			let beta = Beta::<Test>::get();
+			let step = if beta > previous { beta - previous } else { previous - beta };
+			assert!(
+				step <= previous * FixedU128::from_perbill(controller.max_step)
+					+ FixedU128::from_inner(1)
+			);
+			previous = beta;
+			pallet_credits::Pallet::<Test>::mint_capped(&ALICE, CRED / 2).unwrap();
+			pallet_credits::Pallet::<Test>::mint_capped(&BOB, CRED / 2).unwrap();
+		}
+		let beta = Beta::<Test>::get();
+		assert!(beta > fx(19, 10) && beta < fx(21, 10), "β = {beta:?}");
+		// Over the last window (β settled) earned/consumed is inside 0.95..=1.05.
+		let ratio = Economics::summary().earned_over_consumed.unwrap();
+		assert!(ratio >= fx(95, 100) && ratio <= fx(105, 100), "ratio = {ratio:?}");
+	});
+}
+
+#[test]
+fn the_window_keeps_only_the_last_days() {
+	ExtBuilder::default().build_and_execute(|| {
+		for day in 0..(WINDOW_DAYS as u64 + 3) {
+			consume(ALICE, CRED / 10);
+			run_to_block((day + 1) * BLOCKS_PER_DAY);
+		}
+		// Today (no consumption yet) plus WINDOW_DAYS − 1 previous days.
+		assert_eq!(History::<Test>::get().len(), WINDOW_DAYS as usize - 1);
+		assert_eq!(Economics::window().consumed, (WINDOW_DAYS as u128 - 1) * CRED / 10);
+	});
+}
+
+#[test]
+fn a_stalled_chain_drops_days_outside_the_window() {
+	ExtBuilder::default().build_and_execute(|| {
+		consume(ALICE, CRED);
+		// Jump far ahead without running the blocks in between.
+		let n = 7 * BLOCKS_PER_DAY;
+		System::set_block_number(n);
+		pallet_credits::Pallet::<Test>::on_initialize(n);
+		Economics::on_initialize(n);
+		assert_eq!(Economics::window().consumed, 0);
+		assert_eq!(Today::<Test>::get().day, 7);
+	});
+}
+
+#[test]
+fn governance_setters_validate_and_emit() {
+	ExtBuilder::default().build_and_execute(|| {
+		assert_ok!(Economics::set_eta(RuntimeOrigin::root(), HardwareClass::L4, fx(3, 4)));
+		assert_eq!(Economics::eta_of(HardwareClass::L4), fx(3, 4));
+		assert_noop!(
+			Economics::set_eta(RuntimeOrigin::root(), HardwareClass::L4, fx(21, 10)),
+			Error::<Test>::EtaOutOfBounds
+		);
+		assert_noop!(
+			Economics::set_eta(RuntimeOrigin::root(), HardwareClass::L4, fx(49, 100)),
+			Error::<Test>::EtaOutOfBounds
+		);
+
+		let curve = AlphaCurve { peak: fx(2, 1), ..AlphaCurve::default() };
+		assert_ok!(Economics::set_alpha_curve(RuntimeOrigin::root(), curve));
+		assert_eq!(AlphaParams::<Test>::get(), curve);
+		assert_noop!(
+			Economics::set_alpha_curve(
+				RuntimeOrigin::root(),
+				AlphaCurve { idle: Perbill::from_percent(90), ..curve }
+			),
+			Error::<Test>::InvalidAlphaCurve
+		);
+
+		Beta::<Test>::put(fx(5, 1));
+		let controller = BetaController { max: fx(3, 1), ..BetaController::default() };
+		assert_ok!(Economics::set_controller(RuntimeOrigin::root(), controller));
+		assert_eq!(Beta::<Test>::get(), fx(3, 1));
+		assert!(economics_events().contains(&Event::ControllerSet { controller, beta: fx(3, 1) }));
+		assert_noop!(
+			Economics::set_controller(
+				RuntimeOrigin::root(),
+				BetaController { min: fx(1, 100), ..controller }
+			),
+			Error::<Test>::InvalidController
+		);
+
+		let limits = SupplyLimits { circulation_percent: 150, ..ExtBuilder::default_limits() };
+		assert_ok!(Economics::set_supply_limits(RuntimeOrigin::root(), limits));
+		assert_eq!(Limits::<Test>::get(), limits);
+		for bad in [
+			SupplyLimits { circulation_percent: 99, ..limits },
+			SupplyLimits { circulation_percent: 201, ..limits },
+			SupplyLimits { epoch_mint_ceiling: 0, ..limits },
+		] {
+			assert_noop!(
+				Economics::set_supply_limits(RuntimeOrigin::root(), bad),
+				Error::<Test>::InvalidSupplyLimits
+			);
+		}
+	});
+}
+
+#[test]
+fn setters_are_governance_only() {
+	ExtBuilder::default().build_and_execute(|| {
+		let signed = RuntimeOrigin::signed(ALICE);
+		assert_noop!(
+			Economics::set_eta(signed.clone(), HardwareClass::L4, fx(1, 1)),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Economics::set_alpha_curve(signed.clone(), AlphaCurve::default()),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Economics::set_controller(signed.clone(), BetaController::default()),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Economics::set_supply_limits(signed.clone(), ExtBuilder::default_limits()),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(Economics::set_mint_paused(signed, true), DispatchError::BadOrigin);
+	});
+}
+
+#[test]
+fn summary_reports_the_economy() {
+	ExtBuilder::default().build_and_execute(|| {
+		settle(3 * GPU_HOUR, HardwareClass::A100);
+		consume(ALICE, 2 * CRED);
+		note(GPU_HOUR, 2 * GPU_HOUR);
+		let s = Economics::summary();
+		assert_eq!(s.window.earned, 3 * CRED);
+		assert_eq!(s.window.consumed, 2 * CRED);
+		assert_eq!(s.earned_over_consumed, Some(fx(3, 2)));
+		// Circulation (153 CRED) is far below its 10,000 CRED floor: β aims at 1.03 to let the
+		// supply grow.
+		assert_eq!(s.aim, fx(103, 100));
+		assert_eq!(s.beta_target, Some(fx(3, 2) / fx(103, 100)));
+		assert_eq!(s.window_utilization, Some(fx(1, 2)));
+		assert_eq!(s.eta.len(), HardwareClass::ALL.len());
+		assert_eq!(s.epoch_minted, 3 * CRED);
+		assert_eq!(s.epoch_headroom, 997 * CRED);
+		assert_eq!(s.next_receipt, 1);
+		assert!(!s.mint_paused);
+	});
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+	Settle(u128, usize),
+	Consume(bool, u128),
+	Note(u128, u128),
+	Advance(u64),
+	Pause(bool),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+	prop_oneof![
+		4 => (1u128..=50 * GPU_HOUR, 0usize..6).prop_map(|(t, c)| Op::Settle(t, c)),
+		3 => (any::<bool>(), 1u128..=20 * CRED).prop_map(|(a, x)| Op::Consume(a, x)),
+		2 => (0u128..=20 * GPU_HOUR, 0u128..=20 * GPU_HOUR).prop_map(|(d, c)| Op::Note(d, c)),
+		3 => (1u64..=30).prop_map(Op::Advance),
+		1 => any::<bool>().prop_map(Op::Pause),
+	]
+}
+
+proptest! {
+	#![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+	/// Random settlements, consumption, load reports, pauses and block advances never break an
+	/// invariant, never mint more than earned, never mint past the epoch ceiling or into a
+	/// circulation above its cap.
+	#[test]
+	fn supply_rules_and_invariants_hold_under_random_operation(ops in proptest::collection::vec(op(), 1..80)) {
+		ExtBuilder::default().build_and_execute(|| {
+			for op in ops {
+				match op {
+					Op::Settle(t, c) => {
+						let cap = Economics::circulation_cap();
+						let (_, r) = settle(t, HardwareClass::ALL[c]);
+						assert!(r.minted <= r.earned);
+						assert_eq!(r.minted + r.withheld, r.earned);
+						if r.minted > 0 {
+							assert!(Economics::circulation() <= cap);
+						}
+						assert!(Epoch::<Test>::get().minted <= Limits::<Test>::get().epoch_mint_ceiling);
+					},
+					Op::Consume(alice, x) => {
+						let who = if alice { ALICE } else { WORKER };
+						let _ = <Economics as Settlement<_, _>>::consume_free(&who, x);
+					},
+					Op::Note(d, c) => note(d, c),
+					Op::Advance(k) => run_to_block(System::block_number() + k),
+					Op::Pause(p) => {
+						assert_ok!(Economics::set_mint_paused(RuntimeOrigin::root(), p));
+					},
+				}
+				check_invariants();
+			}
+		});
+	}
+}

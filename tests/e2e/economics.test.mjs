@@ -1,0 +1,163 @@
+// Economics through @polkadot/api with no custom types: the runtime API, the JSON-RPC method,
+// storage, and the governance setters (through sudo). Needs a running dev node (scripts/test.sh
+// starts one); DECLAI_WS overrides the endpoint.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { ApiPromise, WsProvider, Keyring } from '@polkadot/api';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+
+const CRED = 10n ** 12n;
+const ONE = 10n ** 18n; // FixedU128 1.0
+const GPU_HOUR = 10n ** 12n;
+let api;
+let alice;
+let bob;
+
+before(async () => {
+  await cryptoWaitReady();
+  api = await ApiPromise.create({
+    provider: new WsProvider(process.env.DECLAI_WS ?? 'ws://127.0.0.1:9944'),
+    noInitWarn: true,
+    throwOnConnect: true,
+  });
+  const keyring = new Keyring({ type: 'sr25519', ss58Format: api.registry.chainSS58 });
+  alice = keyring.addFromUri('//Alice');
+  bob = keyring.addFromUri('//Bob');
+});
+
+after(async () => {
+  await api?.disconnect();
+});
+
+/// Signs and sends; resolves in a block with the events and the dispatch error (if any).
+function send(tx, signer) {
+  return new Promise((resolve, reject) => {
+    let unsub;
+    tx.signAndSend(signer, { nonce: -1 }, (result) => {
+      const { status, dispatchError, events } = result;
+      if (!status.isInBlock) return;
+      let error = null;
+      if (dispatchError?.isModule) {
+        const { section, name } = api.registry.findMetaError(dispatchError.asModule);
+        error = `${section}.${name}`;
+      } else if (dispatchError) {
+        error = dispatchError.toString();
+      }
+      unsub?.();
+      resolve({ block: status.asInBlock.toHex(), events: events.map((e) => e.event), error });
+    })
+      .then((u) => { unsub = u; })
+      .catch(reject);
+  });
+}
+
+/// The error of the call inside `sudo.sudo`, or null if it succeeded.
+function sudoResult(events) {
+  const sudid = events.find((e) => e.section === 'sudo' && e.method === 'Sudid');
+  assert.ok(sudid, 'a Sudid event');
+  const result = sudid.data.sudoResult;
+  if (result.isOk) return null;
+  const err = result.asErr;
+  if (err.isModule) {
+    const { section, name } = api.registry.findMetaError(err.asModule);
+    return `${section}.${name}`;
+  }
+  return err.toString();
+}
+
+const sudo = (call) => send(api.tx.sudo.sudo(call), alice);
+
+test('the runtime API describes the economy at genesis', async () => {
+  const e = await api.call.economicsApi.economics();
+  assert.equal(e.alpha.toBigInt(), ONE);
+  assert.equal(e.beta.toBigInt(), ONE);
+  assert.equal(e.eta.length, 6);
+  const eta = Object.fromEntries(e.eta.map(([cls, v]) => [cls.toString(), v.toBigInt()]));
+  // The reference GPU is the A100; the H100 (2.09× in MLPerf) is clamped to 2, the L4 (0.30×) to 0.5.
+  assert.equal(eta.A100, ONE);
+  assert.equal(eta.H100, 2n * ONE);
+  assert.equal(eta.L4, ONE / 2n);
+  assert.equal(eta.Rtx4090, (108n * ONE) / 100n);
+  // Circulation is the credits ledger's issuance; with no consumption yet the cap is the floor.
+  assert.equal(e.circulation.toBigInt(), (await api.query.credits.totalIssuance()).toBigInt());
+  assert.equal(e.limits.circulationPercent.toNumber(), 110);
+  assert.equal(e.circulationCap.toBigInt(), 1_000_000n * CRED);
+  assert.equal(e.circulationHeadroom.toBigInt(), e.circulationCap.toBigInt() - e.circulation.toBigInt());
+  assert.equal(e.limits.epochMintCeiling.toBigInt(), 10_000n * CRED);
+  assert.equal(e.mintPaused.isTrue, false);
+  // What work would earn, and what a job costs: 1 GPU-hour on an H100 = 2 CRED at α = β = 1.
+  assert.equal((await api.call.economicsApi.estimate('H100', GPU_HOUR)).toBigInt(), 2n * CRED);
+  assert.equal((await api.call.economicsApi.quote(3n * GPU_HOUR)).toBigInt(), 3n * CRED);
+  assert.ok((await api.call.economicsApi.receipt(0)).isNone, 'no settlement yet');
+});
+
+test('declai_economics serves the same figures over JSON-RPC', async () => {
+  const rpc = await api._rpcCore.provider.send('declai_economics', []);
+  const e = await api.call.economicsApi.economics();
+  assert.equal(rpc.alpha, '1.000000000000000000');
+  assert.equal(rpc.beta, '1.000000000000000000');
+  // Circulation is far below its floor: β aims at earned/consumed = 1.03 so the supply can grow.
+  assert.equal(rpc.aim, '1.030000000000000000');
+  assert.deepEqual(rpc.eta.find(([c]) => c === 'h100'), ['h100', '2.000000000000000000']);
+  assert.equal(BigInt(rpc.circulationCap), e.circulationCap.toBigInt());
+  assert.equal(rpc.circulationPercent, 110);
+  assert.equal(rpc.nextReceipt, 0);
+  assert.equal(await api._rpcCore.provider.send('declai_receipt', [0]), null);
+});
+
+test('governance sets η within bounds; out of bounds is a named error', async () => {
+  const { events, error } = await sudo(api.tx.economics.setEta('L4', (3n * ONE) / 4n));
+  assert.equal(error, null);
+  assert.equal(sudoResult(events), null);
+  const set = events.find((e) => e.section === 'economics' && e.method === 'EtaSet');
+  assert.ok(set, 'an EtaSet event');
+  assert.equal(set.data.eta.toBigInt(), (3n * ONE) / 4n);
+  assert.equal((await api.query.economics.eta('L4')).unwrap().toBigInt(), (3n * ONE) / 4n);
+
+  const bad = await sudo(api.tx.economics.setEta('L4', 3n * ONE));
+  assert.equal(sudoResult(bad.events), 'economics.EtaOutOfBounds');
+  assert.equal((await api.query.economics.eta('L4')).unwrap().toBigInt(), (3n * ONE) / 4n, 'unchanged');
+});
+
+test('setters are governance-only', async () => {
+  const { events, error } = await send(api.tx.economics.setMintPaused(true), bob);
+  assert.equal(error, 'BadOrigin');
+  assert.ok(events.some((e) => e.section === 'transactionPayment' && e.method === 'TransactionFeePaid'));
+  assert.equal((await api.query.economics.mintPaused()).isTrue, false);
+});
+
+test('mint pause and supply limits through governance', async () => {
+  let r = await sudo(api.tx.economics.setMintPaused(true));
+  assert.equal(sudoResult(r.events), null);
+  assert.equal((await api.call.economicsApi.economics()).mintPaused.isTrue, true);
+  r = await sudo(api.tx.economics.setMintPaused(false));
+  assert.equal(sudoResult(r.events), null);
+  assert.equal((await api.call.economicsApi.economics()).mintPaused.isTrue, false);
+
+  const limits = { circulationPercent: 99, bootstrapCirculation: 1_000_000n * CRED, epochMintCeiling: 10_000n * CRED };
+  r = await sudo(api.tx.economics.setSupplyLimits(limits));
+  assert.equal(sudoResult(r.events), 'economics.InvalidSupplyLimits');
+  r = await sudo(api.tx.economics.setSupplyLimits({ ...limits, circulationPercent: 120 }));
+  assert.equal(sudoResult(r.events), null);
+  const e = await api.call.economicsApi.economics();
+  assert.equal(e.limits.circulationPercent.toNumber(), 120);
+  r = await sudo(api.tx.economics.setSupplyLimits({ ...limits, circulationPercent: 110 }));
+  assert.equal(sudoResult(r.events), null);
+});
+
+test('the α curve and β controller are validated', async () => {
+  const bad = await sudo(api.tx.economics.setAlphaCurve({
+    idle: 900_000_000, normalLow: 500_000_000, normalHigh: 800_000_000, peak: (6n * ONE) / 5n,
+  }));
+  assert.equal(sudoResult(bad.events), 'economics.InvalidAlphaCurve');
+  const controller = {
+    damping: 800_000_000, maxStep: 20_000_000, deadband: 10_000_000, growth: 30_000_000, min: ONE / 10n, max: 10n * ONE,
+  };
+  const ok = await sudo(api.tx.economics.setController(controller));
+  assert.equal(sudoResult(ok.events), null);
+  const tooWide = await sudo(api.tx.economics.setController({ ...controller, max: 50n * ONE }));
+  assert.equal(sudoResult(tooWide.events), 'economics.InvalidController');
+  // growth + deadband may not exceed 5%: the settled ratio must stay inside 0.95..=1.05.
+  const tooLoose = await sudo(api.tx.economics.setController({ ...controller, growth: 45_000_000 }));
+  assert.equal(sudoResult(tooLoose.events), 'economics.InvalidController');
+});
