@@ -101,7 +101,7 @@ fn rolling(days: &[DayRow], k: usize, f: impl Fn(&DayRow) -> f64) -> Vec<f64> {
 
 /// First index from which `ok` holds for every later index (`None` if it fails at the end).
 fn holds_from(ok: &[bool], from: usize) -> Option<usize> {
-	let last_bad = ok.iter().enumerate().filter(|(i, b)| *i >= from && !**b).map(|(i, _)| i).last();
+	let last_bad = ok.iter().enumerate().rev().find(|(i, b)| *i >= from && !**b).map(|(i, _)| i);
 	match last_bad {
 		None => (from < ok.len()).then_some(from),
 		Some(i) if i + 1 < ok.len() => Some(i + 1),
@@ -122,6 +122,7 @@ pub struct Findings {
 	pub mean_utility_last_60: [f64; 4],
 	pub caught: u32,
 	pub max_largest_share_after_30: f64,
+	pub largest_share_last_day: f64,
 }
 
 fn agents_on(days: &[DayRow], d: Option<usize>) -> Option<usize> {
@@ -176,6 +177,7 @@ pub fn findings(out: &Outcome) -> Findings {
 			.skip(30)
 			.map(|r| r.largest_share)
 			.fold(0.0, f64::max),
+		largest_share_last_day: days.last().map_or(0.0, |r| r.largest_share),
 	}
 }
 
@@ -356,17 +358,21 @@ pub fn plots(out: &Outcome, dir: &Path) -> Result<Vec<String>, String> {
 pub fn sweep_csv(rows: &[(usize, Findings, f64)], dir: &Path) -> Result<(), String> {
 	let mut s = String::from(
 		"agents,seconds,utility_honest,utility_partial,utility_free_rider,utility_cheater,\
-		 honest_beats_free_rider_from_day,stable_without_bootstrap_from_day,withheld_share\n",
+		 honest_beats_free_rider_from_day,agents_then,stable_without_bootstrap_from_day,agents_then,\
+		 withheld_share,largest_share_last_day\n",
 	);
 	for (n, f, secs) in rows {
 		let [uh, up, uf, uc] = f.mean_utility_last_60;
 		let d = |x: Option<usize>| x.map_or("never".to_string(), |d| d.to_string());
 		let _ = writeln!(
 			s,
-			"{n},{secs:.1},{uh:.4},{up:.4},{uf:.4},{uc:.4},{},{},{:.4}",
+			"{n},{secs:.1},{uh:.4},{up:.4},{uf:.4},{uc:.4},{},{},{},{},{:.4},{:.4}",
 			d(f.honest_beats_free_rider_from_day),
+			d(f.honest_beats_free_rider_at_agents),
 			d(f.stable_without_bootstrap_from_day),
-			f.withheld_share
+			d(f.stable_without_bootstrap_at_agents),
+			f.withheld_share,
+			f.largest_share_last_day,
 		);
 	}
 	write(&dir.join("sweep.csv"), &s)?;
