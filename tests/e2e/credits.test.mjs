@@ -3,8 +3,7 @@
 // DECLAI_WS overrides the endpoint.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiPromise, WsProvider, Keyring } from '@polkadot/api';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { connect, send as sendWith } from './support.mjs';
 
 const CRED = 10n ** 12n;
 let api;
@@ -13,13 +12,7 @@ let alice;
 let bob;
 
 before(async () => {
-  await cryptoWaitReady();
-  api = await ApiPromise.create({
-    provider: new WsProvider(process.env.DECLAI_WS ?? 'ws://127.0.0.1:9944'),
-    noInitWarn: true,
-    throwOnConnect: true,
-  });
-  keyring = new Keyring({ type: 'sr25519', ss58Format: api.registry.chainSS58 });
+  ({ api, keyring } = await connect());
   alice = keyring.addFromUri('//Alice');
   bob = keyring.addFromUri('//Bob');
 });
@@ -28,28 +21,7 @@ after(async () => {
   await api?.disconnect();
 });
 
-/// Signs and sends; resolves when in a block with the events of this extrinsic and its module
-/// error (if the dispatch failed). Rejects if the pool refuses the transaction.
-function send(tx, signer) {
-  return new Promise((resolve, reject) => {
-    let unsub;
-    tx.signAndSend(signer, { nonce: -1 }, (result) => {
-      const { status, dispatchError, events } = result;
-      if (!status.isInBlock) return;
-      let error = null;
-      if (dispatchError?.isModule) {
-        const { section, name } = api.registry.findMetaError(dispatchError.asModule);
-        error = `${section}.${name}`;
-      } else if (dispatchError) {
-        error = dispatchError.toString();
-      }
-      unsub?.();
-      resolve({ block: status.asInBlock.toHex(), events: events.map((e) => e.event), error });
-    })
-      .then((u) => { unsub = u; })
-      .catch(reject);
-  });
-}
+const send = (tx, signer) => sendWith(api, tx, signer);
 
 const at = (block) => api.at(block);
 const spendable = async (who, block) =>

@@ -3,8 +3,7 @@
 // starts one); DECLAI_WS overrides the endpoint.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiPromise, WsProvider, Keyring } from '@polkadot/api';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { connect, send as sendWith } from './support.mjs';
 
 const CRED = 10n ** 12n;
 const ONE = 10n ** 18n; // FixedU128 1.0
@@ -14,13 +13,8 @@ let alice;
 let bob;
 
 before(async () => {
-  await cryptoWaitReady();
-  api = await ApiPromise.create({
-    provider: new WsProvider(process.env.DECLAI_WS ?? 'ws://127.0.0.1:9944'),
-    noInitWarn: true,
-    throwOnConnect: true,
-  });
-  const keyring = new Keyring({ type: 'sr25519', ss58Format: api.registry.chainSS58 });
+  let keyring;
+  ({ api, keyring } = await connect());
   alice = keyring.addFromUri('//Alice');
   bob = keyring.addFromUri('//Bob');
 });
@@ -29,27 +23,7 @@ after(async () => {
   await api?.disconnect();
 });
 
-/// Signs and sends; resolves in a block with the events and the dispatch error (if any).
-function send(tx, signer) {
-  return new Promise((resolve, reject) => {
-    let unsub;
-    tx.signAndSend(signer, { nonce: -1 }, (result) => {
-      const { status, dispatchError, events } = result;
-      if (!status.isInBlock) return;
-      let error = null;
-      if (dispatchError?.isModule) {
-        const { section, name } = api.registry.findMetaError(dispatchError.asModule);
-        error = `${section}.${name}`;
-      } else if (dispatchError) {
-        error = dispatchError.toString();
-      }
-      unsub?.();
-      resolve({ block: status.asInBlock.toHex(), events: events.map((e) => e.event), error });
-    })
-      .then((u) => { unsub = u; })
-      .catch(reject);
-  });
-}
+const send = (tx, signer) => sendWith(api, tx, signer);
 
 /// The error of the call inside `sudo.sudo`, or null if it succeeded.
 function sudoResult(events) {

@@ -27,6 +27,7 @@ pub type EpochIndex = u64;
 	serde::Serialize,
 	serde::Deserialize,
 )]
+#[serde(rename_all = "camelCase")]
 pub struct SupplyLimits {
 	/// Circulation may not exceed this percentage of trailing consumption (110); 100..=200.
 	pub circulation_percent: u16,

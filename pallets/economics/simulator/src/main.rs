@@ -106,7 +106,7 @@ fn main() -> Result<(), String> {
 			);
 			rows.push((n, f, secs));
 		}
-		report::sweep_csv(&rows, &cli.out)?;
+		report::sweep_csv(&rows, &cli.out, !cli.no_plots)?;
 		println!("sweep written to {}", cli.out.join("sweep.csv").display());
 		return Ok(());
 	}

@@ -307,14 +307,17 @@ fn new_agent(rng: &mut SmallRng, p: &Params, id: AccountId, founder: bool) -> Ag
 	}
 }
 
-/// Target population on `day` (logistic from `initial_agents` to `agents`).
+/// Target population on `day`: a logistic curve from `initial_agents` (day 0) to `agents`,
+/// half-way at `growth_midpoint_day`.
 fn population(p: &Params, day: u32) -> usize {
 	let (n0, n) = (p.initial_agents as f64, p.agents as f64);
 	if n <= n0 {
 		return p.agents;
 	}
-	let r = (n / n0 - 1.0).ln() / p.growth_midpoint_day.max(1.0);
-	let x = n / (1.0 + (n / n0 - 1.0) * (-r * f64::from(day)).exp());
+	let mid = p.growth_midpoint_day.max(1.0);
+	// Steepness such that the curve starts within 0.25% of the way from n0 to n.
+	let k = 6.0 / mid;
+	let x = n0 + (n - n0) / (1.0 + (-k * (f64::from(day) - mid)).exp());
 	(x.round() as usize).clamp(p.initial_agents, p.agents)
 }
 

@@ -355,7 +355,7 @@ pub fn plots(out: &Outcome, dir: &Path) -> Result<Vec<String>, String> {
 }
 
 /// Sweep: one row per network size.
-pub fn sweep_csv(rows: &[(usize, Findings, f64)], dir: &Path) -> Result<(), String> {
+pub fn sweep_csv(rows: &[(usize, Findings, f64)], dir: &Path, plot: bool) -> Result<(), String> {
 	let mut s = String::from(
 		"agents,seconds,utility_honest,utility_partial,utility_free_rider,utility_cheater,\
 		 honest_beats_free_rider_from_day,agents_then,stable_without_bootstrap_from_day,agents_then,\
@@ -376,6 +376,9 @@ pub fn sweep_csv(rows: &[(usize, Findings, f64)], dir: &Path) -> Result<(), Stri
 		);
 	}
 	write(&dir.join("sweep.csv"), &s)?;
+	if !plot {
+		return Ok(());
+	}
 	let pts = |k: usize| -> Vec<(f64, f64)> {
 		rows.iter()
 			.map(|(n, f, _)| {

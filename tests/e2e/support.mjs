@@ -1,0 +1,39 @@
+// Shared by the polkadot.js suites: the connection (as Polkadot-JS Apps connects: no custom
+// types) and a send helper that reports the dispatch error by name.
+import { ApiPromise, WsProvider, Keyring } from '@polkadot/api';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+
+/// Connects to DECLAI_WS (default ws://127.0.0.1:9944); returns the API and a keyring.
+export async function connect() {
+  await cryptoWaitReady();
+  const api = await ApiPromise.create({
+    provider: new WsProvider(process.env.DECLAI_WS ?? 'ws://127.0.0.1:9944'),
+    noInitWarn: true,
+    throwOnConnect: true,
+  });
+  const keyring = new Keyring({ type: 'sr25519', ss58Format: api.registry.chainSS58 });
+  return { api, keyring };
+}
+
+/// Signs and sends; resolves when in a block with the events of this extrinsic and its dispatch
+/// error as `section.Name` (null if it succeeded). Rejects if the pool refuses the transaction.
+export function send(api, tx, signer) {
+  return new Promise((resolve, reject) => {
+    let unsub;
+    tx.signAndSend(signer, { nonce: -1 }, (result) => {
+      const { status, dispatchError, events } = result;
+      if (!status.isInBlock) return;
+      let error = null;
+      if (dispatchError?.isModule) {
+        const { section, name } = api.registry.findMetaError(dispatchError.asModule);
+        error = `${section}.${name}`;
+      } else if (dispatchError) {
+        error = dispatchError.toString();
+      }
+      unsub?.();
+      resolve({ block: status.asInBlock.toHex(), events: events.map((e) => e.event), error });
+    })
+      .then((u) => { unsub = u; })
+      .catch(reject);
+  });
+}
