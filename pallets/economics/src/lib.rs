@@ -11,7 +11,10 @@
 //!   reported through [`Settlement::note_demand`] / [`Settlement::note_capacity`]) by the
 //!   governance [`AlphaParams`] curve; 0.8..=1.5, 1 at normal load.
 //! - **β**: moved at each epoch boundary by the damped, bounded [`Controller`] towards the value
-//!   that makes earned = consumed over the trailing window.
+//!   that makes earned / consumed over the trailing window equal its aim: 1 + growth (3%) while
+//!   circulation is below half its cap — payment for work is the only source of credits, so at
+//!   exactly 1 the supply of a growing network would stay frozen at genesis — 1 − growth above
+//!   the cap, 1 in between; always inside 0.95..=1.05.
 //!
 //! ## Supply rules
 //! A settlement mints at most what every limit allows, in this order: the mint pause, the
