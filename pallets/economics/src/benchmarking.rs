@@ -139,12 +139,17 @@ mod benchmarks {
 		assert!(Beta::<T>::get() > FixedU128::one());
 	}
 
-	/// Worst case: the worker has `MaxLots` lots (the new one merges into the last), the oldest
-	/// receipt is pruned, and every limit is checked without clipping.
+	/// Worst case: the worker has `MaxLots` lots, the oldest expired (purged, with an event) and
+	/// the new one merging into another; the concentration cap clips the mint (its binary search
+	/// runs); the oldest receipt is pruned.
 	#[benchmark]
 	fn settle_work() {
 		open_limits::<T>();
-		let worker = full_account::<T>("worker");
+		let worker: T::AccountId = account("worker", 0, SEED);
+		let today = pallet_credits::Pallet::<T>::today();
+		benchmark_fill::<T>(&worker, today, <T as pallet_credits::Config>::MaxLots::get(), CRED);
+		let owned = pallet_credits::Pallet::<T>::owned(&worker);
+		pallet_credits::BootstrapCap::<T>::put(owned + CRED);
 		let retention = u64::from(T::MaxReceipts::get());
 		NextReceipt::<T>::put(retention + 5);
 		Receipts::<T>::insert(
@@ -177,7 +182,9 @@ mod benchmarks {
 		}
 
 		assert!(!Receipts::<T>::contains_key(5));
-		assert_eq!(Receipts::<T>::get(retention + 5).unwrap().minted, 2 * CRED);
+		let receipt = Receipts::<T>::get(retention + 5).unwrap();
+		assert_eq!((receipt.earned, receipt.minted), (2 * CRED, CRED));
+		assert_eq!(receipt.reason, Some(WithholdReason::ConcentrationCap));
 	}
 
 	/// Worst case: the burn takes every one of the payer's `MaxLots` lots.

@@ -92,7 +92,7 @@ pub struct DayTotals {
 }
 
 impl DayTotals {
-	/// Field-wise saturating sum (`day` from `self`).
+	/// Field-wise saturating sum (`day`: the later of the two).
 	pub fn plus(&self, other: &DayTotals) -> DayTotals {
 		DayTotals {
 			day: self.day.max(other.day),

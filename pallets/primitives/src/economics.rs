@@ -194,7 +194,8 @@ pub fn eta_in_bounds(eta: FixedU128) -> bool {
 }
 
 /// `⌊T × η × α / β⌋`: the credits earned for verified work `t`. Never more than the exact value
-/// (two floor steps, each exact in 256-bit intermediate arithmetic; at most 2 base units less).
+/// (two floor steps, each exact in 256-bit intermediate arithmetic; less than `1 + α/β` base units
+/// below it).
 pub fn credits_earned(
 	t: WorkUnits,
 	eta: FixedU128,
@@ -336,7 +337,8 @@ impl AlphaCurve {
 /// all while the target is within `deadband × β`, and never outside `min..=max` (themselves inside
 /// [`BETA_FLOOR`]..=[`BETA_CEIL`]). β does not feed back into the target (both sums scale with the
 /// number of jobs), so the loop cannot oscillate; `growth + deadband ≤ 5%` keeps a settled ratio
-/// inside 0.95..=1.05.
+/// within `(1 ± growth)(1 ± deadband)`, i.e. inside 0.95..=1.05 up to the product term (at most
+/// 0.07% over for growth = deadband = 2.5%).
 #[derive(
 	Clone,
 	Copy,
