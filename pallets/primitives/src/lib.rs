@@ -6,10 +6,15 @@
 //! - [`economics`]: hardware classes, the credit formula `C = T × η × α / β` in fixed point, the
 //!   demand multiplier α and the difficulty controller β. No floats: everything here also runs in
 //!   the wasm runtime.
+//! - [`verify`]: Freivalds' test of integer layers and Merkle proofs of weight rows, for the
+//!   Proof-of-Inference checks the runtime runs on worker results.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
+extern crate alloc;
+
 pub mod economics;
+pub mod verify;
 
 pub use economics::{
 	AlphaCurve, BetaController, EconomicsError, HardwareClass, WithholdReason, WorkUnits, GPU_HOUR,
