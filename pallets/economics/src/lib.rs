@@ -403,8 +403,12 @@ impl<T: Config> Pallet<T> {
 
 	/// `max(bootstrap floor, circulation_percent × trailing consumption)`.
 	pub fn circulation_cap() -> Balance {
+		Self::circulation_cap_for(Self::window().consumed)
+	}
+
+	/// The circulation cap for a trailing consumption already read.
+	fn circulation_cap_for(consumed: Balance) -> Balance {
 		let limits = Limits::<T>::get();
-		let consumed = Self::window().consumed;
 		let scaled = sp_runtime::helpers_128bit::multiply_by_rational_with_rounding(
 			consumed,
 			limits.circulation_percent.into(),
@@ -453,7 +457,7 @@ impl<T: Config> Pallet<T> {
 		let alpha = AlphaParams::<T>::get().alpha(utilization);
 		let window = Self::window();
 		let controller = Controller::<T>::get();
-		let aim = controller.aim(Self::circulation(), Self::circulation_cap());
+		let aim = controller.aim(Self::circulation(), Self::circulation_cap_for(window.consumed));
 		let beta = controller.step(Beta::<T>::get(), window.value, window.consumed, aim);
 		Alpha::<T>::put(alpha);
 		Beta::<T>::put(beta);
@@ -559,7 +563,7 @@ impl<T: Config> Pallet<T> {
 		let epoch = Epoch::<T>::get();
 		let limits = Limits::<T>::get();
 		let circulation = Self::circulation();
-		let circulation_cap = Self::circulation_cap();
+		let circulation_cap = Self::circulation_cap_for(window.consumed);
 		let aim = Controller::<T>::get().aim(circulation, circulation_cap);
 		EconomicsSummary {
 			epoch: epoch.index,
@@ -683,6 +687,6 @@ impl<T: Config> Settlement<T::AccountId, T::RuntimeHoldReason> for Pallet<T> {
 	}
 
 	fn quote(t_ref: WorkUnits) -> Result<Balance, DispatchError> {
-		Ok(maths::price(t_ref, Alpha::<T>::get()).map_err(Error::<T>::from)?)
+		maths::price(t_ref, Alpha::<T>::get()).map_err(|e| Error::<T>::from(e).into())
 	}
 }

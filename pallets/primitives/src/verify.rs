@@ -112,18 +112,23 @@ fn node_hash(left: &Hash, right: &Hash) -> Hash {
 	blake2_256(&input)
 }
 
+/// The level above `level`: pairs hashed, an odd last node promoted unchanged.
+fn next_level(level: &[Hash]) -> Vec<Hash> {
+	level
+		.chunks(2)
+		.map(|pair| match pair {
+			[l, r] => node_hash(l, r),
+			[single] => *single,
+			_ => [0u8; 32],
+		})
+		.collect()
+}
+
 /// Merkle root of `leaves` (`[0; 32]` for none).
 pub fn merkle_root<T: AsRef<[u8]>>(leaves: &[T]) -> Hash {
 	let mut level: Vec<Hash> = leaves.iter().map(|l| leaf_hash(l.as_ref())).collect();
 	while level.len() > 1 {
-		level = level
-			.chunks(2)
-			.map(|pair| match pair {
-				[l, r] => node_hash(l, r),
-				[single] => *single,
-				_ => [0u8; 32],
-			})
-			.collect();
+		level = next_level(&level);
 	}
 	level.first().copied().unwrap_or([0u8; 32])
 }
@@ -140,14 +145,7 @@ pub fn merkle_proof<T: AsRef<[u8]>>(leaves: &[T], index: usize) -> Option<Vec<Ha
 		if let Some(sibling) = level.get(i ^ 1) {
 			proof.push(*sibling);
 		}
-		level = level
-			.chunks(2)
-			.map(|pair| match pair {
-				[l, r] => node_hash(l, r),
-				[single] => *single,
-				_ => [0u8; 32],
-			})
-			.collect();
+		level = next_level(&level);
 		i /= 2;
 	}
 	Some(proof)

@@ -370,11 +370,13 @@ pub fn run(p: &Params, mut progress: impl FnMut(u32, usize)) -> Result<Outcome, 
 				// Demand of the hour, by priority: anyone running a worker first.
 				let w = weights.get(hour as usize).copied().unwrap_or(1.0) / 24.0;
 				let (mut d_first, mut d_last, mut serving) = (0.0, 0.0, 0.0);
+				let mut capacity_offered = 0.0;
 				for a in agents.iter() {
 					let d = a.budget_per_day * w;
 					if a.works(day) {
 						d_first += d;
 						serving += a.capacity_ref_per_hour / a.overhead(p);
+						capacity_offered += a.capacity_ref_per_hour;
 					} else {
 						d_last += d;
 					}
@@ -385,8 +387,6 @@ pub fn run(p: &Params, mut progress: impl FnMut(u32, usize)) -> Result<Outcome, 
 				let f_last = if d_last > 0.0 { served_last / d_last } else { 0.0 };
 				let utilization =
 					if serving > 0.0 { (served_first + served_last) / serving } else { 0.0 };
-				let capacity_offered: f64 =
-					agents.iter().filter(|a| a.works(day)).map(|a| a.capacity_ref_per_hour).sum();
 				<Econ as Settlement<AccountId, RuntimeHoldReason>>::note_demand(planck(
 					d_first + d_last,
 				));
