@@ -8,12 +8,16 @@
 //!   the wasm runtime.
 //! - [`verify`]: Freivalds' test of integer layers and Merkle proofs of weight rows, for the
 //!   Proof-of-Inference checks the runtime runs on worker results.
+//! - [`poi`]: the Proof-of-Inference formats (output commitments, attestation payloads, challenge
+//!   seeds, integer model execution and layer openings, float tolerance, weighted median and
+//!   weighted choice) that the runtime and the worker must agree on byte for byte.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 
 pub mod economics;
+pub mod poi;
 pub mod verify;
 
 pub use economics::{
