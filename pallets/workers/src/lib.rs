@@ -1,0 +1,713 @@
+//! # Workers pallet
+//!
+//! Who may serve inference, and how far each one is trusted.
+//!
+//! - **Registration is open**: an account registers a hardware attestation key (ed25519 or
+//!   sr25519; one key backs one worker), its hardware class, region and the models it serves,
+//!   and holds a credit bond. A newcomer without credits registers with a zero bond: a share
+//!   ([`Config::BondShare`]) of each payment is then held until the bond reaches
+//!   [`Config::MinBond`], and it is fully replicated until trusted.
+//! - **Trust** is BOINC's adaptive replication: a worker's consecutive-valid count CV rises with
+//!   each verified result and drops to 0 on any fault; below [`Config::TrustAfter`] its results
+//!   are always replicated, above it a result is audited with probability `max(1/CV, floor)`
+//!   ([`Pallet::audit_ppm`]). Reputation (ppm) weights the assignment draw.
+//! - **Faults** ([`Fault`]) are reported by the inference pallet: a wrong result burns
+//!   [`Config::SlashInvalid`] of the bond target from the bond, halves reputation and resets CV; a
+//!   missed deadline burns [`Config::SlashMissed`] and costs a tenth of the reputation.
+//! - **Leaving**: `unbond` stops new assignments; `withdraw` returns the bond after
+//!   [`Config::UnbondingPeriod`] once no job is in flight, so a fault found late can still be
+//!   slashed. Governance can `suspend` and `resume`.
+//! - **Contribution**: verified work (reference GPU-hours) decays with half-life
+//!   [`Config::ContributionHalfLife`]; the inference pallet's admission control reads it.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub mod types;
+pub mod weights;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+use alloc::vec::Vec;
+use declai_primitives::{
+	poi::{self, ModelId, RegionId, PPM},
+	Balance, HardwareClass, WorkUnits,
+};
+use frame_support::{pallet_prelude::*, traits::Contains};
+use frame_system::pallet_prelude::*;
+use sp_runtime::{
+	traits::{Saturating, UniqueSaturatedInto, Zero},
+	Perbill,
+};
+
+/// A worker record of this runtime.
+pub type WorkerOf<T> = Worker<BlockNumberFor<T>, <T as Config>::MaxModelsPerWorker>;
+
+/// Selection weight floor (ppm of reputation), so a worker that lost its reputation can still be
+/// drawn, rarely, and earn it back.
+pub const MIN_SELECTION_WEIGHT: u64 = 10_000;
+
+/// Lets the benchmarks register models `1..=count` in the runtime's model registry.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper {
+	/// Makes models `1..=count` registered.
+	fn register_models(count: u32);
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl BenchmarkHelper for () {
+	fn register_models(_count: u32) {}
+}
+
+#[allow(clippy::expect_used)] // FRAME's storage macros expand to `expect`s with their own proofs.
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+
+	/// The hold reasons of this pallet.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A worker's bond.
+		#[codec(index = 0)]
+		Bond,
+	}
+
+	#[pallet::config]
+	pub trait Config:
+		frame_system::Config + pallet_credits::Config<RuntimeHoldReason: From<HoldReason>>
+	{
+		/// Origin of `suspend` and `resume` (governance).
+		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// The registered models (the inference pallet).
+		type Models: Contains<ModelId>;
+
+		/// The bond a worker should hold; what it lacks is built from its earnings.
+		#[pallet::constant]
+		type MinBond: Get<Balance>;
+
+		/// Share of each payment held into the bond until it reaches [`Config::MinBond`].
+		#[pallet::constant]
+		type BondShare: Get<Perbill>;
+
+		/// Share of [`Config::MinBond`] burned from the bond per wrong result.
+		#[pallet::constant]
+		type SlashInvalid: Get<Perbill>;
+
+		/// Share of [`Config::MinBond`] burned from the bond per missed deadline.
+		#[pallet::constant]
+		type SlashMissed: Get<Perbill>;
+
+		/// Blocks between `unbond` and `withdraw`.
+		#[pallet::constant]
+		type UnbondingPeriod: Get<BlockNumberFor<Self>>;
+
+		/// Models one worker may serve.
+		#[pallet::constant]
+		type MaxModelsPerWorker: Get<u32>;
+
+		/// Workers per model (the assignment draw reads the whole list).
+		#[pallet::constant]
+		type MaxWorkersPerModel: Get<u32>;
+
+		/// Reputation (ppm) of a new worker.
+		#[pallet::constant]
+		type InitialReputation: Get<Reputation>;
+
+		/// Consecutive valid results before a worker's results may go unreplicated (BOINC: 10).
+		#[pallet::constant]
+		type TrustAfter: Get<u32>;
+
+		/// Lowest audit probability of a trusted worker, in ppm.
+		#[pallet::constant]
+		type MinAuditPpm: Get<u32>;
+
+		/// Half-life of the contribution score, in blocks.
+		#[pallet::constant]
+		type ContributionHalfLife: Get<BlockNumberFor<Self>>;
+
+		/// Weights of the calls.
+		type WeightInfo: WeightInfo;
+
+		/// Registers models for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper;
+	}
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	/// Registered workers.
+	#[pallet::storage]
+	pub type Workers<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, WorkerOf<T>>;
+
+	/// The worker each attestation key belongs to.
+	#[pallet::storage]
+	pub type KeyOwner<T: Config> = StorageMap<_, Blake2_128Concat, AttestationKey, T::AccountId>;
+
+	/// Active workers per model: the assignment candidates.
+	#[pallet::storage]
+	pub type ModelWorkers<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		ModelId,
+		BoundedVec<T::AccountId, T::MaxWorkersPerModel>,
+		ValueQuery,
+	>;
+
+	/// Σ throughput (‰ of the reference GPU) of active workers: the network's capacity.
+	#[pallet::storage]
+	pub type Capacity<T: Config> = StorageValue<_, u128, ValueQuery>;
+
+	/// Recent verified contribution (reference work units) and the block it was last updated.
+	#[pallet::storage]
+	pub type Contribution<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, (Balance, BlockNumberFor<T>), OptionQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A worker registered.
+		Registered {
+			who: T::AccountId,
+			key: AttestationKey,
+			class: HardwareClass,
+			region: RegionId,
+			bond: Balance,
+		},
+		/// A worker changed its region or models.
+		Updated { who: T::AccountId, region: RegionId, models: Vec<ModelId> },
+		/// Credits were added to a worker's bond (by itself, or from its earnings).
+		Bonded { who: T::AccountId, amount: Balance, from_earnings: bool },
+		/// A verified result raised a worker's CV and reputation.
+		ResultVerified { who: T::AccountId, consecutive_valid: u32, reputation: Reputation },
+		/// A fault was punished: `slashed` credits burned from the bond.
+		Slashed { who: T::AccountId, fault: Fault, slashed: Balance, reputation: Reputation },
+		/// Governance suspended a worker.
+		Suspended { who: T::AccountId },
+		/// Governance resumed a worker.
+		Resumed { who: T::AccountId },
+		/// A worker stopped taking jobs; its bond can be withdrawn from `until`.
+		Unbonding { who: T::AccountId, until: BlockNumberFor<T> },
+		/// A worker left and its bond was returned.
+		Withdrawn { who: T::AccountId, bond: Balance },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The account is already a worker; use `update`, or `unbond` and `withdraw` first.
+		AlreadyRegistered,
+		/// The account is not a worker; `register` first.
+		NotRegistered,
+		/// The attestation key already backs another worker: one machine, one worker.
+		KeyInUse,
+		/// A worker must serve at least one model.
+		NoModels,
+		/// More models than `MaxModelsPerWorker`.
+		TooManyModels,
+		/// A model is listed twice.
+		DuplicateModel,
+		/// A model is not registered (or was retired).
+		UnknownModel,
+		/// A model already has `MaxWorkersPerModel` workers; serve another model.
+		ModelFull,
+		/// The amount is zero.
+		ZeroAmount,
+		/// The worker is not active (suspended or unbonding).
+		NotActive,
+		/// The worker is already suspended.
+		AlreadySuspended,
+		/// The worker is not suspended.
+		NotSuspended,
+		/// The worker has not called `unbond`.
+		NotUnbonding,
+		/// The unbonding period has not passed yet.
+		StillUnbonding,
+		/// Jobs assigned to the worker have not ended yet; wait for them.
+		JobsInFlight,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(T::MaxModelsPerWorker::get() > 0, "MaxModelsPerWorker must be positive");
+			assert!(T::MaxWorkersPerModel::get() > 0, "MaxWorkersPerModel must be positive");
+			assert!(T::InitialReputation::get() <= PPM, "InitialReputation is in ppm");
+			assert!(T::MinAuditPpm::get() <= PPM, "MinAuditPpm is in ppm");
+			assert!(
+				!T::ContributionHalfLife::get().is_zero(),
+				"ContributionHalfLife must be positive"
+			);
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Register the signer as a worker.
+		///
+		/// Origin: signed. Holds `bond` of the signer's credits (zero is allowed: the bond is then
+		/// built from earnings). `models` must be registered and distinct.
+		///
+		/// Errors: [`Error::AlreadyRegistered`], [`Error::KeyInUse`], [`Error::NoModels`],
+		/// [`Error::TooManyModels`], [`Error::DuplicateModel`], [`Error::UnknownModel`],
+		/// [`Error::ModelFull`], and the credits pallet's errors if the bond cannot be held.
+		/// Events: [`Event::Registered`].
+		#[pallet::call_index(0)]
+		#[pallet::weight(<T as Config>::WeightInfo::register(models.len() as u32))]
+		pub fn register(
+			origin: OriginFor<T>,
+			key: AttestationKey,
+			class: HardwareClass,
+			region: RegionId,
+			models: Vec<ModelId>,
+			bond: Balance,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(!Workers::<T>::contains_key(&who), Error::<T>::AlreadyRegistered);
+			ensure!(!KeyOwner::<T>::contains_key(key), Error::<T>::KeyInUse);
+			let models = Self::check_models(&models)?;
+			for model in models.iter() {
+				ensure!(
+					(ModelWorkers::<T>::decode_len(model).unwrap_or(0) as u32)
+						< T::MaxWorkersPerModel::get(),
+					Error::<T>::ModelFull
+				);
+			}
+			if !bond.is_zero() {
+				pallet_credits::Pallet::<T>::hold(&HoldReason::Bond.into(), &who, bond)?;
+			}
+			let worker = Worker {
+				key,
+				class,
+				region,
+				models,
+				bond,
+				reputation: T::InitialReputation::get(),
+				consecutive_valid: 0,
+				valid: 0,
+				invalid: 0,
+				missed: 0,
+				active_jobs: 0,
+				status: WorkerStatus::Active,
+				registered_at: frame_system::Pallet::<T>::block_number(),
+			};
+			Self::enlist(&who, &worker)?;
+			KeyOwner::<T>::insert(key, &who);
+			Workers::<T>::insert(&who, worker);
+			Self::deposit_event(Event::Registered { who, key, class, region, bond });
+			Ok(())
+		}
+
+		/// Change the signer's region and served models.
+		///
+		/// Origin: signed by a worker. Jobs in flight are not affected.
+		///
+		/// Errors: [`Error::NotRegistered`], [`Error::NoModels`], [`Error::TooManyModels`],
+		/// [`Error::DuplicateModel`], [`Error::UnknownModel`], [`Error::ModelFull`].
+		/// Events: [`Event::Updated`].
+		#[pallet::call_index(1)]
+		#[pallet::weight(<T as Config>::WeightInfo::update(models.len() as u32))]
+		pub fn update(
+			origin: OriginFor<T>,
+			region: RegionId,
+			models: Vec<ModelId>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut worker = Workers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
+			let models = Self::check_models(&models)?;
+			let active = worker.status == WorkerStatus::Active;
+			if active {
+				for model in models.iter().filter(|m| !worker.models.contains(m)) {
+					ensure!(
+						(ModelWorkers::<T>::decode_len(model).unwrap_or(0) as u32)
+							< T::MaxWorkersPerModel::get(),
+						Error::<T>::ModelFull
+					);
+				}
+				Self::delist(&who, &worker);
+			}
+			worker.region = region;
+			worker.models = models;
+			if active {
+				Self::enlist(&who, &worker)?;
+			}
+			let models = worker.models.to_vec();
+			Workers::<T>::insert(&who, worker);
+			Self::deposit_event(Event::Updated { who, region, models });
+			Ok(())
+		}
+
+		/// Add `amount` of the signer's credits to its bond.
+		///
+		/// Origin: signed by a worker.
+		///
+		/// Errors: [`Error::ZeroAmount`], [`Error::NotRegistered`], and the credits pallet's
+		/// errors if the amount cannot be held. Events: [`Event::Bonded`].
+		#[pallet::call_index(2)]
+		#[pallet::weight(<T as Config>::WeightInfo::bond_more())]
+		pub fn bond_more(origin: OriginFor<T>, amount: Balance) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+			let mut worker = Workers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
+			pallet_credits::Pallet::<T>::hold(&HoldReason::Bond.into(), &who, amount)?;
+			worker.bond = worker.bond.saturating_add(amount);
+			Workers::<T>::insert(&who, worker);
+			Self::deposit_event(Event::Bonded { who, amount, from_earnings: false });
+			Ok(())
+		}
+
+		/// Stop taking jobs and start the unbonding period.
+		///
+		/// Origin: signed by an active or suspended worker. Jobs in flight still end normally.
+		///
+		/// Errors: [`Error::NotRegistered`], [`Error::StillUnbonding`] (already unbonding).
+		/// Events: [`Event::Unbonding`].
+		#[pallet::call_index(3)]
+		#[pallet::weight(<T as Config>::WeightInfo::unbond())]
+		pub fn unbond(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut worker = Workers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
+			ensure!(
+				!matches!(worker.status, WorkerStatus::Unbonding { .. }),
+				Error::<T>::StillUnbonding
+			);
+			if worker.status == WorkerStatus::Active {
+				Self::delist(&who, &worker);
+			}
+			let until =
+				frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondingPeriod::get());
+			worker.status = WorkerStatus::Unbonding { until };
+			Workers::<T>::insert(&who, worker);
+			Self::deposit_event(Event::Unbonding { who, until });
+			Ok(())
+		}
+
+		/// Leave: return the bond and forget the worker (its key becomes free).
+		///
+		/// Origin: signed by an unbonding worker whose period has passed and with no job in flight.
+		///
+		/// Errors: [`Error::NotRegistered`], [`Error::NotUnbonding`], [`Error::StillUnbonding`],
+		/// [`Error::JobsInFlight`]. Events: [`Event::Withdrawn`].
+		#[pallet::call_index(4)]
+		#[pallet::weight(<T as Config>::WeightInfo::withdraw())]
+		pub fn withdraw(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let worker = Workers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
+			let WorkerStatus::Unbonding { until } = worker.status else {
+				return Err(Error::<T>::NotUnbonding.into());
+			};
+			ensure!(frame_system::Pallet::<T>::block_number() >= until, Error::<T>::StillUnbonding);
+			ensure!(worker.active_jobs == 0, Error::<T>::JobsInFlight);
+			if !worker.bond.is_zero() {
+				pallet_credits::Pallet::<T>::release(&HoldReason::Bond.into(), &who, worker.bond)?;
+			}
+			KeyOwner::<T>::remove(worker.key);
+			Workers::<T>::remove(&who);
+			Self::deposit_event(Event::Withdrawn { who, bond: worker.bond });
+			Ok(())
+		}
+
+		/// Suspend a worker: it gets no new jobs until resumed.
+		///
+		/// Origin: [`Config::GovernanceOrigin`].
+		///
+		/// Errors: [`Error::NotRegistered`], [`Error::AlreadySuspended`], [`Error::NotActive`]
+		/// (unbonding). Events: [`Event::Suspended`].
+		#[pallet::call_index(5)]
+		#[pallet::weight(<T as Config>::WeightInfo::suspend())]
+		pub fn suspend(origin: OriginFor<T>, who: T::AccountId) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			let mut worker = Workers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
+			match worker.status {
+				WorkerStatus::Active => {}
+				WorkerStatus::Suspended => return Err(Error::<T>::AlreadySuspended.into()),
+				WorkerStatus::Unbonding { .. } => return Err(Error::<T>::NotActive.into()),
+			}
+			Self::delist(&who, &worker);
+			worker.status = WorkerStatus::Suspended;
+			Workers::<T>::insert(&who, worker);
+			Self::deposit_event(Event::Suspended { who });
+			Ok(())
+		}
+
+		/// Resume a suspended worker.
+		///
+		/// Origin: [`Config::GovernanceOrigin`].
+		///
+		/// Errors: [`Error::NotRegistered`], [`Error::NotSuspended`], [`Error::ModelFull`].
+		/// Events: [`Event::Resumed`].
+		#[pallet::call_index(6)]
+		#[pallet::weight(<T as Config>::WeightInfo::resume())]
+		pub fn resume(origin: OriginFor<T>, who: T::AccountId) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			let mut worker = Workers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
+			ensure!(worker.status == WorkerStatus::Suspended, Error::<T>::NotSuspended);
+			worker.status = WorkerStatus::Active;
+			Self::enlist(&who, &worker)?;
+			Workers::<T>::insert(&who, worker);
+			Self::deposit_event(Event::Resumed { who });
+			Ok(())
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// Validates a model list: non-empty, bounded, distinct, registered.
+	fn check_models(
+		models: &[ModelId],
+	) -> Result<BoundedVec<ModelId, T::MaxModelsPerWorker>, DispatchError> {
+		ensure!(!models.is_empty(), Error::<T>::NoModels);
+		let bounded: BoundedVec<ModelId, T::MaxModelsPerWorker> =
+			models.to_vec().try_into().map_err(|_| Error::<T>::TooManyModels)?;
+		for (i, model) in bounded.iter().enumerate() {
+			ensure!(
+				!bounded.iter().skip(i.saturating_add(1)).any(|m| m == model),
+				Error::<T>::DuplicateModel
+			);
+			ensure!(T::Models::contains(model), Error::<T>::UnknownModel);
+		}
+		Ok(bounded)
+	}
+
+	/// Throughput of a class in ‰ of the reference GPU.
+	fn permille(class: HardwareClass) -> u128 {
+		let (num, den) = class.throughput_ratio();
+		num.saturating_mul(1000).checked_div(den).unwrap_or(0)
+	}
+
+	/// Adds an active worker to its models' candidate lists and to the capacity.
+	fn enlist(who: &T::AccountId, worker: &WorkerOf<T>) -> DispatchResult {
+		for model in worker.models.iter() {
+			ModelWorkers::<T>::try_mutate(model, |list| {
+				if !list.contains(who) {
+					list.try_push(who.clone()).map_err(|_| Error::<T>::ModelFull)?;
+				}
+				Ok::<_, Error<T>>(())
+			})?;
+		}
+		Capacity::<T>::mutate(|c| *c = c.saturating_add(Self::permille(worker.class)));
+		Ok(())
+	}
+
+	/// Removes a worker from its models' candidate lists and from the capacity.
+	fn delist(who: &T::AccountId, worker: &WorkerOf<T>) {
+		for model in worker.models.iter() {
+			ModelWorkers::<T>::mutate(model, |list| list.retain(|w| w != who));
+		}
+		Capacity::<T>::mutate(|c| *c = c.saturating_sub(Self::permille(worker.class)));
+	}
+
+	/// Active workers serving `model`.
+	pub fn candidates(model: ModelId) -> Vec<T::AccountId> {
+		ModelWorkers::<T>::get(model).into_inner()
+	}
+
+	/// A worker's record.
+	pub fn worker(who: &T::AccountId) -> Option<WorkerOf<T>> {
+		Workers::<T>::get(who)
+	}
+
+	/// Whether `who` is an active worker.
+	pub fn is_active(who: &T::AccountId) -> bool {
+		Workers::<T>::get(who).is_some_and(|w| w.status == WorkerStatus::Active)
+	}
+
+	/// The weight of `worker` in the assignment draw: its reputation (at least
+	/// [`MIN_SELECTION_WEIGHT`]), doubled when its region is the requested one.
+	pub fn selection_weight(worker: &WorkerOf<T>, region: Option<RegionId>) -> u64 {
+		let base = u64::from(worker.reputation).max(MIN_SELECTION_WEIGHT);
+		if region.is_some_and(|r| r == worker.region) {
+			base.saturating_mul(2)
+		} else {
+			base
+		}
+	}
+
+	/// Probability (ppm) that a result of this worker is audited; `None`: always replicate.
+	pub fn audit_ppm(worker: &WorkerOf<T>) -> Option<u32> {
+		poi::audit_ppm(worker.consecutive_valid, T::TrustAfter::get(), T::MinAuditPpm::get())
+	}
+
+	/// Records a job assigned to `who`.
+	pub fn job_started(who: &T::AccountId) {
+		Workers::<T>::mutate(who, |w| {
+			if let Some(w) = w {
+				w.active_jobs = w.active_jobs.saturating_add(1);
+			}
+		});
+	}
+
+	/// Records that a job of `who` ended.
+	pub fn job_ended(who: &T::AccountId) {
+		Workers::<T>::mutate(who, |w| {
+			if let Some(w) = w {
+				w.active_jobs = w.active_jobs.saturating_sub(1);
+			}
+		});
+	}
+
+	/// A verified result of `who`: CV + 1, reputation up 5% of the way to 1, `work` (reference
+	/// work units) added to its contribution, and up to [`Config::BondShare`] of `earned` held
+	/// into its bond until the bond reaches [`Config::MinBond`].
+	pub fn record_valid(who: &T::AccountId, work: WorkUnits, earned: Balance) {
+		let Some(mut worker) = Workers::<T>::get(who) else { return };
+		worker.consecutive_valid = worker.consecutive_valid.saturating_add(1);
+		worker.valid = worker.valid.saturating_add(1);
+		worker.reputation =
+			worker.reputation.saturating_add(PPM.saturating_sub(worker.reputation) / 20);
+		let missing = T::MinBond::get().saturating_sub(worker.bond);
+		let top_up = T::BondShare::get().mul_floor(earned).min(missing);
+		// The credits were just minted to the worker; if the hold fails (e.g. the lot list is
+		// full) the bond simply grows from a later payment.
+		if !top_up.is_zero()
+			&& pallet_credits::Pallet::<T>::hold(&HoldReason::Bond.into(), who, top_up).is_ok()
+		{
+			worker.bond = worker.bond.saturating_add(top_up);
+			Self::deposit_event(Event::Bonded {
+				who: who.clone(),
+				amount: top_up,
+				from_earnings: true,
+			});
+		}
+		let (consecutive_valid, reputation) = (worker.consecutive_valid, worker.reputation);
+		Workers::<T>::insert(who, worker);
+		Self::add_contribution(who, work);
+		Self::deposit_event(Event::ResultVerified {
+			who: who.clone(),
+			consecutive_valid,
+			reputation,
+		});
+	}
+
+	/// Punishes a fault of `who`: CV reset, reputation cut, part of the bond burned. Returns the
+	/// credits burned.
+	pub fn record_fault(who: &T::AccountId, fault: Fault) -> Balance {
+		let Some(mut worker) = Workers::<T>::get(who) else { return 0 };
+		worker.consecutive_valid = 0;
+		let share = match fault {
+			Fault::Invalid => {
+				worker.invalid = worker.invalid.saturating_add(1);
+				worker.reputation /= 2;
+				T::SlashInvalid::get()
+			}
+			Fault::Missed => {
+				worker.missed = worker.missed.saturating_add(1);
+				worker.reputation = worker.reputation.saturating_sub(worker.reputation / 10);
+				T::SlashMissed::get()
+			}
+		};
+		let slash = share.mul_floor(T::MinBond::get()).min(worker.bond);
+		let slashed = if !slash.is_zero()
+			&& pallet_credits::Pallet::<T>::burn_held(&HoldReason::Bond.into(), who, slash).is_ok()
+		{
+			worker.bond = worker.bond.saturating_sub(slash);
+			slash
+		} else {
+			0
+		};
+		let reputation = worker.reputation;
+		Workers::<T>::insert(who, worker);
+		Self::deposit_event(Event::Slashed { who: who.clone(), fault, slashed, reputation });
+		slashed
+	}
+
+	/// Adds verified work to `who`'s decaying contribution.
+	pub fn add_contribution(who: &T::AccountId, work: WorkUnits) {
+		let now = frame_system::Pallet::<T>::block_number();
+		let current = Self::contribution(who);
+		Contribution::<T>::insert(who, (current.saturating_add(work), now));
+	}
+
+	/// `who`'s recent verified contribution (reference work units), decayed to now.
+	pub fn contribution(who: &T::AccountId) -> Balance {
+		let Some((score, at)) = Contribution::<T>::get(who) else { return 0 };
+		let now = frame_system::Pallet::<T>::block_number();
+		let elapsed: u64 = now.saturating_sub(at).unique_saturated_into();
+		let half_life: u64 = T::ContributionHalfLife::get().unique_saturated_into();
+		poi::decayed(score, elapsed, half_life)
+	}
+
+	/// The network's capacity: Σ throughput of active workers in reference GPUs (‰).
+	pub fn capacity_permille() -> u128 {
+		Capacity::<T>::get()
+	}
+
+	/// A worker as the runtime API shows it.
+	pub fn view(who: &T::AccountId) -> Option<WorkerView<BlockNumberFor<T>>> {
+		let w = Workers::<T>::get(who)?;
+		Some(WorkerView {
+			key: w.key,
+			class: w.class,
+			region: w.region,
+			models: w.models.to_vec(),
+			bond: w.bond,
+			bond_target: T::MinBond::get(),
+			reputation: w.reputation,
+			consecutive_valid: w.consecutive_valid,
+			valid: w.valid,
+			invalid: w.invalid,
+			missed: w.missed,
+			active_jobs: w.active_jobs,
+			status: w.status,
+			audit_ppm: Self::audit_ppm(&w),
+			contribution: Self::contribution(who),
+		})
+	}
+
+	/// Invariants: every worker's bond is exactly its `Bond` hold; keys map back to their worker;
+	/// candidate lists hold exactly the active workers serving each model; the capacity is their
+	/// throughput sum; reputations are in ppm.
+	#[cfg(any(feature = "try-runtime", feature = "std"))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		let mut capacity = 0u128;
+		let mut listed = 0usize;
+		for (who, w) in Workers::<T>::iter() {
+			ensure!(
+				pallet_credits::Holds::<T>::get(
+					&who,
+					<T as pallet_credits::Config>::RuntimeHoldReason::from(HoldReason::Bond)
+				)
+				.iter()
+				.map(|l| l.amount)
+				.fold(0u128, |a, b| a.saturating_add(b))
+					== w.bond,
+				"bond differs from the held credits"
+			);
+			ensure!(KeyOwner::<T>::get(w.key).as_ref() == Some(&who), "key owner mismatch");
+			ensure!(w.reputation <= PPM, "reputation above 1");
+			let active = w.status == WorkerStatus::Active;
+			for model in w.models.iter() {
+				ensure!(
+					ModelWorkers::<T>::get(model).contains(&who) == active,
+					"candidate list out of date"
+				);
+			}
+			if active {
+				capacity = capacity.saturating_add(Self::permille(w.class));
+				listed = listed.saturating_add(w.models.len());
+			}
+		}
+		ensure!(Capacity::<T>::get() == capacity, "capacity differs from the active workers");
+		ensure!(
+			ModelWorkers::<T>::iter_values().map(|l| l.len()).sum::<usize>() == listed,
+			"a candidate list holds an inactive worker"
+		);
+		ensure!(KeyOwner::<T>::iter().count() == Workers::<T>::iter().count(), "stale key owner");
+		Ok(())
+	}
+}

@@ -1,0 +1,135 @@
+//! Mock runtime: credits with 24-block days, models 1–3 registered, a 10 CRED bond target.
+
+#![allow(clippy::arithmetic_side_effects)]
+
+use crate as pallet_workers;
+use declai_primitives::{poi::ModelId, Balance, CRED};
+use frame_support::{derive_impl, parameter_types, traits::Contains};
+use sp_core::{ed25519, sr25519, Pair};
+use sp_runtime::{BuildStorage, Perbill};
+
+type Block = frame_system::mocking::MockBlock<Test>;
+pub type AccountId = u64;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Credits: pallet_credits,
+		Workers: pallet_workers,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountId = AccountId;
+	type Lookup = sp_runtime::traits::IdentityLookup<AccountId>;
+}
+
+parameter_types! {
+	pub const BlocksPerDay: u64 = 24;
+	pub const ExpiryPeriod: u64 = 24 * 10;
+	pub const MaxShare: Perbill = Perbill::from_percent(5);
+	pub const MinBond: Balance = 10 * CRED;
+	pub const BondShare: Perbill = Perbill::from_percent(50);
+	pub const SlashInvalid: Perbill = Perbill::from_percent(10);
+	pub const SlashMissed: Perbill = Perbill::from_percent(1);
+}
+
+pub struct FixedTime;
+impl frame_support::traits::UnixTime for FixedTime {
+	fn now() -> core::time::Duration {
+		core::time::Duration::from_millis(1_700_000_000_000)
+	}
+}
+
+impl pallet_credits::Config for Test {
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type MintOrigin = frame_system::EnsureRoot<AccountId>;
+	type CapOrigin = frame_system::EnsureRoot<AccountId>;
+	type BlocksPerDay = BlocksPerDay;
+	type ExpiryPeriod = ExpiryPeriod;
+	type MillisecsPerBlock = frame_support::traits::ConstU64<3_000>;
+	type MaxLots = frame_support::traits::ConstU32<16>;
+	type MaxShare = MaxShare;
+	type MaxSweepPerBlock = frame_support::traits::ConstU32<8>;
+	type UnixTime = FixedTime;
+	type WeightInfo = ();
+}
+
+/// Models 1, 2 and 3 exist.
+pub struct MockModels;
+impl Contains<ModelId> for MockModels {
+	fn contains(m: &ModelId) -> bool {
+		(1..=3).contains(m)
+	}
+}
+
+impl pallet_workers::Config for Test {
+	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
+	type Models = MockModels;
+	type MinBond = MinBond;
+	type BondShare = BondShare;
+	type SlashInvalid = SlashInvalid;
+	type SlashMissed = SlashMissed;
+	type UnbondingPeriod = frame_support::traits::ConstU64<10>;
+	type MaxModelsPerWorker = frame_support::traits::ConstU32<3>;
+	type MaxWorkersPerModel = frame_support::traits::ConstU32<4>;
+	type InitialReputation = frame_support::traits::ConstU32<500_000>;
+	type TrustAfter = frame_support::traits::ConstU32<10>;
+	type MinAuditPpm = frame_support::traits::ConstU32<10_000>;
+	type ContributionHalfLife = frame_support::traits::ConstU64<100>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = ();
+}
+
+pub const ALICE: AccountId = 1;
+pub const BOB: AccountId = 2;
+pub const NEWCOMER: AccountId = 3;
+
+/// A deterministic sr25519 attestation key pair for account `who`.
+pub fn sr_pair(who: AccountId) -> sr25519::Pair {
+	sr25519::Pair::from_seed(&[who as u8; 32])
+}
+
+/// A deterministic ed25519 attestation key pair for account `who`.
+pub fn ed_pair(who: AccountId) -> ed25519::Pair {
+	ed25519::Pair::from_seed(&[who as u8 + 100; 32])
+}
+
+pub fn sr_key(who: AccountId) -> crate::AttestationKey {
+	crate::AttestationKey::Sr25519(sr_pair(who).public())
+}
+
+pub fn build() -> sp_io::TestExternalities {
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	pallet_credits::GenesisConfig::<Test> {
+		balances: vec![(ALICE, 100 * CRED), (BOB, 100 * CRED)],
+		bootstrap_cap: 1_000 * CRED,
+	}
+	.assimilate_storage(&mut storage)
+	.unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| System::set_block_number(1));
+	ext
+}
+
+/// Builds, runs `test`, then checks both pallets' invariants.
+pub fn build_and_execute(test: impl FnOnce()) {
+	build().execute_with(|| {
+		test();
+		Credits::do_try_state().expect("credits invariants hold");
+		Workers::do_try_state().expect("workers invariants hold");
+	});
+}
+
+pub fn workers_events() -> Vec<crate::Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::Workers(e) => Some(e),
+			_ => None,
+		})
+		.collect()
+}

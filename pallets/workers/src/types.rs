@@ -1,0 +1,178 @@
+//! Data types of the workers pallet.
+
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use declai_primitives::{poi::RegionId, Balance, HardwareClass};
+use frame_support::{
+	traits::Get, BoundedVec, CloneNoBound, DebugNoBound, EqNoBound, PartialEqNoBound,
+};
+use scale_info::TypeInfo;
+use sp_core::{ed25519, sr25519};
+use sp_runtime::traits::Verify;
+
+/// Reputation is kept in parts per million: 0 = always wrong, 1,000,000 = never wrong.
+pub type Reputation = u32;
+
+/// A worker's hardware attestation public key: results are signed with it, so a copied or
+/// forged attestation fails and one key (one machine) backs at most one worker.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	Decode,
+	DecodeWithMemTracking,
+	Encode,
+	Eq,
+	MaxEncodedLen,
+	PartialEq,
+	TypeInfo,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+pub enum AttestationKey {
+	/// An ed25519 key.
+	Ed25519(ed25519::Public),
+	/// An sr25519 key.
+	Sr25519(sr25519::Public),
+}
+
+/// A signature by an [`AttestationKey`].
+#[derive(
+	Clone, Debug, Decode, DecodeWithMemTracking, Encode, Eq, MaxEncodedLen, PartialEq, TypeInfo,
+)]
+pub enum AttestationSignature {
+	/// An ed25519 signature.
+	Ed25519(ed25519::Signature),
+	/// An sr25519 signature.
+	Sr25519(sr25519::Signature),
+}
+
+impl AttestationKey {
+	/// Whether `signature` by this key signs `message` (a key and a signature of different
+	/// schemes never verify).
+	pub fn verify(&self, message: &[u8], signature: &AttestationSignature) -> bool {
+		match (self, signature) {
+			(AttestationKey::Ed25519(key), AttestationSignature::Ed25519(sig)) => {
+				sig.verify(message, key)
+			}
+			(AttestationKey::Sr25519(key), AttestationSignature::Sr25519(sig)) => {
+				sig.verify(message, key)
+			}
+			_ => false,
+		}
+	}
+}
+
+/// Where a worker is in its life.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	Decode,
+	DecodeWithMemTracking,
+	Encode,
+	Eq,
+	MaxEncodedLen,
+	PartialEq,
+	TypeInfo,
+)]
+pub enum WorkerStatus<BlockNumber> {
+	/// Takes jobs.
+	Active,
+	/// Suspended by governance: no new jobs; its jobs in flight still end.
+	Suspended,
+	/// Leaving: no new jobs; the bond can be withdrawn from `until` once no job is in flight.
+	Unbonding {
+		/// First block at which [`crate::Call::withdraw`] succeeds.
+		until: BlockNumber,
+	},
+}
+
+/// A registered worker.
+#[derive(
+	CloneNoBound, DebugNoBound, Decode, Encode, EqNoBound, MaxEncodedLen, PartialEqNoBound, TypeInfo,
+)]
+#[scale_info(skip_type_params(MaxModels))]
+pub struct Worker<BlockNumber: Clone + core::fmt::Debug + Eq, MaxModels: Get<u32>> {
+	/// The hardware attestation key.
+	pub key: AttestationKey,
+	/// The attested hardware class (η and the timing checks follow it).
+	pub class: HardwareClass,
+	/// Where it runs.
+	pub region: RegionId,
+	/// Models it serves.
+	pub models: BoundedVec<declai_primitives::poi::ModelId, MaxModels>,
+	/// Credits held as its bond (slashed on faults).
+	pub bond: Balance,
+	/// Reputation in ppm: rises with valid results, falls with faults.
+	pub reputation: Reputation,
+	/// Consecutive valid results (BOINC CV); reset by any fault.
+	pub consecutive_valid: u32,
+	/// Valid results ever.
+	pub valid: u32,
+	/// Wrong results, failed challenges and implausible timings ever.
+	pub invalid: u32,
+	/// Missed deadlines ever.
+	pub missed: u32,
+	/// Jobs assigned and not ended.
+	pub active_jobs: u32,
+	/// Lifecycle status.
+	pub status: WorkerStatus<BlockNumber>,
+	/// Block of registration.
+	pub registered_at: BlockNumber,
+}
+
+/// What a worker did wrong.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	Decode,
+	DecodeWithMemTracking,
+	Encode,
+	Eq,
+	MaxEncodedLen,
+	PartialEq,
+	TypeInfo,
+)]
+pub enum Fault {
+	/// A wrong result: disagreed with the verified result, failed a challenge, revealed something
+	/// else than it committed, or reported an implausible time.
+	Invalid,
+	/// A missed deadline (no commit, reveal or challenge answer in time).
+	Missed,
+}
+
+/// A worker as clients see it (runtime API `worker`).
+#[derive(Clone, Debug, Decode, Encode, Eq, PartialEq, TypeInfo)]
+pub struct WorkerView<BlockNumber> {
+	/// The hardware attestation key.
+	pub key: AttestationKey,
+	/// Hardware class.
+	pub class: HardwareClass,
+	/// Region.
+	pub region: RegionId,
+	/// Models served.
+	pub models: alloc::vec::Vec<declai_primitives::poi::ModelId>,
+	/// Bond held.
+	pub bond: Balance,
+	/// The bond it should hold; the rest is built from a share of its earnings.
+	pub bond_target: Balance,
+	/// Reputation in ppm.
+	pub reputation: Reputation,
+	/// Consecutive valid results.
+	pub consecutive_valid: u32,
+	/// Valid results ever.
+	pub valid: u32,
+	/// Invalid results ever.
+	pub invalid: u32,
+	/// Missed deadlines ever.
+	pub missed: u32,
+	/// Jobs in flight.
+	pub active_jobs: u32,
+	/// Status.
+	pub status: WorkerStatus<BlockNumber>,
+	/// Probability (ppm) that its next unreplicated result is audited; `None` = fully replicated.
+	pub audit_ppm: Option<u32>,
+	/// Its recent verified contribution (decayed reference work), which sets its priority.
+	pub contribution: Balance,
+}
