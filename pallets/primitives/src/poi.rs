@@ -343,6 +343,9 @@ pub struct LayerOpening {
 	pub output_proof: Vec<Hash>,
 	/// For `layer > 0`: the previous layer's `y` and its proof (leaf `2·layer − 1`).
 	pub previous: Option<(Vec<i32>, Vec<Hash>)>,
+	/// Proof that the revealed output is the last layer's `y` (leaf `2·layers − 1`), so the output
+	/// is bound to the committed trace whichever layer is challenged.
+	pub result_proof: Vec<Hash>,
 	/// The layer's weight rows (`inputs + 1` entries each, bias last).
 	pub rows: Vec<Vec<i32>>,
 	/// Proof of each row against the model's weight root.
@@ -382,6 +385,7 @@ pub fn open_layer(
 		previous,
 		rows: rows.get(first..first.saturating_add(count))?.to_vec(),
 		row_proofs,
+		result_proof: verify::merkle_proof(&leaves, leaves.len().checked_sub(1)?)?,
 	})
 }
 
@@ -409,7 +413,7 @@ pub struct OpeningContext<'a> {
 
 /// Checks a challenge answer: `Ok(true)` only if every row opens against the weight root, `x`,
 /// `y` (and the previous `y`) open against the activation root, `x` is the job input (first
-/// layer) or the requantized previous `y`, `y` is the revealed output (last layer), and
+/// layer) or the requantized previous `y`, the revealed output is the committed last `y`, and
 /// `rᵀy = (rᵀW)[x; 1]` for `r` from the seed. Malformed answers are `Ok(false)`; `Err` only for
 /// arithmetic that cannot be carried out.
 pub fn check_layer_opening(
@@ -456,7 +460,17 @@ pub fn check_layer_opening(
 	if !input_ok {
 		return Ok(false);
 	}
-	if l.saturating_add(1) == layer_count && encode_i32s(&opening.output) != ctx.output {
+	// The revealed output is the committed last `y`.
+	let last_leaf = activation_count.saturating_sub(1);
+	if !verify::verify_merkle_proof(
+		ctx.activation_root,
+		activation_count,
+		last_leaf,
+		ctx.output,
+		&opening.result_proof,
+	)
+	.unwrap_or(false)
+	{
 		return Ok(false);
 	}
 	let total = total_rows(ctx.layers) as usize;

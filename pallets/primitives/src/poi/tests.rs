@@ -119,6 +119,9 @@ fn tampered_openings_fail() {
 		o.row_proofs.swap(0, 1);
 		tampered.push(("swapped proofs", o));
 		let mut o = honest.clone();
+		o.result_proof.clear();
+		tampered.push(("no result proof", o));
+		let mut o = honest.clone();
 		o.previous = None;
 		if layer > 0 {
 			tampered.push(("no previous", o));
@@ -153,6 +156,25 @@ fn consistent_but_wrong_trace_fails_freivalds() {
 	let opening = open_layer(&layers, &rows, &trace, 0).unwrap();
 	let ctx = OpeningContext { seed: &seed0, ..ctx };
 	assert_eq!(check_layer_opening(&ctx, &opening), Ok(true));
+}
+
+#[test]
+fn a_revealed_output_other_than_the_trace_fails_at_every_layer() {
+	for seed_byte in 0..3u8 {
+		let (layers, rows, trace, wroot, aroot, _, seed) = ctx_parts(seed_byte);
+		let fake_output = encode_i32s(&[1, 2]);
+		let layer = challenged_layer(&seed, layers.len());
+		let opening = open_layer(&layers, &rows, &trace, layer).unwrap();
+		let ctx = OpeningContext {
+			layers: &layers,
+			weights_root: &wroot,
+			activation_root: &aroot,
+			input: &INPUT,
+			output: &fake_output,
+			seed: &seed,
+		};
+		assert_eq!(check_layer_opening(&ctx, &opening), Ok(false), "layer {layer}");
+	}
 }
 
 #[test]

@@ -1,0 +1,1549 @@
+//! # Inference pallet: Proof-of-Inference on chain
+//!
+//! Consumers pay credits for inference; workers earn credits only for results the runtime has
+//! verified. One job's life:
+//!
+//! 1. **`request`** (consumer): the model must be active (premium models: contributors only), the
+//!    input within bounds, the price `⌈cost × α⌉` within the consumer's limit, and the consumer
+//!    within its rate limit. The price is **escrowed** (held). The job is assigned at once or
+//!    waits in the **queue**, ordered by the consumer's recent verified contribution.
+//! 2. **Assignment**: workers serving the model are drawn with chain randomness, weighted by
+//!    reputation (doubled in the requested region), never the consumer itself. **Adaptive
+//!    replication**: a worker below `TrustAfter` consecutive valid results is always replicated
+//!    (k = 2); a trusted one works alone and is audited with probability `max(1/CV, floor)` —
+//!    float models by a replica drawn now, integer models by a challenge drawn after the commit.
+//! 3. **`commit`** (worker): `output_commitment(job, worker, output, salt)` (bound to the worker,
+//!    so a copied commitment can never be revealed by the copier) with a signature of the
+//!    worker's hardware attestation key over (job, model root, input hash, commitment, timings).
+//!    Timings implausible for the worker's hardware class (too fast: precomputed or forged; too
+//!    slow: not the attested hardware) fault the replica at once.
+//! 4. **`reveal`** (worker), in a block after the last commitment: output, salt and activation
+//!    root; a reveal that does not match its commitment faults the replica.
+//! 5. **Checks**: replicas must agree (bytes for integer models, the model's tolerance for float
+//!    models); disagreement goes to a **validator audit**. An integer result without a replica
+//!    to compare with is **challenged**: the seed `blake2(randomness of the block in which the
+//!    commitments closed ‖ job ‖ worker)` picks a layer and a Freivalds vector, and the worker
+//!    must **`respond`** with the layer's activations and weight rows, checked against the
+//!    revealed activation root and the model's weight root, and `rᵀy = (rᵀW)[x; 1]` on integers.
+//! 6. **`audit`** (validators): each scores every replica 0–100; a replica is valid when the
+//!    reputation-weighted median (κ = ½) of its scores is at least 50; validators far from the
+//!    median lose audit reputation.
+//! 7. **Settlement**: the escrow is burned as consumption and each verified replica is paid
+//!    `T × η × α / β` through the economics pallet (`T` = the model's cost on its class), with a
+//!    receipt; wrong replicas are slashed through the workers pallet. With no verified result
+//!    the job is re-assigned once to other workers, then refunded.
+//!
+//! **Deadlines everywhere**: every live job has a deadline in [`Deadlines`]; `on_initialize`
+//! ends or advances expired jobs (missing commitments or reveals are missed deadlines, an
+//! unanswered challenge is a failed one), so a job always ends and escrow is never stuck.
+//!
+//! ## Randomness
+//! [`Config::BlockRandomness`] gives the randomness of a past block. The runtime uses the block
+//! hash until the Proof-of-Inference consensus provides a VRF output per block. Workers do not
+//! author blocks, so they cannot predict the hash of the block that closes the commitments and
+//! hence cannot know at commit time whether (or which layer) they will be challenged. Residual
+//! risks: the author of that block knows its hash before publishing it and could, colluding with
+//! a worker, reorder or drop transactions, or withhold the block, to re-roll the challenge; the
+//! assignment draw uses the parent block's hash, which a colluding author can likewise influence.
+//! With a permissioned validator set such grinding is attributable but not prevented. The
+//! insecure collective-flip pallet is never used.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub mod extension;
+pub mod runtime_api;
+pub mod types;
+pub mod weights;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+
+pub use extension::CheckAdmission;
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+use alloc::vec::Vec;
+use declai_primitives::{
+	poi::{
+		self, challenge_seed, draw_ppm, within_tolerance, Attestation, JobId, LayerOpening,
+		ModelId, OpeningContext, RegionId, Timings, VerificationTier, PPM,
+	},
+	Balance, WorkUnits,
+};
+use frame_support::{pallet_prelude::*, traits::Contains};
+use frame_system::pallet_prelude::*;
+use pallet_economics::{ReceiptId, Settlement};
+use pallet_workers::{AttestationSignature, Fault, Reputation};
+use sp_core::H256;
+use sp_runtime::traits::{Saturating, UniqueSaturatedInto, Zero};
+
+/// A model of this runtime.
+pub type ModelOf<T> = Model<<T as Config>::MaxNameLen, <T as Config>::MaxLayers>;
+/// A job of this runtime.
+pub type JobOf<T> =
+	Job<<T as frame_system::Config>::AccountId, BlockNumberFor<T>, <T as Config>::MaxReplicas>;
+/// The credits pallet's hold reason of this runtime.
+pub type HoldReasonOf<T> = <T as pallet_credits::Config>::RuntimeHoldReason;
+
+/// Randomness of a past block.
+pub trait BlockRandomness<BlockNumber> {
+	/// 256 bits fixed when block `n` was sealed; `None` if unknown (future or too old).
+	fn randomness_of(n: BlockNumber) -> Option<H256>;
+}
+
+/// [`BlockRandomness`] from the block hashes `frame_system` keeps (`BlockHashCount` blocks).
+pub struct BlockHashRandomness<T>(PhantomData<T>);
+impl<T: frame_system::Config<Hash = H256>> BlockRandomness<BlockNumberFor<T>>
+	for BlockHashRandomness<T>
+{
+	fn randomness_of(n: BlockNumberFor<T>) -> Option<H256> {
+		let hash = frame_system::Pallet::<T>::block_hash(n);
+		(hash != H256::zero()).then_some(hash)
+	}
+}
+
+/// Score (0–100) at or above which audited replicas are valid.
+pub const AUDIT_PASS: u8 = 50;
+
+/// Why a replica was faulted (event detail).
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	Decode,
+	DecodeWithMemTracking,
+	Encode,
+	Eq,
+	MaxEncodedLen,
+	PartialEq,
+	TypeInfo,
+)]
+pub enum FaultReason {
+	/// No commitment before the deadline.
+	NoCommit,
+	/// No reveal before the deadline.
+	NoReveal,
+	/// The reveal did not match the commitment.
+	RevealMismatch,
+	/// The reported time is implausible for the hardware class.
+	ImplausibleTiming,
+	/// The challenge answer failed the checks.
+	ChallengeFailed,
+	/// No challenge answer before the deadline.
+	NoResponse,
+	/// The validator audit found the result wrong.
+	AuditedWrong,
+}
+
+impl FaultReason {
+	/// The workers pallet's fault class.
+	pub fn fault(self) -> Fault {
+		match self {
+			FaultReason::NoCommit | FaultReason::NoReveal => Fault::Missed,
+			_ => Fault::Invalid,
+		}
+	}
+}
+
+/// Why a job was refunded (event detail).
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	Decode,
+	DecodeWithMemTracking,
+	Encode,
+	Eq,
+	MaxEncodedLen,
+	PartialEq,
+	TypeInfo,
+)]
+pub enum RefundReason {
+	/// No worker became free before the queue timeout.
+	QueueTimeout,
+	/// Every attempt ended without a verified result.
+	NoVerifiedResult,
+	/// The consumer cancelled a queued job.
+	Cancelled,
+}
+
+#[allow(clippy::expect_used)] // FRAME's storage macros expand to `expect`s with their own proofs.
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+
+	#[pallet::config]
+	pub trait Config:
+		frame_system::Config + pallet_workers::Config + pallet_economics::Config
+	{
+		/// Origin of model registration and the auditor set (governance).
+		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
+
+		/// Randomness of past blocks, for assignments and challenges.
+		type BlockRandomness: BlockRandomness<BlockNumberFor<Self>>;
+
+		/// Largest input stored on chain (bytes).
+		#[pallet::constant]
+		type MaxInputLen: Get<u32>;
+		/// Largest output stored on chain (bytes).
+		#[pallet::constant]
+		type MaxOutputLen: Get<u32>;
+		/// Longest model name (bytes).
+		#[pallet::constant]
+		type MaxNameLen: Get<u32>;
+		/// Most layers of an integer model.
+		#[pallet::constant]
+		type MaxLayers: Get<u32>;
+		/// Most replicas of one job (at least 2).
+		#[pallet::constant]
+		type MaxReplicas: Get<u32>;
+		/// Most jobs not ended at once (bounds the queue and each deadline bucket).
+		#[pallet::constant]
+		type MaxLiveJobs: Get<u32>;
+		/// Most jobs in flight per worker.
+		#[pallet::constant]
+		type MaxJobsPerWorker: Get<u32>;
+		/// Most auditors.
+		#[pallet::constant]
+		type MaxAuditors: Get<u32>;
+		/// Ended jobs whose record and result are kept (older ones are pruned).
+		#[pallet::constant]
+		type MaxResults: Get<u32>;
+		/// Most expired deadlines handled in one block (the rest move to the next block).
+		#[pallet::constant]
+		type DeadlinesPerBlock: Get<u32>;
+		/// Most queued jobs assigned in one block.
+		#[pallet::constant]
+		type AssignPerBlock: Get<u32>;
+		/// Blocks for all commitments after assignment.
+		#[pallet::constant]
+		type CommitWindow: Get<BlockNumberFor<Self>>;
+		/// Blocks for all reveals after the commitments closed.
+		#[pallet::constant]
+		type RevealWindow: Get<BlockNumberFor<Self>>;
+		/// Blocks to answer a challenge.
+		#[pallet::constant]
+		type ChallengeWindow: Get<BlockNumberFor<Self>>;
+		/// Blocks for the validator audit.
+		#[pallet::constant]
+		type AuditWindow: Get<BlockNumberFor<Self>>;
+		/// Blocks a job may wait in the queue.
+		#[pallet::constant]
+		type QueueTimeout: Get<BlockNumberFor<Self>>;
+		/// Assignments per job (the first plus re-assignments).
+		#[pallet::constant]
+		type MaxAttempts: Get<u8>;
+		/// A reported time below this share (‰) of the class's expected time is implausible.
+		#[pallet::constant]
+		type TimingMinPermille: Get<u32>;
+		/// A reported time above this multiple of the expected time (+ slack) is implausible.
+		#[pallet::constant]
+		type TimingMaxFactor: Get<u32>;
+		/// Fixed allowance (µs) for loading and I/O on top of the expected time.
+		#[pallet::constant]
+		type TimingSlackMicros: Get<u64>;
+		/// Blocks per rate-limit window.
+		#[pallet::constant]
+		type RateWindow: Get<BlockNumberFor<Self>>;
+		/// Requests per window of an account without recent verified contribution.
+		#[pallet::constant]
+		type FreeRiderRequests: Get<u32>;
+		/// Requests per window of a contributor.
+		#[pallet::constant]
+		type ContributorRequests: Get<u32>;
+		/// Recent verified work (work units) that makes an account a contributor.
+		#[pallet::constant]
+		type ContributorThreshold: Get<WorkUnits>;
+		/// Weights.
+		type InferenceWeightInfo: WeightInfo;
+	}
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	/// Registered models.
+	#[pallet::storage]
+	pub type Models<T: Config> = StorageMap<_, Twox64Concat, ModelId, ModelOf<T>>;
+
+	/// The next model id.
+	#[pallet::storage]
+	pub type NextModelId<T: Config> = StorageValue<_, ModelId, ValueQuery>;
+
+	/// Jobs (live ones and the newest `MaxResults` ended ones).
+	#[pallet::storage]
+	pub type Jobs<T: Config> = StorageMap<_, Twox64Concat, JobId, JobOf<T>>;
+
+	/// The next job id.
+	#[pallet::storage]
+	pub type NextJobId<T: Config> = StorageValue<_, JobId, ValueQuery>;
+
+	/// Jobs not ended.
+	#[pallet::storage]
+	pub type LiveJobs<T: Config> = StorageValue<_, u32, ValueQuery>;
+
+	/// Inputs of live jobs.
+	#[pallet::storage]
+	pub type Inputs<T: Config> = StorageMap<_, Twox64Concat, JobId, BoundedVec<u8, T::MaxInputLen>>;
+
+	/// Revealed outputs per job and worker (until the job ends).
+	#[pallet::storage]
+	pub type Outputs<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		JobId,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<u8, T::MaxOutputLen>,
+	>;
+
+	/// Verified results of served jobs.
+	#[pallet::storage]
+	pub type Results<T: Config> =
+		StorageMap<_, Twox64Concat, JobId, BoundedVec<u8, T::MaxOutputLen>>;
+
+	/// Settlement receipts (economics pallet) of served jobs.
+	#[pallet::storage]
+	pub type JobReceipts<T: Config> =
+		StorageMap<_, Twox64Concat, JobId, BoundedVec<ReceiptId, T::MaxReplicas>, ValueQuery>;
+
+	/// Live jobs by the block at which their current phase times out.
+	#[pallet::storage]
+	pub type Deadlines<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<JobId, T::MaxLiveJobs>,
+		ValueQuery,
+	>;
+
+	/// Queued jobs, highest priority first: `(priority, job)`.
+	#[pallet::storage]
+	pub type Pending<T: Config> =
+		StorageValue<_, BoundedVec<(Balance, JobId), T::MaxLiveJobs>, ValueQuery>;
+
+	/// Live jobs per assigned worker (what a worker must do; read by a restarted worker).
+	#[pallet::storage]
+	pub type WorkerJobs<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		BoundedVec<JobId, T::MaxJobsPerWorker>,
+		ValueQuery,
+	>;
+
+	/// The validators that audit disputed results.
+	#[pallet::storage]
+	pub type Auditors<T: Config> =
+		StorageValue<_, BoundedVec<T::AccountId, T::MaxAuditors>, ValueQuery>;
+
+	/// Default audit reputation.
+	#[pallet::type_value]
+	pub fn InitialAuditorReputation() -> Reputation {
+		PPM / 2
+	}
+
+	/// Audit reputation (ppm): the weight of an auditor's vote.
+	#[pallet::storage]
+	pub type AuditorReputation<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Reputation,
+		ValueQuery,
+		InitialAuditorReputation,
+	>;
+
+	/// Votes of the audit of a job: per auditor a score (0–100) per replica.
+	#[pallet::storage]
+	pub type AuditVotes<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		JobId,
+		BoundedVec<(T::AccountId, BoundedVec<u8, T::MaxReplicas>), T::MaxAuditors>,
+		ValueQuery,
+	>;
+
+	/// Requests per account in the current rate window: `(window, count)`.
+	#[pallet::storage]
+	pub type RequestCounts<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, (u32, u32), ValueQuery>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// The initial auditors.
+		pub auditors: Vec<T::AccountId>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			let auditors =
+				BoundedVec::<T::AccountId, T::MaxAuditors>::try_from(self.auditors.clone())
+					.expect("genesis auditors fit MaxAuditors; qed");
+			Auditors::<T>::put(auditors);
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// Governance registered a model.
+		ModelRegistered { model: ModelId, weights_root: H256, cost: WorkUnits },
+		/// Governance retired or re-activated a model.
+		ModelActivity { model: ModelId, active: bool },
+		/// Governance replaced the auditor set.
+		AuditorsSet { auditors: Vec<T::AccountId> },
+		/// A consumer requested a job; `price` is escrowed.
+		JobRequested { job: JobId, consumer: T::AccountId, model: ModelId, price: Balance },
+		/// A job waits for a free worker.
+		JobQueued { job: JobId, priority: Balance },
+		/// Workers were assigned; `lone` when replication was wanted but one worker was free.
+		JobAssigned { job: JobId, workers: Vec<T::AccountId>, attempt: u8, lone: bool },
+		/// A worker committed.
+		Committed { job: JobId, worker: T::AccountId, commit: H256 },
+		/// Commitments closed; reveals are due by `deadline`.
+		CommitsClosed { job: JobId, deadline: BlockNumberFor<T> },
+		/// A worker revealed a result matching its commitment.
+		Revealed { job: JobId, worker: T::AccountId },
+		/// A worker must answer a layer challenge by `deadline`.
+		Challenged { job: JobId, worker: T::AccountId, layer: u32, deadline: BlockNumberFor<T> },
+		/// A challenge answer passed.
+		ChallengePassed { job: JobId, worker: T::AccountId },
+		/// Replicas disagreed or a lone float result needs a second opinion.
+		AuditStarted { job: JobId, deadline: BlockNumberFor<T> },
+		/// An auditor voted.
+		AuditVoted { job: JobId, auditor: T::AccountId },
+		/// A replica was faulted and punished (`slashed` credits burned from its bond).
+		ReplicaFaulted { job: JobId, worker: T::AccountId, reason: FaultReason, slashed: Balance },
+		/// The job was served: escrow burned, verified workers paid (receipts).
+		JobServed { job: JobId, workers: Vec<T::AccountId>, receipts: Vec<ReceiptId> },
+		/// The job ended without a result and the escrow went back to the consumer.
+		JobRefunded { job: JobId, reason: RefundReason },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// No such model.
+		UnknownModel,
+		/// The model is retired.
+		ModelRetired,
+		/// Model name empty or longer than `MaxNameLen`.
+		BadName,
+		/// The model's cost must be positive.
+		ZeroCost,
+		/// Input or output bound above `MaxInputLen`/`MaxOutputLen`, or zero.
+		BadBounds,
+		/// Integer layers missing, not chained, or not matching the input/output bounds; or layers
+		/// given for a float model; or a tolerance above 10⁶ ppm.
+		BadLayers,
+		/// Too many auditors.
+		TooManyAuditors,
+		/// The model ids are exhausted.
+		NoModelIds,
+		/// The input is empty or longer than the model allows (integer models: exactly its size).
+		BadInput,
+		/// The quoted price is above the consumer's `max_price`; retry with a higher limit.
+		PriceAboveLimit,
+		/// Premium models are for contributors (accounts with recent verified work).
+		PremiumForContributors,
+		/// Too many requests in this window; wait for the next one (contributors get more).
+		RateLimited,
+		/// `MaxLiveJobs` jobs are live; retry later.
+		QueueFull,
+		/// No such job, or it was pruned.
+		UnknownJob,
+		/// The job is not in the phase this call belongs to.
+		WrongPhase,
+		/// The signer is not assigned to the job.
+		NotAssigned,
+		/// The signer already made this step for the job.
+		AlreadySubmitted,
+		/// The attestation signature does not verify with the worker's hardware key over this
+		/// job's attestation (forged, or replayed from another job).
+		BadAttestation,
+		/// Reveals are accepted from the block after the commitments closed.
+		RevealTooEarly,
+		/// The output is longer than the model allows.
+		OutputTooLong,
+		/// The signer is not an auditor.
+		NotAuditor,
+		/// One score per replica, each 0–100.
+		BadScores,
+		/// Only the consumer can cancel, and only a queued job.
+		CannotCancel,
+		/// The randomness for this step is not available.
+		NoRandomness,
+		/// Arithmetic overflow.
+		Overflow,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(n: BlockNumberFor<T>) -> Weight {
+			Self::note_capacity();
+			let expired = Self::process_deadlines(n);
+			let assigned = Self::assign_pending(n);
+			T::InferenceWeightInfo::on_initialize(expired, assigned)
+		}
+
+		fn integrity_test() {
+			assert!(T::MaxReplicas::get() >= 2, "MaxReplicas must be at least 2");
+			assert!(T::MaxAttempts::get() >= 1, "MaxAttempts must be at least 1");
+			assert!(T::DeadlinesPerBlock::get() > 0, "DeadlinesPerBlock must be positive");
+			assert!(
+				T::MaxResults::get() >= T::MaxLiveJobs::get(),
+				"MaxResults must cover live jobs"
+			);
+			assert!(!T::RateWindow::get().is_zero(), "RateWindow must be positive");
+			for window in
+				[T::CommitWindow::get(), T::RevealWindow::get(), T::ChallengeWindow::get()]
+			{
+				assert!(!window.is_zero(), "protocol windows must be positive");
+			}
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Register a model.
+		///
+		/// Origin: [`Config::GovernanceOrigin`]. Integer models give their layers: the first
+		/// layer's inputs must equal `max_input`, the last layer's outputs × 4 `max_output`.
+		///
+		/// Errors: [`Error::BadName`], [`Error::ZeroCost`], [`Error::BadBounds`],
+		/// [`Error::BadLayers`], [`Error::NoModelIds`]. Events: [`Event::ModelRegistered`].
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::InferenceWeightInfo::register_model())]
+		pub fn register_model(origin: OriginFor<T>, spec: ModelSpec) -> DispatchResult {
+			<T as Config>::GovernanceOrigin::ensure_origin(origin)?;
+			let model = Self::validate_model(spec)?;
+			let id = NextModelId::<T>::get();
+			let next = id.checked_add(1).ok_or(Error::<T>::NoModelIds)?;
+			let (weights_root, cost) = (model.weights_root, model.cost);
+			Models::<T>::insert(id, model);
+			NextModelId::<T>::put(next);
+			Self::deposit_event(Event::ModelRegistered { model: id, weights_root, cost });
+			Ok(())
+		}
+
+		/// Retire (`active = false`) or re-activate a model. Jobs in flight are not affected.
+		///
+		/// Origin: [`Config::GovernanceOrigin`].
+		///
+		/// Errors: [`Error::UnknownModel`]. Events: [`Event::ModelActivity`].
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::InferenceWeightInfo::set_model_active())]
+		pub fn set_model_active(
+			origin: OriginFor<T>,
+			model: ModelId,
+			active: bool,
+		) -> DispatchResult {
+			<T as Config>::GovernanceOrigin::ensure_origin(origin)?;
+			Models::<T>::try_mutate(model, |m| {
+				let m = m.as_mut().ok_or(Error::<T>::UnknownModel)?;
+				m.active = active;
+				Ok::<_, Error<T>>(())
+			})?;
+			Self::deposit_event(Event::ModelActivity { model, active });
+			Ok(())
+		}
+
+		/// Replace the auditor set (the validators that vote on disputed results).
+		///
+		/// Origin: [`Config::GovernanceOrigin`]. Audits in progress count only votes of members.
+		///
+		/// Errors: [`Error::TooManyAuditors`]. Events: [`Event::AuditorsSet`].
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::InferenceWeightInfo::set_auditors(auditors.len() as u32))]
+		pub fn set_auditors(origin: OriginFor<T>, auditors: Vec<T::AccountId>) -> DispatchResult {
+			<T as Config>::GovernanceOrigin::ensure_origin(origin)?;
+			let bounded = BoundedVec::<T::AccountId, T::MaxAuditors>::try_from(auditors.clone())
+				.map_err(|_| Error::<T>::TooManyAuditors)?;
+			Auditors::<T>::put(bounded);
+			Self::deposit_event(Event::AuditorsSet { auditors });
+			Ok(())
+		}
+
+		/// Request an inference of `model` on `input`, paying at most `max_price`.
+		///
+		/// Origin: signed (the consumer). Escrows the quoted price `⌈cost × α⌉`; assigns workers
+		/// now or queues the job by the consumer's recent verified contribution.
+		///
+		/// Errors: [`Error::UnknownModel`], [`Error::ModelRetired`], [`Error::BadInput`],
+		/// [`Error::PremiumForContributors`], [`Error::RateLimited`], [`Error::PriceAboveLimit`],
+		/// [`Error::QueueFull`], and the credits pallet's errors if the price cannot be held.
+		/// Events: [`Event::JobRequested`], then [`Event::JobAssigned`] or [`Event::JobQueued`].
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::InferenceWeightInfo::request(input.len() as u32))]
+		pub fn request(
+			origin: OriginFor<T>,
+			model: ModelId,
+			input: Vec<u8>,
+			max_price: Balance,
+			region: Option<RegionId>,
+		) -> DispatchResult {
+			let consumer = ensure_signed(origin)?;
+			let m = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
+			ensure!(m.active, Error::<T>::ModelRetired);
+			Self::check_input(&m, &input)?;
+			let contribution = pallet_workers::Pallet::<T>::contribution(&consumer);
+			let contributor = contribution >= T::ContributorThreshold::get();
+			ensure!(!m.premium || contributor, Error::<T>::PremiumForContributors);
+			let (window, count) = Self::rate_state(&consumer)?;
+			let price = <pallet_economics::Pallet<T> as Settlement<
+				T::AccountId,
+				HoldReasonOf<T>,
+			>>::quote(m.cost)?;
+			ensure!(price <= max_price, Error::<T>::PriceAboveLimit);
+			ensure!(LiveJobs::<T>::get() < T::MaxLiveJobs::get(), Error::<T>::QueueFull);
+			let input: BoundedVec<u8, T::MaxInputLen> =
+				input.try_into().map_err(|_| Error::<T>::BadInput)?;
+			let id = NextJobId::<T>::get();
+			let next = id.checked_add(1).ok_or(Error::<T>::Overflow)?;
+
+			pallet_credits::Pallet::<T>::hold(&Self::escrow(), &consumer, price)?;
+			RequestCounts::<T>::insert(&consumer, (window, count.saturating_add(1)));
+			<pallet_economics::Pallet<T> as Settlement<T::AccountId, HoldReasonOf<T>>>::note_demand(
+				m.cost,
+			);
+			let now = frame_system::Pallet::<T>::block_number();
+			let mut job = Job {
+				consumer: consumer.clone(),
+				model,
+				input_hash: H256(sp_io::hashing::blake2_256(&input)),
+				price,
+				region,
+				phase: Phase::Queued,
+				deadline: now.saturating_add(T::QueueTimeout::get()),
+				created: now,
+				replicas: BoundedVec::new(),
+				excluded: BoundedVec::new(),
+				attempts: 0,
+				lone: false,
+				commits_closed: None,
+				priority: contribution,
+			};
+			Inputs::<T>::insert(id, input);
+			NextJobId::<T>::put(next);
+			LiveJobs::<T>::mutate(|n| *n = n.saturating_add(1));
+			Self::prune(id);
+			Self::deposit_event(Event::JobRequested { job: id, consumer, model, price });
+			if !Self::try_assign(id, &mut job, &m, now) {
+				// Below MaxLiveJobs, so the queue (bounded by it) has room.
+				Pending::<T>::mutate(|queue| {
+					let at =
+						queue.iter().position(|(p, _)| *p < contribution).unwrap_or(queue.len());
+					let _ = queue.try_insert(at, (contribution, id));
+				});
+				Self::deposit_event(Event::JobQueued { job: id, priority: contribution });
+			}
+			Self::schedule(id, None, job.deadline);
+			Jobs::<T>::insert(id, job);
+			Ok(())
+		}
+
+		/// Commit to a result: `commit = output_commitment(job, worker, output, salt)` and the
+		/// hardware key's signature over the job's [`Attestation`] with `timings`.
+		///
+		/// Origin: signed by an assigned worker. A time implausible for the worker's class faults
+		/// the replica (the call succeeds and the fault is recorded).
+		///
+		/// Errors: [`Error::UnknownJob`], [`Error::WrongPhase`], [`Error::NotAssigned`],
+		/// [`Error::AlreadySubmitted`], [`Error::BadAttestation`].
+		/// Events: [`Event::Committed`] or [`Event::ReplicaFaulted`]; [`Event::CommitsClosed`].
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::InferenceWeightInfo::commit())]
+		pub fn commit(
+			origin: OriginFor<T>,
+			job: JobId,
+			commit: H256,
+			timings: Timings,
+			signature: AttestationSignature,
+		) -> DispatchResult {
+			let worker = ensure_signed(origin)?;
+			let mut j = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
+			ensure!(j.phase == Phase::Committing, Error::<T>::WrongPhase);
+			let index = Self::replica_index(&j, &worker)?;
+			ensure!(
+				j.replicas.get(index).is_some_and(|r| r.state == ReplicaState::Assigned),
+				Error::<T>::AlreadySubmitted
+			);
+			let m = Models::<T>::get(j.model).ok_or(Error::<T>::UnknownModel)?;
+			let w = pallet_workers::Pallet::<T>::worker(&worker).ok_or(Error::<T>::NotAssigned)?;
+			let attestation = Attestation {
+				job,
+				model_root: m.weights_root.0,
+				input_hash: j.input_hash.0,
+				commit: commit.0,
+				timings,
+			};
+			ensure!(
+				w.key.verify(&attestation.signing_payload(), &signature),
+				Error::<T>::BadAttestation
+			);
+
+			let plausible = poi::timing_plausible(
+				m.cost,
+				w.class,
+				timings.exec_micros,
+				T::TimingMinPermille::get(),
+				T::TimingMaxFactor::get(),
+				T::TimingSlackMicros::get(),
+			);
+			if let Some(r) = j.replicas.get_mut(index) {
+				r.commit = Some(commit);
+				r.timings = timings;
+				r.state = ReplicaState::Committed;
+			}
+			if plausible {
+				Self::deposit_event(Event::Committed { job, worker, commit });
+			} else {
+				Self::fault(job, &mut j, index, FaultReason::ImplausibleTiming);
+			}
+			let now = frame_system::Pallet::<T>::block_number();
+			if j.replicas.iter().all(|r| r.state != ReplicaState::Assigned) {
+				Self::close_commits(job, &mut j, &m, now);
+			}
+			Jobs::<T>::insert(job, j);
+			Ok(())
+		}
+
+		/// Reveal the committed result: `output`, `salt` and the activation root.
+		///
+		/// Origin: signed by an assigned worker that committed, from the block after the
+		/// commitments closed. A reveal that does not match the commitment faults the replica
+		/// (the call succeeds and the fault is recorded).
+		///
+		/// Errors: [`Error::UnknownJob`], [`Error::WrongPhase`], [`Error::NotAssigned`],
+		/// [`Error::AlreadySubmitted`], [`Error::RevealTooEarly`], [`Error::OutputTooLong`].
+		/// Events: [`Event::Revealed`] or [`Event::ReplicaFaulted`]; then the checks' events.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::InferenceWeightInfo::reveal(output.len() as u32))]
+		pub fn reveal(
+			origin: OriginFor<T>,
+			job: JobId,
+			output: Vec<u8>,
+			salt: [u8; 32],
+			activation_root: H256,
+		) -> DispatchResult {
+			let worker = ensure_signed(origin)?;
+			let mut j = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
+			ensure!(j.phase == Phase::Revealing, Error::<T>::WrongPhase);
+			let index = Self::replica_index(&j, &worker)?;
+			let replica = j.replicas.get(index).ok_or(Error::<T>::NotAssigned)?;
+			ensure!(replica.state == ReplicaState::Committed, Error::<T>::AlreadySubmitted);
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(j.commits_closed.is_some_and(|c| now > c), Error::<T>::RevealTooEarly);
+			let m = Models::<T>::get(j.model).ok_or(Error::<T>::UnknownModel)?;
+			ensure!(output.len() <= m.max_output as usize, Error::<T>::OutputTooLong);
+			let bounded: BoundedVec<u8, T::MaxOutputLen> =
+				output.clone().try_into().map_err(|_| Error::<T>::OutputTooLong)?;
+
+			let expected = poi::output_commitment(job, &worker.encode(), &output, &salt);
+			if replica.commit == Some(H256(expected)) {
+				if let Some(r) = j.replicas.get_mut(index) {
+					r.state = ReplicaState::Revealed;
+					r.activation_root = Some(activation_root);
+				}
+				Outputs::<T>::insert(job, &worker, bounded);
+				Self::deposit_event(Event::Revealed { job, worker });
+			} else {
+				Self::fault(job, &mut j, index, FaultReason::RevealMismatch);
+			}
+			if !j.replicas.iter().any(|r| r.state == ReplicaState::Committed) {
+				Self::evaluate(job, &mut j, &m, now);
+			}
+			Self::store(job, j);
+			Ok(())
+		}
+
+		/// Answer a layer challenge with the layer's opening.
+		///
+		/// Origin: signed by a challenged worker. A failing answer faults the replica (the call
+		/// succeeds and the fault is recorded).
+		///
+		/// Errors: [`Error::UnknownJob`], [`Error::WrongPhase`], [`Error::NotAssigned`],
+		/// [`Error::AlreadySubmitted`], [`Error::NoRandomness`].
+		/// Events: [`Event::ChallengePassed`] or [`Event::ReplicaFaulted`]; then settlement's.
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::InferenceWeightInfo::respond(opening.rows.len() as u32))]
+		pub fn respond(origin: OriginFor<T>, job: JobId, opening: LayerOpening) -> DispatchResult {
+			let worker = ensure_signed(origin)?;
+			let mut j = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
+			ensure!(j.phase == Phase::Challenged, Error::<T>::WrongPhase);
+			let index = Self::replica_index(&j, &worker)?;
+			let replica = j.replicas.get(index).ok_or(Error::<T>::NotAssigned)?;
+			ensure!(replica.state == ReplicaState::Challenged, Error::<T>::AlreadySubmitted);
+			let m = Models::<T>::get(j.model).ok_or(Error::<T>::UnknownModel)?;
+			let seed = Self::challenge_seed_of(job, &j, &worker).ok_or(Error::<T>::NoRandomness)?;
+			let input = Inputs::<T>::get(job).unwrap_or_default();
+			let output = Outputs::<T>::get(job, &worker).unwrap_or_default();
+			let activation_root = replica.activation_root.unwrap_or_default();
+			let ctx = OpeningContext {
+				layers: &m.layers,
+				weights_root: &m.weights_root.0,
+				activation_root: &activation_root.0,
+				input: &input,
+				output: &output,
+				seed: &seed,
+			};
+			if poi::check_layer_opening(&ctx, &opening).unwrap_or(false) {
+				if let Some(r) = j.replicas.get_mut(index) {
+					r.state = ReplicaState::Verified;
+				}
+				Self::deposit_event(Event::ChallengePassed { job, worker });
+			} else {
+				Self::fault(job, &mut j, index, FaultReason::ChallengeFailed);
+			}
+			if !j.replicas.iter().any(|r| r.state == ReplicaState::Challenged) {
+				Self::conclude(job, &mut j, &m, frame_system::Pallet::<T>::block_number());
+			}
+			Self::store(job, j);
+			Ok(())
+		}
+
+		/// Vote in the audit of a disputed job: one score (0 = wrong … 100 = right) per replica,
+		/// in replica order (faulted replicas' scores are ignored).
+		///
+		/// Origin: signed by an auditor. The audit resolves when every auditor voted or at its
+		/// deadline.
+		///
+		/// Errors: [`Error::NotAuditor`], [`Error::UnknownJob`], [`Error::WrongPhase`],
+		/// [`Error::BadScores`], [`Error::AlreadySubmitted`]. Events: [`Event::AuditVoted`].
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::InferenceWeightInfo::audit())]
+		pub fn audit(origin: OriginFor<T>, job: JobId, scores: Vec<u8>) -> DispatchResult {
+			let auditor = ensure_signed(origin)?;
+			let auditors = Auditors::<T>::get();
+			ensure!(auditors.contains(&auditor), Error::<T>::NotAuditor);
+			let mut j = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
+			ensure!(j.phase == Phase::Auditing, Error::<T>::WrongPhase);
+			ensure!(
+				scores.len() == j.replicas.len() && scores.iter().all(|s| *s <= 100),
+				Error::<T>::BadScores
+			);
+			let mut votes = AuditVotes::<T>::get(job);
+			ensure!(!votes.iter().any(|(a, _)| *a == auditor), Error::<T>::AlreadySubmitted);
+			let scores: BoundedVec<u8, T::MaxReplicas> =
+				scores.try_into().map_err(|_| Error::<T>::BadScores)?;
+			votes.try_push((auditor.clone(), scores)).map_err(|_| Error::<T>::AlreadySubmitted)?;
+			let complete = auditors.iter().all(|a| votes.iter().any(|(v, _)| v == a));
+			AuditVotes::<T>::insert(job, votes);
+			Self::deposit_event(Event::AuditVoted { job, auditor });
+			if complete {
+				let m = Models::<T>::get(j.model).ok_or(Error::<T>::UnknownModel)?;
+				Self::resolve_audit(job, &mut j, &m, frame_system::Pallet::<T>::block_number());
+				Self::store(job, j);
+			}
+			Ok(())
+		}
+
+		/// Cancel a queued job and get the escrow back.
+		///
+		/// Origin: signed by the job's consumer.
+		///
+		/// Errors: [`Error::UnknownJob`], [`Error::CannotCancel`]. Events: [`Event::JobRefunded`].
+		#[pallet::call_index(8)]
+		#[pallet::weight(T::InferenceWeightInfo::cancel())]
+		pub fn cancel(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut j = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
+			ensure!(j.consumer == who && j.phase == Phase::Queued, Error::<T>::CannotCancel);
+			Self::refund(job, &mut j, RefundReason::Cancelled);
+			Jobs::<T>::insert(job, j);
+			Ok(())
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// The escrow hold reason.
+	fn escrow() -> HoldReasonOf<T> {
+		pallet_credits::HoldReason::Escrow.into()
+	}
+
+	/// Validates a model spec.
+	fn validate_model(spec: ModelSpec) -> Result<ModelOf<T>, DispatchError> {
+		let name: BoundedVec<u8, T::MaxNameLen> =
+			spec.name.try_into().map_err(|_| Error::<T>::BadName)?;
+		ensure!(!name.is_empty(), Error::<T>::BadName);
+		ensure!(!spec.cost.is_zero(), Error::<T>::ZeroCost);
+		ensure!(
+			(1..=T::MaxInputLen::get()).contains(&spec.max_input)
+				&& (1..=T::MaxOutputLen::get()).contains(&spec.max_output),
+			Error::<T>::BadBounds
+		);
+		let layers: BoundedVec<_, T::MaxLayers> =
+			spec.layers.try_into().map_err(|_| Error::<T>::BadLayers)?;
+		match spec.tier {
+			VerificationTier::ExactInteger => {
+				poi::check_layers(&layers).map_err(|_| Error::<T>::BadLayers)?;
+				let (first, last) = (layers.first(), layers.last());
+				ensure!(
+					first.is_some_and(|l| l.inputs == spec.max_input)
+						&& last.is_some_and(|l| l.outputs.checked_mul(4) == Some(spec.max_output)),
+					Error::<T>::BadLayers
+				);
+			}
+			VerificationTier::FloatTolerance { max_error_ppm } => {
+				ensure!(layers.is_empty() && max_error_ppm <= PPM, Error::<T>::BadLayers);
+			}
+		}
+		Ok(Model {
+			name,
+			kind: spec.kind,
+			weights_root: spec.weights_root,
+			cost: spec.cost,
+			max_input: spec.max_input,
+			max_output: spec.max_output,
+			tier: spec.tier,
+			layers,
+			premium: spec.premium,
+			active: true,
+		})
+	}
+
+	/// Integer models take exactly `max_input` bytes; others 1..=`max_input`.
+	fn check_input(m: &ModelOf<T>, input: &[u8]) -> DispatchResult {
+		let len = input.len();
+		let ok = match m.tier {
+			VerificationTier::ExactInteger => len == m.max_input as usize,
+			VerificationTier::FloatTolerance { .. } => (1..=m.max_input as usize).contains(&len),
+		};
+		ensure!(ok, Error::<T>::BadInput);
+		Ok(())
+	}
+
+	/// The consumer's `(window, count)` for a new request, or [`Error::RateLimited`].
+	pub fn rate_state(who: &T::AccountId) -> Result<(u32, u32), DispatchError> {
+		let now: u64 = frame_system::Pallet::<T>::block_number().unique_saturated_into();
+		let window_len: u64 = T::RateWindow::get().unique_saturated_into();
+		let window = now.checked_div(window_len).unwrap_or(0) as u32;
+		let (w, c) = RequestCounts::<T>::get(who);
+		let count = if w == window { c } else { 0 };
+		let contributor =
+			pallet_workers::Pallet::<T>::contribution(who) >= T::ContributorThreshold::get();
+		let limit =
+			if contributor { T::ContributorRequests::get() } else { T::FreeRiderRequests::get() };
+		ensure!(count < limit, Error::<T>::RateLimited);
+		Ok((window, count))
+	}
+
+	fn replica_index(j: &JobOf<T>, who: &T::AccountId) -> Result<usize, DispatchError> {
+		j.replicas
+			.iter()
+			.position(|r| r.worker == *who)
+			.ok_or_else(|| Error::<T>::NotAssigned.into())
+	}
+
+	/// Randomness for assigning job `id` at `now` (its parent block's).
+	fn assignment_seed(id: JobId, attempt: u8, now: BlockNumberFor<T>) -> [u8; 32] {
+		let parent = now.saturating_sub(1u32.into());
+		let randomness = T::BlockRandomness::randomness_of(parent).unwrap_or_default();
+		sp_io::hashing::blake2_256(&(b"declai/assign", randomness, id, attempt).encode())
+	}
+
+	/// The challenge seed of `worker`'s result: from the block in which the commitments closed.
+	fn challenge_seed_of(id: JobId, j: &JobOf<T>, worker: &T::AccountId) -> Option<[u8; 32]> {
+		let randomness = T::BlockRandomness::randomness_of(j.commits_closed?)?;
+		Some(challenge_seed(&randomness.0, id, &worker.encode()))
+	}
+
+	/// Draws workers for `j` (see the crate docs); `false` if none is free.
+	fn try_assign(id: JobId, j: &mut JobOf<T>, m: &ModelOf<T>, now: BlockNumberFor<T>) -> bool {
+		let max_jobs = T::MaxJobsPerWorker::get() as usize;
+		let mut pool: Vec<(T::AccountId, pallet_workers::WorkerOf<T>)> =
+			pallet_workers::Pallet::<T>::candidates(j.model)
+				.into_iter()
+				.filter(|w| *w != j.consumer && !j.excluded.contains(w))
+				.filter(|w| WorkerJobs::<T>::decode_len(w).unwrap_or(0) < max_jobs)
+				.filter_map(|w| pallet_workers::Pallet::<T>::worker(&w).map(|r| (w, r)))
+				.collect();
+		let attempt = j.attempts.saturating_add(1);
+		let seed = Self::assignment_seed(id, attempt, now);
+		let pick = |pool: &Vec<(T::AccountId, pallet_workers::WorkerOf<T>)>, seed: &[u8; 32]| {
+			let weights: Vec<u64> = pool
+				.iter()
+				.map(|(_, w)| pallet_workers::Pallet::<T>::selection_weight(w, j.region))
+				.collect();
+			poi::weighted_pick(seed, &weights)
+		};
+		let Some(first) = pick(&pool, &seed) else { return false };
+		let (primary, record) = pool.swap_remove(first);
+		let replicate = match pallet_workers::Pallet::<T>::audit_ppm(&record) {
+			None => true,
+			Some(ppm) => {
+				matches!(m.tier, VerificationTier::FloatTolerance { .. })
+					&& draw_ppm(&sp_io::hashing::blake2_256(&(seed, 1u8).encode())) < ppm
+			}
+		};
+		let mut workers = alloc::vec![primary];
+		if replicate {
+			let second_seed = sp_io::hashing::blake2_256(&(seed, 2u8).encode());
+			if let Some(second) = pick(&pool, &second_seed) {
+				let (w, _) = pool.swap_remove(second);
+				workers.push(w);
+			}
+		}
+		j.lone = replicate && workers.len() < 2;
+		j.replicas = BoundedVec::truncate_from(
+			workers
+				.iter()
+				.map(|w| Replica {
+					worker: w.clone(),
+					state: ReplicaState::Assigned,
+					commit: None,
+					timings: Timings::default(),
+					activation_root: None,
+				})
+				.collect(),
+		);
+		for w in &workers {
+			pallet_workers::Pallet::<T>::job_started(w);
+			// Filtered above: below MaxJobsPerWorker.
+			WorkerJobs::<T>::mutate(w, |jobs| {
+				let _ = jobs.try_push(id);
+			});
+		}
+		j.attempts = attempt;
+		j.phase = Phase::Committing;
+		j.commits_closed = None;
+		j.deadline = now.saturating_add(T::CommitWindow::get());
+		Self::deposit_event(Event::JobAssigned { job: id, workers, attempt, lone: j.lone });
+		true
+	}
+
+	/// Faults replica `index` of `j`: punishes the worker and emits the event.
+	fn fault(id: JobId, j: &mut JobOf<T>, index: usize, reason: FaultReason) {
+		let Some(r) = j.replicas.get_mut(index) else { return };
+		r.state = ReplicaState::Faulted(reason.fault());
+		let worker = r.worker.clone();
+		let slashed = pallet_workers::Pallet::<T>::record_fault(&worker, reason.fault());
+		Outputs::<T>::remove(id, &worker);
+		Self::deposit_event(Event::ReplicaFaulted { job: id, worker, reason, slashed });
+	}
+
+	/// Faults every replica in `state` with `reason`.
+	fn fault_all(id: JobId, j: &mut JobOf<T>, state: ReplicaState, reason: FaultReason) {
+		for index in 0..j.replicas.len() {
+			if j.replicas.get(index).is_some_and(|r| r.state == state) {
+				Self::fault(id, j, index, reason);
+			}
+		}
+	}
+
+	/// Commitments are closed: reveals are due; or, with no commitment, the attempt failed.
+	fn close_commits(id: JobId, j: &mut JobOf<T>, m: &ModelOf<T>, now: BlockNumberFor<T>) {
+		if j.replicas.iter().any(|r| r.state == ReplicaState::Committed) {
+			j.phase = Phase::Revealing;
+			j.commits_closed = Some(now);
+			let deadline = now.saturating_add(T::RevealWindow::get());
+			Self::set_deadline(id, j, deadline);
+			Self::deposit_event(Event::CommitsClosed { job: id, deadline });
+		} else {
+			Self::fail_attempt(id, j, m, now);
+		}
+	}
+
+	/// All reveals are in (or due): compare, then challenge, audit or settle.
+	fn evaluate(id: JobId, j: &mut JobOf<T>, m: &ModelOf<T>, now: BlockNumberFor<T>) {
+		let live: Vec<usize> = (0..j.replicas.len())
+			.filter(|i| j.replicas.get(*i).is_some_and(|r| r.state == ReplicaState::Revealed))
+			.collect();
+		let outputs: Vec<BoundedVec<u8, T::MaxOutputLen>> = live
+			.iter()
+			.filter_map(|i| j.replicas.get(*i))
+			.map(|r| Outputs::<T>::get(id, &r.worker).unwrap_or_default())
+			.collect();
+		let Some(reference) = outputs.first() else {
+			return Self::fail_attempt(id, j, m, now);
+		};
+		let agree = outputs.iter().all(|o| match m.tier {
+			VerificationTier::ExactInteger => o == reference,
+			VerificationTier::FloatTolerance { max_error_ppm } => {
+				within_tolerance(reference, o, max_error_ppm)
+					&& within_tolerance(o, reference, max_error_ppm)
+			}
+		});
+		if !agree {
+			return Self::start_audit(id, j, now);
+		}
+		if live.len() >= 2 {
+			return Self::settle(id, j, m);
+		}
+		// One result and nothing to compare it with.
+		let must_check = j.lone || j.replicas.len() >= 2;
+		match m.tier {
+			VerificationTier::ExactInteger => {
+				let mut challenged = false;
+				for i in live {
+					let Some(r) = j.replicas.get(i) else { continue };
+					let Some(seed) = Self::challenge_seed_of(id, j, &r.worker) else {
+						// Without randomness no challenge can be drawn: a result that must be
+						// checked goes to the validators instead.
+						if must_check {
+							return Self::start_audit(id, j, now);
+						}
+						continue;
+					};
+					let audit_ppm = pallet_workers::Pallet::<T>::worker(&r.worker)
+						.and_then(|w| pallet_workers::Pallet::<T>::audit_ppm(&w))
+						.unwrap_or(PPM);
+					if must_check || draw_ppm(&seed) < audit_ppm {
+						let layer = poi::challenged_layer(&seed, m.layers.len()) as u32;
+						let worker = r.worker.clone();
+						if let Some(r) = j.replicas.get_mut(i) {
+							r.state = ReplicaState::Challenged;
+						}
+						challenged = true;
+						let deadline = now.saturating_add(T::ChallengeWindow::get());
+						Self::deposit_event(Event::Challenged { job: id, worker, layer, deadline });
+					}
+				}
+				if challenged {
+					j.phase = Phase::Challenged;
+					Self::set_deadline(id, j, now.saturating_add(T::ChallengeWindow::get()));
+				} else {
+					Self::settle(id, j, m);
+				}
+			}
+			VerificationTier::FloatTolerance { .. } => {
+				if must_check {
+					Self::start_audit(id, j, now)
+				} else {
+					Self::settle(id, j, m)
+				}
+			}
+		}
+	}
+
+	/// Challenges are answered (or due): settle the verified results or fail the attempt.
+	fn conclude(id: JobId, j: &mut JobOf<T>, m: &ModelOf<T>, now: BlockNumberFor<T>) {
+		if j.replicas.iter().any(|r| r.state == ReplicaState::Verified) {
+			Self::settle(id, j, m);
+		} else {
+			Self::fail_attempt(id, j, m, now);
+		}
+	}
+
+	fn start_audit(id: JobId, j: &mut JobOf<T>, now: BlockNumberFor<T>) {
+		j.phase = Phase::Auditing;
+		let deadline = now.saturating_add(T::AuditWindow::get());
+		Self::set_deadline(id, j, deadline);
+		Self::deposit_event(Event::AuditStarted { job: id, deadline });
+	}
+
+	/// Aggregates the audit votes by reputation-weighted median per replica; scores auditors.
+	fn resolve_audit(id: JobId, j: &mut JobOf<T>, m: &ModelOf<T>, now: BlockNumberFor<T>) {
+		let auditors = Auditors::<T>::get();
+		let votes: Vec<_> =
+			AuditVotes::<T>::take(id).into_iter().filter(|(a, _)| auditors.contains(a)).collect();
+		if votes.is_empty() {
+			// Nobody could tell who was right: nobody is punished or paid.
+			return Self::fail_attempt(id, j, m, now);
+		}
+		let weights: Vec<u64> =
+			votes.iter().map(|(a, _)| u64::from(AuditorReputation::<T>::get(a))).collect();
+		let mut distance = alloc::vec![0u32; votes.len()];
+		for index in 0..j.replicas.len() {
+			if !j.replicas.get(index).is_some_and(|r| r.state == ReplicaState::Revealed) {
+				continue;
+			}
+			let mut column: Vec<(u32, u64)> = votes
+				.iter()
+				.zip(&weights)
+				.map(|((_, s), w)| (u32::from(s.get(index).copied().unwrap_or(0)), (*w).max(1)))
+				.collect();
+			let median = poi::weighted_median(&mut column).unwrap_or(0);
+			for (d, (_, s)) in distance.iter_mut().zip(&votes) {
+				let score = u32::from(s.get(index).copied().unwrap_or(0));
+				*d = (*d).max(score.abs_diff(median));
+			}
+			if median >= u32::from(AUDIT_PASS) {
+				if let Some(r) = j.replicas.get_mut(index) {
+					r.state = ReplicaState::Verified;
+				}
+			} else {
+				Self::fault(id, j, index, FaultReason::AuditedWrong);
+			}
+		}
+		// Auditors near the median gain reputation, those far from it lose it.
+		for ((auditor, _), d) in votes.iter().zip(distance) {
+			AuditorReputation::<T>::mutate(auditor, |r| {
+				*r = if d < u32::from(AUDIT_PASS) {
+					r.saturating_add(PPM.saturating_sub(*r) / 20)
+				} else {
+					*r / 2
+				};
+			});
+		}
+		Self::conclude(id, j, m, now);
+	}
+
+	/// No verified result in this attempt: re-assign to other workers, or refund.
+	fn fail_attempt(id: JobId, j: &mut JobOf<T>, m: &ModelOf<T>, now: BlockNumberFor<T>) {
+		Self::release_workers(id, j);
+		j.excluded =
+			BoundedVec::truncate_from(j.replicas.iter().map(|r| r.worker.clone()).collect());
+		let old = j.deadline;
+		if j.attempts < T::MaxAttempts::get() && Self::try_assign(id, j, m, now) {
+			let new = j.deadline;
+			j.deadline = old;
+			Self::set_deadline(id, j, new);
+		} else {
+			Self::refund(id, j, RefundReason::NoVerifiedResult);
+		}
+	}
+
+	/// Frees the replicas' workers from job `id` and drops their outputs (idempotent).
+	fn release_workers(id: JobId, j: &JobOf<T>) {
+		for r in j.replicas.iter() {
+			let was_assigned = WorkerJobs::<T>::mutate_exists(&r.worker, |jobs| {
+				let Some(list) = jobs else { return false };
+				let before = list.len();
+				list.retain(|x| *x != id);
+				let removed = list.len() < before;
+				if list.is_empty() {
+					*jobs = None;
+				}
+				removed
+			});
+			if was_assigned {
+				pallet_workers::Pallet::<T>::job_ended(&r.worker);
+			}
+			Outputs::<T>::remove(id, &r.worker);
+		}
+	}
+
+	/// Serves the job: burns the escrow, pays each verified replica by the formula.
+	fn settle(id: JobId, j: &mut JobOf<T>, m: &ModelOf<T>) {
+		let verified: Vec<usize> = (0..j.replicas.len())
+			.filter(|i| {
+				j.replicas.get(*i).is_some_and(|r| {
+					matches!(r.state, ReplicaState::Revealed | ReplicaState::Verified)
+				})
+			})
+			.collect();
+		let result = verified
+			.first()
+			.and_then(|i| j.replicas.get(*i))
+			.and_then(|r| Outputs::<T>::get(id, &r.worker));
+		// The escrow is held by this pallet alone, so it is there to burn.
+		if let Err(e) =
+			<pallet_economics::Pallet<T> as Settlement<T::AccountId, HoldReasonOf<T>>>::consume_held(
+				&j.consumer,
+				Self::escrow(),
+				j.price,
+			) {
+			log::error!(target: "runtime::inference", "escrow of job {id} not burned: {e:?}");
+		}
+		let job_hash = H256::from_low_u64_be(id);
+		let (mut workers, mut receipts) = (Vec::new(), Vec::new());
+		for i in verified {
+			let Some(r) = j.replicas.get_mut(i) else { continue };
+			r.state = ReplicaState::Verified;
+			let worker = r.worker.clone();
+			let Some(record) = pallet_workers::Pallet::<T>::worker(&worker) else { continue };
+			let t = poi::t_compute(m.cost, record.class);
+			let minted = match <pallet_economics::Pallet<T> as Settlement<
+				T::AccountId,
+				HoldReasonOf<T>,
+			>>::settle_work(&worker, job_hash, record.class, t)
+			{
+				Ok((receipt, r)) => {
+					receipts.push(receipt);
+					r.minted
+				}
+				Err(e) => {
+					log::error!(target: "runtime::inference", "job {id}: paying {worker:?} failed: {e:?}");
+					0
+				}
+			};
+			pallet_workers::Pallet::<T>::record_valid(&worker, m.cost, minted);
+			workers.push(worker);
+		}
+		if let Some(result) = result {
+			Results::<T>::insert(id, result);
+		}
+		JobReceipts::<T>::insert(id, BoundedVec::truncate_from(receipts.clone()));
+		Self::end(id, j, Outcome::Served);
+		Self::deposit_event(Event::JobServed { job: id, workers, receipts });
+	}
+
+	/// Returns the escrow to the consumer and ends the job.
+	fn refund(id: JobId, j: &mut JobOf<T>, reason: RefundReason) {
+		if let Err(e) = pallet_credits::Pallet::<T>::release(&Self::escrow(), &j.consumer, j.price)
+		{
+			log::error!(target: "runtime::inference", "escrow of job {id} not released: {e:?}");
+		}
+		if j.phase == Phase::Queued {
+			Pending::<T>::mutate(|q| q.retain(|(_, x)| *x != id));
+		}
+		Self::end(id, j, Outcome::Refunded);
+		Self::deposit_event(Event::JobRefunded { job: id, reason });
+	}
+
+	/// Marks the job ended and frees its live-job slot, input and deadline.
+	fn end(id: JobId, j: &mut JobOf<T>, outcome: Outcome) {
+		Self::release_workers(id, j);
+		Self::unschedule(id, j.deadline);
+		j.phase = Phase::Done(outcome);
+		Inputs::<T>::remove(id);
+		AuditVotes::<T>::remove(id);
+		LiveJobs::<T>::mutate(|n| *n = n.saturating_sub(1));
+	}
+
+	/// Moves job `id` to a new deadline bucket.
+	fn set_deadline(id: JobId, j: &mut JobOf<T>, deadline: BlockNumberFor<T>) {
+		Self::schedule(id, Some(j.deadline), deadline);
+		j.deadline = deadline;
+	}
+
+	/// Puts `id` in the bucket of `new` (out of `old`'s).
+	fn schedule(id: JobId, old: Option<BlockNumberFor<T>>, new: BlockNumberFor<T>) {
+		if let Some(old) = old {
+			if old == new {
+				return;
+			}
+			Self::unschedule(id, old);
+		}
+		// Each live job is in exactly one bucket and live jobs are bounded by MaxLiveJobs, the
+		// bound of a bucket.
+		Deadlines::<T>::mutate(new, |d| {
+			if !d.contains(&id) && d.try_push(id).is_err() {
+				log::error!(target: "runtime::inference", "deadline bucket full for job {id}");
+			}
+		});
+	}
+
+	/// Takes `id` out of the bucket of `at` (dropping an emptied bucket).
+	fn unschedule(id: JobId, at: BlockNumberFor<T>) {
+		Deadlines::<T>::mutate_exists(at, |d| {
+			if let Some(list) = d {
+				list.retain(|x| *x != id);
+				if list.is_empty() {
+					*d = None;
+				}
+			}
+		});
+	}
+
+	/// Writes the job back unless it was pruned meanwhile (never: pruning only touches ended
+	/// jobs older than `MaxResults`).
+	fn store(id: JobId, j: JobOf<T>) {
+		Jobs::<T>::insert(id, j);
+	}
+
+	/// Removes the record of the job `MaxResults` before `newest`, if it ended.
+	fn prune(newest: JobId) {
+		let Some(old) = newest.checked_sub(u64::from(T::MaxResults::get())) else { return };
+		if Jobs::<T>::get(old).is_some_and(|j| matches!(j.phase, Phase::Done(_))) {
+			Jobs::<T>::remove(old);
+			Results::<T>::remove(old);
+			JobReceipts::<T>::remove(old);
+		}
+	}
+
+	/// Handles the jobs whose deadline is `n` (at most `DeadlinesPerBlock`; the rest move to
+	/// `n + 1`). Returns how many were handled.
+	fn process_deadlines(n: BlockNumberFor<T>) -> u32 {
+		let mut due = Deadlines::<T>::take(n).into_inner();
+		let limit = T::DeadlinesPerBlock::get() as usize;
+		let rest = if due.len() > limit { due.split_off(limit) } else { Vec::new() };
+		let next = n.saturating_add(1u32.into());
+		for id in rest {
+			if let Some(mut j) = Jobs::<T>::get(id) {
+				j.deadline = next;
+				Self::schedule(id, None, next);
+				Jobs::<T>::insert(id, j);
+			}
+		}
+		let mut handled = 0u32;
+		for id in due {
+			let Some(mut j) = Jobs::<T>::get(id) else { continue };
+			if j.deadline != n || matches!(j.phase, Phase::Done(_)) {
+				continue;
+			}
+			handled = handled.saturating_add(1);
+			Self::on_deadline(id, &mut j, n);
+			Jobs::<T>::insert(id, j);
+		}
+		handled
+	}
+
+	/// The current phase of `j` timed out at `now`.
+	fn on_deadline(id: JobId, j: &mut JobOf<T>, now: BlockNumberFor<T>) {
+		let Some(m) = Models::<T>::get(j.model) else {
+			return Self::refund(id, j, RefundReason::NoVerifiedResult);
+		};
+		match j.phase {
+			Phase::Queued => Self::refund(id, j, RefundReason::QueueTimeout),
+			Phase::Committing => {
+				Self::fault_all(id, j, ReplicaState::Assigned, FaultReason::NoCommit);
+				Self::close_commits(id, j, &m, now);
+			}
+			Phase::Revealing => {
+				Self::fault_all(id, j, ReplicaState::Committed, FaultReason::NoReveal);
+				Self::evaluate(id, j, &m, now);
+			}
+			Phase::Challenged => {
+				Self::fault_all(id, j, ReplicaState::Challenged, FaultReason::NoResponse);
+				Self::conclude(id, j, &m, now);
+			}
+			Phase::Auditing => Self::resolve_audit(id, j, &m, now),
+			Phase::Done(_) => {}
+		}
+	}
+
+	/// Assigns queued jobs, highest priority first (at most `AssignPerBlock` tries).
+	fn assign_pending(now: BlockNumberFor<T>) -> u32 {
+		let queue = Pending::<T>::get();
+		if queue.is_empty() {
+			return 0;
+		}
+		let mut tried = 0u32;
+		let mut assigned = Vec::new();
+		for (_, id) in queue.iter().take(T::AssignPerBlock::get() as usize) {
+			tried = tried.saturating_add(1);
+			let Some(mut j) = Jobs::<T>::get(id) else { continue };
+			let Some(m) = Models::<T>::get(j.model) else { continue };
+			let old = j.deadline;
+			if Self::try_assign(*id, &mut j, &m, now) {
+				let new = j.deadline;
+				j.deadline = old;
+				Self::set_deadline(*id, &mut j, new);
+				Jobs::<T>::insert(id, j);
+				assigned.push(*id);
+			}
+		}
+		if !assigned.is_empty() {
+			Pending::<T>::mutate(|q| q.retain(|(_, x)| !assigned.contains(x)));
+		}
+		tried
+	}
+
+	/// Reports the block's capacity (active workers' throughput × block time) to the economics
+	/// pallet, for α.
+	fn note_capacity() {
+		let permille = pallet_workers::Pallet::<T>::capacity_permille();
+		if permille.is_zero() {
+			return;
+		}
+		let ms = u128::from(<T as pallet_credits::Config>::MillisecsPerBlock::get());
+		// GPU-hours: permille/1000 × ms/3,600,000 × GPU_HOUR.
+		let work = sp_runtime::helpers_128bit::multiply_by_rational_with_rounding(
+			permille.saturating_mul(ms),
+			declai_primitives::GPU_HOUR,
+			3_600_000_000,
+			sp_runtime::Rounding::Down,
+		)
+		.unwrap_or(0);
+		<pallet_economics::Pallet<T> as Settlement<T::AccountId, HoldReasonOf<T>>>::note_capacity(
+			work,
+		);
+	}
+
+	/// A job as the runtime API shows it.
+	pub fn job_view(id: JobId) -> Option<JobView<T::AccountId, BlockNumberFor<T>>> {
+		let j = Jobs::<T>::get(id)?;
+		Some(JobView {
+			id,
+			consumer: j.consumer,
+			model: j.model,
+			price: j.price,
+			phase: j.phase,
+			deadline: j.deadline,
+			created: j.created,
+			replicas: j.replicas.iter().map(|r| (r.worker.clone(), r.state)).collect(),
+			attempts: j.attempts,
+			result: Results::<T>::get(id).map(|r| r.into_inner()),
+			receipts: JobReceipts::<T>::get(id).into_inner(),
+		})
+	}
+
+	/// The queue as the runtime API shows it.
+	pub fn queue_view() -> QueueView {
+		QueueView {
+			live: LiveJobs::<T>::get(),
+			pending: Pending::<T>::get().iter().map(|(_, id)| *id).collect(),
+			capacity_permille: pallet_workers::Pallet::<T>::capacity_permille(),
+			next_job: NextJobId::<T>::get(),
+		}
+	}
+
+	/// Invariants: escrow conservation (each consumer's escrow hold = Σ prices of its live
+	/// jobs), every live job has a future deadline and sits in that deadline's bucket, the live
+	/// count matches, queued jobs are exactly the pending ones, worker job lists match replicas.
+	#[cfg(any(feature = "try-runtime", feature = "std"))]
+	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+		use alloc::collections::btree_map::BTreeMap;
+		let now = frame_system::Pallet::<T>::block_number();
+		let mut escrow: BTreeMap<T::AccountId, Balance> = BTreeMap::new();
+		let mut live = 0u32;
+		let mut assigned: BTreeMap<T::AccountId, u32> = BTreeMap::new();
+		let pending = Pending::<T>::get();
+		for (id, j) in Jobs::<T>::iter() {
+			if matches!(j.phase, Phase::Done(_)) {
+				continue;
+			}
+			live = live.saturating_add(1);
+			let e = escrow.entry(j.consumer.clone()).or_default();
+			*e = e.saturating_add(j.price);
+			ensure!(j.deadline >= now, "a live job's deadline has passed");
+			ensure!(Deadlines::<T>::get(j.deadline).contains(&id), "a live job is not scheduled");
+			ensure!(
+				(j.phase == Phase::Queued) == pending.iter().any(|(_, x)| *x == id),
+				"queued jobs and the queue differ"
+			);
+			if j.phase != Phase::Queued {
+				for r in j.replicas.iter() {
+					let n = assigned.entry(r.worker.clone()).or_default();
+					*n = n.saturating_add(1);
+					ensure!(WorkerJobs::<T>::get(&r.worker).contains(&id), "worker job list stale");
+				}
+			}
+		}
+		ensure!(LiveJobs::<T>::get() == live, "live job count differs");
+		ensure!(pending.len() as u32 <= live, "queue holds ended jobs");
+		for (who, jobs) in WorkerJobs::<T>::iter() {
+			ensure!(
+				assigned.get(&who).copied().unwrap_or(0) == jobs.len() as u32,
+				"worker job list holds ended jobs"
+			);
+		}
+		let escrow_reason = Self::escrow();
+		for (who, reason, lots) in pallet_credits::Holds::<T>::iter() {
+			if reason != escrow_reason {
+				continue;
+			}
+			let held = lots.iter().fold(0u128, |a, l| a.saturating_add(l.amount));
+			ensure!(
+				escrow.remove(&who).unwrap_or(0) == held,
+				"escrow differs from live job prices"
+			);
+		}
+		ensure!(escrow.values().all(|v| v.is_zero()), "a live job's escrow is not held");
+		Ok(())
+	}
+}
+
+/// Registered, active models (the workers pallet's `Models`).
+pub struct ActiveModels<T>(PhantomData<T>);
+impl<T: Config> Contains<ModelId> for ActiveModels<T> {
+	fn contains(model: &ModelId) -> bool {
+		Models::<T>::get(model).is_some_and(|m| m.active)
+	}
+}

@@ -1,0 +1,399 @@
+//! Mock runtime: credits, economics, workers and inference with short windows (5 blocks per
+//! protocol phase, 20 in the queue), days of 24 blocks, trust after 3 consecutive valid results.
+//! Block randomness is the `frame_system` block hash, which [`run_to_block`] sets.
+
+#![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing, clippy::unwrap_used)]
+
+use crate as pallet_inference;
+use crate::{BlockHashRandomness, ModelSpec};
+use declai_primitives::{
+	poi::{self, IntegerLayer, JobId, ModelKind, Timings, VerificationTier},
+	Balance, HardwareClass, CRED, GPU_HOUR,
+};
+use frame_support::{derive_impl, parameter_types, traits::Hooks};
+use pallet_economics::SupplyLimits;
+use pallet_workers::{AttestationKey, AttestationSignature};
+use sp_core::{sr25519, Pair, H256};
+use sp_runtime::{BuildStorage, Perbill};
+
+type Block = frame_system::mocking::MockBlock<Test>;
+pub type AccountId = u64;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Credits: pallet_credits,
+		Economics: pallet_economics,
+		Workers: pallet_workers,
+		Inference: pallet_inference,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountId = AccountId;
+	type Lookup = sp_runtime::traits::IdentityLookup<AccountId>;
+}
+
+parameter_types! {
+	pub const BlocksPerDay: u64 = 24;
+	pub const ExpiryPeriod: u64 = 24 * 100;
+	pub const MaxShare: Perbill = Perbill::from_percent(5);
+	pub const MinBond: Balance = 10 * CRED;
+	pub const BondShare: Perbill = Perbill::from_percent(50);
+	pub const SlashInvalid: Perbill = Perbill::from_percent(10);
+	pub const SlashMissed: Perbill = Perbill::from_percent(1);
+	pub const ContributorThreshold: u128 = GPU_HOUR / 1000;
+}
+
+pub struct FixedTime;
+impl frame_support::traits::UnixTime for FixedTime {
+	fn now() -> core::time::Duration {
+		core::time::Duration::from_millis(1_700_000_000_000)
+	}
+}
+
+impl pallet_credits::Config for Test {
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type MintOrigin = frame_system::EnsureRoot<AccountId>;
+	type CapOrigin = frame_system::EnsureRoot<AccountId>;
+	type BlocksPerDay = BlocksPerDay;
+	type ExpiryPeriod = ExpiryPeriod;
+	type MillisecsPerBlock = frame_support::traits::ConstU64<3_000>;
+	type MaxLots = frame_support::traits::ConstU32<128>;
+	type MaxShare = MaxShare;
+	type MaxSweepPerBlock = frame_support::traits::ConstU32<8>;
+	type UnixTime = FixedTime;
+	type WeightInfo = ();
+}
+
+impl pallet_economics::Config for Test {
+	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
+	type EpochLength = frame_support::traits::ConstU64<4>;
+	type WindowDays = frame_support::traits::ConstU32<5>;
+	type MaxReceipts = frame_support::traits::ConstU32<64>;
+	type WeightInfo = ();
+}
+
+impl pallet_workers::Config for Test {
+	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
+	type Models = crate::ActiveModels<Test>;
+	type MinBond = MinBond;
+	type BondShare = BondShare;
+	type SlashInvalid = SlashInvalid;
+	type SlashMissed = SlashMissed;
+	type UnbondingPeriod = frame_support::traits::ConstU64<10>;
+	type MaxModelsPerWorker = frame_support::traits::ConstU32<4>;
+	type MaxWorkersPerModel = frame_support::traits::ConstU32<8>;
+	type InitialReputation = frame_support::traits::ConstU32<500_000>;
+	type TrustAfter = frame_support::traits::ConstU32<3>;
+	type MinAuditPpm = frame_support::traits::ConstU32<10_000>;
+	type ContributionHalfLife = frame_support::traits::ConstU64<1_000>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = crate::benchmarking::ModelHelper<Test>;
+}
+
+pub const WINDOW: u64 = 5;
+pub const QUEUE_TIMEOUT: u64 = 20;
+
+impl pallet_inference::Config for Test {
+	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
+	type BlockRandomness = BlockHashRandomness<Test>;
+	type MaxInputLen = frame_support::traits::ConstU32<256>;
+	type MaxOutputLen = frame_support::traits::ConstU32<256>;
+	type MaxNameLen = frame_support::traits::ConstU32<32>;
+	type MaxLayers = frame_support::traits::ConstU32<4>;
+	type MaxReplicas = frame_support::traits::ConstU32<3>;
+	type MaxLiveJobs = frame_support::traits::ConstU32<16>;
+	type MaxJobsPerWorker = frame_support::traits::ConstU32<2>;
+	type MaxAuditors = frame_support::traits::ConstU32<4>;
+	type MaxResults = frame_support::traits::ConstU32<32>;
+	type DeadlinesPerBlock = frame_support::traits::ConstU32<4>;
+	type AssignPerBlock = frame_support::traits::ConstU32<4>;
+	type CommitWindow = frame_support::traits::ConstU64<WINDOW>;
+	type RevealWindow = frame_support::traits::ConstU64<WINDOW>;
+	type ChallengeWindow = frame_support::traits::ConstU64<WINDOW>;
+	type AuditWindow = frame_support::traits::ConstU64<WINDOW>;
+	type QueueTimeout = frame_support::traits::ConstU64<QUEUE_TIMEOUT>;
+	type MaxAttempts = frame_support::traits::ConstU8<2>;
+	type TimingMinPermille = frame_support::traits::ConstU32<250>;
+	type TimingMaxFactor = frame_support::traits::ConstU32<20>;
+	type TimingSlackMicros = frame_support::traits::ConstU64<2_000_000>;
+	type RateWindow = frame_support::traits::ConstU64<10>;
+	type FreeRiderRequests = frame_support::traits::ConstU32<3>;
+	type ContributorRequests = frame_support::traits::ConstU32<10>;
+	type ContributorThreshold = ContributorThreshold;
+	type InferenceWeightInfo = ();
+}
+
+pub const CONSUMER: AccountId = 1;
+pub const POOR: AccountId = 2;
+pub const AUDITORS: [AccountId; 3] = [31, 32, 33];
+pub const W1: AccountId = 11;
+pub const W2: AccountId = 12;
+pub const W3: AccountId = 13;
+pub const W4: AccountId = 14;
+pub const WORKERS: [AccountId; 4] = [W1, W2, W3, W4];
+
+/// Model ids as registered by [`ExtBuilder::build`].
+pub const DIGITS: u32 = 0;
+pub const EMBED: u32 = 1;
+pub const PREMIUM: u32 = 2;
+
+/// Reference cost of the mock models: 0.01 GPU-hours (36 s on the reference GPU).
+pub const COST: u128 = GPU_HOUR / 100;
+
+/// The toy integer model 6 → 4 → 3 → 2 and its weight rows.
+pub fn toy_model() -> (Vec<IntegerLayer>, Vec<Vec<i32>>) {
+	let layers = vec![
+		IntegerLayer { inputs: 6, outputs: 4, shift: 3 },
+		IntegerLayer { inputs: 4, outputs: 3, shift: 2 },
+		IntegerLayer { inputs: 3, outputs: 2, shift: 0 },
+	];
+	let mut rows = Vec::new();
+	let mut v = 7i32;
+	for layer in &layers {
+		for _ in 0..layer.outputs {
+			rows.push(
+				(0..=layer.inputs)
+					.map(|_| {
+						v = (v * 31 + 11) % 255;
+						v - 127
+					})
+					.collect(),
+			);
+		}
+	}
+	(layers, rows)
+}
+
+pub const DIGITS_INPUT: [u8; 6] = [3, 16, 0, 9, 12, 5];
+
+pub fn digits_spec() -> ModelSpec {
+	let (layers, rows) = toy_model();
+	ModelSpec {
+		name: b"toy-int".to_vec(),
+		kind: ModelKind::Classifier,
+		weights_root: H256(poi::weights_root(&rows)),
+		cost: COST,
+		max_input: 6,
+		max_output: 8,
+		tier: VerificationTier::ExactInteger,
+		layers,
+		premium: false,
+	}
+}
+
+pub fn float_spec(premium: bool) -> ModelSpec {
+	ModelSpec {
+		name: b"toy-embed".to_vec(),
+		kind: ModelKind::Embedding,
+		weights_root: H256([7; 32]),
+		cost: COST,
+		max_input: 64,
+		max_output: 16,
+		tier: VerificationTier::FloatTolerance { max_error_ppm: 1_000 },
+		layers: vec![],
+		premium,
+	}
+}
+
+pub fn pair(who: AccountId) -> sr25519::Pair {
+	sr25519::Pair::from_seed(&[who as u8; 32])
+}
+
+pub fn key(who: AccountId) -> AttestationKey {
+	AttestationKey::Sr25519(pair(who).public())
+}
+
+/// A plausible execution time for the reference cost on an A100 (its expected time).
+pub fn plausible() -> Timings {
+	Timings { exec_micros: poi::work_micros(COST) }
+}
+
+pub struct ExtBuilder {
+	workers: Vec<AccountId>,
+}
+
+impl Default for ExtBuilder {
+	fn default() -> Self {
+		Self { workers: WORKERS.to_vec() }
+	}
+}
+
+impl ExtBuilder {
+	pub fn workers(mut self, workers: &[AccountId]) -> Self {
+		self.workers = workers.to_vec();
+		self
+	}
+
+	pub fn build(self) -> sp_io::TestExternalities {
+		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+		let mut balances = vec![(CONSUMER, 100 * CRED), (POOR, CRED / 1000)];
+		balances.extend(WORKERS.iter().map(|w| (*w, 100 * CRED)));
+		pallet_credits::GenesisConfig::<Test> { balances, bootstrap_cap: 1_000 * CRED }
+			.assimilate_storage(&mut storage)
+			.unwrap();
+		pallet_economics::GenesisConfig::<Test> {
+			limits: SupplyLimits {
+				circulation_percent: 110,
+				bootstrap_circulation: 100_000 * CRED,
+				epoch_mint_ceiling: 10_000 * CRED,
+			},
+			..Default::default()
+		}
+		.assimilate_storage(&mut storage)
+		.unwrap();
+		pallet_inference::GenesisConfig::<Test> { auditors: AUDITORS.to_vec() }
+			.assimilate_storage(&mut storage)
+			.unwrap();
+		let mut ext = sp_io::TestExternalities::new(storage);
+		let workers = self.workers;
+		ext.execute_with(|| {
+			System::set_block_number(1);
+			set_hash(0);
+			for spec in [digits_spec(), float_spec(false), float_spec(true)] {
+				Inference::register_model(RuntimeOrigin::root(), spec).unwrap();
+			}
+			for w in workers {
+				Workers::register(
+					RuntimeOrigin::signed(w),
+					key(w),
+					HardwareClass::A100,
+					276,
+					vec![DIGITS, EMBED, PREMIUM],
+					10 * CRED,
+				)
+				.unwrap();
+			}
+		});
+		ext
+	}
+
+	/// Builds, runs `test`, then checks every pallet's invariants.
+	pub fn build_and_execute(self, test: impl FnOnce()) {
+		self.build().execute_with(|| {
+			test();
+			check_invariants();
+		});
+	}
+}
+
+pub fn check_invariants() {
+	Credits::do_try_state().expect("credits invariants hold");
+	Economics::do_try_state().expect("economics invariants hold");
+	Workers::do_try_state().expect("workers invariants hold");
+	Inference::do_try_state().expect("inference invariants hold");
+}
+
+/// Sets the hash of block `n` (the randomness of that block).
+pub fn set_hash(n: u64) {
+	let seed = [b"mock".as_slice(), &n.to_le_bytes()].concat();
+	frame_system::BlockHash::<Test>::insert(n, H256(sp_io::hashing::blake2_256(&seed)));
+}
+
+/// Runs blocks up to `n` with every pallet's hooks, checking invariants each block.
+pub fn run_to_block(n: u64) {
+	while System::block_number() < n {
+		let now = System::block_number();
+		set_hash(now);
+		let next = now + 1;
+		System::set_block_number(next);
+		Credits::on_initialize(next);
+		Economics::on_initialize(next);
+		Inference::on_initialize(next);
+		check_invariants();
+	}
+}
+
+pub fn next_block() {
+	run_to_block(System::block_number() + 1);
+}
+
+pub fn inference_events() -> Vec<crate::Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| match r.event {
+			RuntimeEvent::Inference(e) => Some(e),
+			_ => None,
+		})
+		.collect()
+}
+
+/// What an honest (or scripted) worker produced for a job.
+#[derive(Clone)]
+pub struct Work {
+	pub output: Vec<u8>,
+	pub salt: [u8; 32],
+	pub trace: Option<poi::Trace>,
+}
+
+/// The honest result of `job` on `model` for `input`.
+pub fn honest_work(model: u32, input: &[u8], salt_byte: u8) -> Work {
+	match model {
+		DIGITS => {
+			let (layers, rows) = toy_model();
+			let trace = poi::integer_forward(&layers, &rows, input).unwrap();
+			Work {
+				output: poi::encode_i32s(&trace.last().unwrap().1),
+				salt: [salt_byte; 32],
+				trace: Some(trace),
+			}
+		}
+		_ => Work {
+			output: [0.5f32, -0.25, 0.125, 0.0625].iter().flat_map(|x| x.to_le_bytes()).collect(),
+			salt: [salt_byte; 32],
+			trace: None,
+		},
+	}
+}
+
+/// The commitment and attestation signature of `work` by `worker` with `timings`.
+pub fn attest(
+	job: JobId,
+	worker: AccountId,
+	work: &Work,
+	timings: Timings,
+) -> (H256, AttestationSignature) {
+	use codec::Encode;
+	let j = crate::Jobs::<Test>::get(job).unwrap();
+	let m = crate::Models::<Test>::get(j.model).unwrap();
+	let commit = H256(poi::output_commitment(job, &worker.encode(), &work.output, &work.salt));
+	let att = poi::Attestation {
+		job,
+		model_root: m.weights_root.0,
+		input_hash: j.input_hash.0,
+		commit: commit.0,
+		timings,
+	};
+	(commit, AttestationSignature::Sr25519(pair(worker).sign(&att.signing_payload())))
+}
+
+/// `worker` commits `work` with plausible timings.
+pub fn commit(job: JobId, worker: AccountId, work: &Work) -> sp_runtime::DispatchResult {
+	let (c, sig) = attest(job, worker, work, plausible());
+	Inference::commit(RuntimeOrigin::signed(worker), job, c, plausible(), sig)
+}
+
+/// `worker` reveals `work`.
+pub fn reveal(job: JobId, worker: AccountId, work: &Work) -> sp_runtime::DispatchResult {
+	let root = work.trace.as_ref().map(poi::activation_root).unwrap_or_default();
+	Inference::reveal(
+		RuntimeOrigin::signed(worker),
+		job,
+		work.output.clone(),
+		work.salt,
+		H256(root),
+	)
+}
+
+/// The workers assigned to `job` now.
+pub fn assigned(job: JobId) -> Vec<AccountId> {
+	crate::Jobs::<Test>::get(job).unwrap().replicas.iter().map(|r| r.worker).collect()
+}
+
+pub fn escrow_held(who: AccountId) -> Balance {
+	pallet_credits::Pallet::<Test>::held(&who)
+}
