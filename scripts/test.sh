@@ -11,7 +11,7 @@ echo "== cargo test (release): pallets, runtime, node end-to-end"
 cargo test --locked --release --workspace --exclude declai-runtime-bench
 
 echo "== benchmarks as tests (runtime-benchmarks)"
-cargo test --locked --release -p pallet-credits -p pallet-economics --features runtime-benchmarks benchmark
+cargo test --locked --release -p pallet-credits -p pallet-economics -p pallet-workers -p pallet-inference --features runtime-benchmarks benchmark
 
 echo "== polkadot.js suite against a dev node"
 # `cargo test` above built the node binary with the same features and profile.

@@ -1,5 +1,6 @@
 //! JSON-RPC: the standard Substrate methods (added by `sc-service`), `system_accountNextIndex`,
-//! `payment_queryInfo`, and DeCLAI's own `declai_*` methods.
+//! `payment_queryInfo`, and DeCLAI's own `declai_*` methods: credits, economics, receipts, jobs,
+//! workers, the queue and a worker's assignments.
 
 use declai_primitives::WithholdReason;
 use declai_runtime::{opaque::Block, AccountId, Balance, BlockNumber, Nonce};
@@ -13,6 +14,10 @@ use pallet_credits::{runtime_api::CreditsApi, CreditSummary, LotInfo};
 use pallet_economics::{
 	runtime_api::EconomicsApi, DayTotals, EconomicsSummary, Receipt, ReceiptId,
 };
+use pallet_inference::{
+	runtime_api::InferenceApi, JobView, Outcome, Phase, QueueView, ReplicaState,
+};
+use pallet_workers::{Fault, WorkerStatus, WorkerView};
 use sc_transaction_pool_api::TransactionPool;
 use serde::Serialize;
 use sp_api::ProvideRuntimeApi;
@@ -189,10 +194,9 @@ pub struct ReceiptJson {
 }
 
 fn receipt_json(id: ReceiptId, r: Receipt<AccountId, BlockNumber>) -> ReceiptJson {
-	use sp_core::crypto::Ss58Codec;
 	ReceiptJson {
 		id,
-		worker: r.worker.to_ss58check_with_version(42u16.into()),
+		worker: ss58(&r.worker),
 		job: format!("{:?}", r.job),
 		hardware_class: r.class.name(),
 		t_compute: r.t_compute.to_string(),
@@ -204,6 +208,155 @@ fn receipt_json(id: ReceiptId, r: Receipt<AccountId, BlockNumber>) -> ReceiptJso
 		withheld: r.withheld.to_string(),
 		reason: r.reason,
 		block: r.block,
+	}
+}
+
+fn ss58(who: &AccountId) -> String {
+	use sp_core::crypto::Ss58Codec;
+	who.to_ss58check_with_version(42u16.into())
+}
+
+fn phase_name(p: Phase) -> &'static str {
+	match p {
+		Phase::Queued => "queued",
+		Phase::Committing => "committing",
+		Phase::Revealing => "revealing",
+		Phase::Challenged => "challenged",
+		Phase::Auditing => "auditing",
+		Phase::Done(Outcome::Served) => "served",
+		Phase::Done(Outcome::Refunded) => "refunded",
+	}
+}
+
+fn replica_state_name(s: ReplicaState) -> &'static str {
+	match s {
+		ReplicaState::Assigned => "assigned",
+		ReplicaState::Committed => "committed",
+		ReplicaState::Revealed => "revealed",
+		ReplicaState::Challenged => "challenged",
+		ReplicaState::Verified => "verified",
+		ReplicaState::Faulted(Fault::Invalid) => "faulted:invalid",
+		ReplicaState::Faulted(Fault::Missed) => "faulted:missed",
+	}
+}
+
+/// One replica of a job.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReplicaJson {
+	pub worker: String,
+	pub state: &'static str,
+}
+
+/// `declai_job` result.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobJson {
+	pub id: u64,
+	pub consumer: String,
+	pub model: u32,
+	pub price: String,
+	pub phase: &'static str,
+	pub deadline: BlockNumber,
+	pub created: BlockNumber,
+	pub attempts: u8,
+	pub replicas: Vec<ReplicaJson>,
+	/// The verified output, `0x`-hex.
+	pub result: Option<String>,
+	pub receipts: Vec<ReceiptId>,
+}
+
+impl From<JobView<AccountId, BlockNumber>> for JobJson {
+	fn from(j: JobView<AccountId, BlockNumber>) -> Self {
+		Self {
+			id: j.id,
+			consumer: ss58(&j.consumer),
+			model: j.model,
+			price: j.price.to_string(),
+			phase: phase_name(j.phase),
+			deadline: j.deadline,
+			created: j.created,
+			attempts: j.attempts,
+			replicas: j
+				.replicas
+				.iter()
+				.map(|(w, s)| ReplicaJson { worker: ss58(w), state: replica_state_name(*s) })
+				.collect(),
+			result: j.result.map(|r| format!("0x{}", hex_encode(&r))),
+			receipts: j.receipts,
+		}
+	}
+}
+
+fn hex_encode(bytes: &[u8]) -> String {
+	bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `declai_worker` result.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkerJson {
+	pub hardware_class: &'static str,
+	pub region: u16,
+	pub models: Vec<u32>,
+	pub bond: String,
+	pub bond_target: String,
+	/// Reputation in parts per million.
+	pub reputation: u32,
+	pub consecutive_valid: u32,
+	pub valid: u32,
+	pub invalid: u32,
+	pub missed: u32,
+	pub active_jobs: u32,
+	pub status: String,
+	/// Probability (ppm) that an unreplicated result is audited; `null` while always replicated.
+	pub audit_ppm: Option<u32>,
+	pub contribution: String,
+}
+
+impl From<WorkerView<BlockNumber>> for WorkerJson {
+	fn from(w: WorkerView<BlockNumber>) -> Self {
+		Self {
+			hardware_class: w.class.name(),
+			region: w.region,
+			models: w.models,
+			bond: w.bond.to_string(),
+			bond_target: w.bond_target.to_string(),
+			reputation: w.reputation,
+			consecutive_valid: w.consecutive_valid,
+			valid: w.valid,
+			invalid: w.invalid,
+			missed: w.missed,
+			active_jobs: w.active_jobs,
+			status: match w.status {
+				WorkerStatus::Active => "active".into(),
+				WorkerStatus::Suspended => "suspended".into(),
+				WorkerStatus::Unbonding { until } => format!("unbonding until {until}"),
+			},
+			audit_ppm: w.audit_ppm,
+			contribution: w.contribution.to_string(),
+		}
+	}
+}
+
+/// `declai_queue` result.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueJson {
+	pub live: u32,
+	pub pending: Vec<u64>,
+	/// Σ throughput of active workers in reference GPUs.
+	pub capacity: String,
+	pub next_job: u64,
+}
+
+impl From<QueueView> for QueueJson {
+	fn from(q: QueueView) -> Self {
+		Self {
+			live: q.live,
+			pending: q.pending,
+			capacity: format!("{}.{:03}", q.capacity_permille / 1000, q.capacity_permille % 1000),
+			next_job: q.next_job,
+		}
 	}
 }
 
@@ -225,6 +378,24 @@ pub trait DeclaiApi<BlockHash> {
 	/// A settlement receipt by id (`null` once pruned or never issued).
 	#[method(name = "declai_receipt")]
 	fn receipt(&self, id: ReceiptId, at: Option<BlockHash>) -> RpcResult<Option<ReceiptJson>>;
+
+	/// A job: phase, deadline, replicas and their states, attempts, the verified result (hex)
+	/// and its receipts (`null` if unknown or pruned).
+	#[method(name = "declai_job")]
+	fn job(&self, id: u64, at: Option<BlockHash>) -> RpcResult<Option<JobJson>>;
+
+	/// A worker: class, region, models, bond, reputation, consecutive valid results, audit
+	/// probability, counts and status (`null` if not registered).
+	#[method(name = "declai_worker")]
+	fn worker(&self, who: AccountId, at: Option<BlockHash>) -> RpcResult<Option<WorkerJson>>;
+
+	/// The queue: live jobs, queued jobs by priority, capacity, the next job id.
+	#[method(name = "declai_queue")]
+	fn queue(&self, at: Option<BlockHash>) -> RpcResult<QueueJson>;
+
+	/// The jobs a worker must work on now.
+	#[method(name = "declai_assignments")]
+	fn assignments(&self, who: AccountId, at: Option<BlockHash>) -> RpcResult<Vec<u64>>;
 }
 
 fn runtime_error(e: impl ToString) -> ErrorObjectOwned {
@@ -242,7 +413,9 @@ const RUNTIME_ERROR: i32 = 1;
 impl<C> DeclaiApiServer<<Block as BlockT>::Hash> for Declai<C>
 where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
-	C::Api: CreditsApi<Block, AccountId, BlockNumber> + EconomicsApi<Block, AccountId, BlockNumber>,
+	C::Api: CreditsApi<Block, AccountId, BlockNumber>
+		+ EconomicsApi<Block, AccountId, BlockNumber>
+		+ InferenceApi<Block, AccountId, BlockNumber>,
 {
 	fn credit_summary(
 		&self,
@@ -270,6 +443,34 @@ where
 			.map(|r| r.map(|r| receipt_json(id, r)))
 			.map_err(runtime_error)
 	}
+
+	fn job(&self, id: u64, at: Option<<Block as BlockT>::Hash>) -> RpcResult<Option<JobJson>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		self.client.runtime_api().job(at, id).map(|j| j.map(Into::into)).map_err(runtime_error)
+	}
+
+	fn worker(
+		&self,
+		who: AccountId,
+		at: Option<<Block as BlockT>::Hash>,
+	) -> RpcResult<Option<WorkerJson>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		self.client.runtime_api().worker(at, who).map(|w| w.map(Into::into)).map_err(runtime_error)
+	}
+
+	fn queue(&self, at: Option<<Block as BlockT>::Hash>) -> RpcResult<QueueJson> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		self.client.runtime_api().queue(at).map(Into::into).map_err(runtime_error)
+	}
+
+	fn assignments(
+		&self,
+		who: AccountId,
+		at: Option<<Block as BlockT>::Hash>,
+	) -> RpcResult<Vec<u64>> {
+		let at = at.unwrap_or_else(|| self.client.info().best_hash);
+		self.client.runtime_api().assignments(at, who).map_err(runtime_error)
+	}
 }
 
 /// Builds the RPC extensions.
@@ -287,6 +488,7 @@ where
 		+ pallet_transaction_payment_rpc::TransactionPaymentRuntimeApi<Block, Balance>
 		+ CreditsApi<Block, AccountId, BlockNumber>
 		+ EconomicsApi<Block, AccountId, BlockNumber>
+		+ InferenceApi<Block, AccountId, BlockNumber>
 		+ sp_block_builder::BlockBuilder<Block>,
 	P: TransactionPool + 'static,
 {

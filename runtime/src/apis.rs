@@ -211,6 +211,24 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_inference::runtime_api::InferenceApi<Block, AccountId, BlockNumber> for Runtime {
+		fn job(id: declai_primitives::poi::JobId) -> Option<pallet_inference::JobView<AccountId, BlockNumber>> {
+			Inference::job_view(id)
+		}
+		fn worker(who: AccountId) -> Option<pallet_workers::WorkerView<BlockNumber>> {
+			Workers::view(&who)
+		}
+		fn queue() -> pallet_inference::QueueView {
+			Inference::queue_view()
+		}
+		fn assignments(who: AccountId) -> Vec<declai_primitives::poi::JobId> {
+			pallet_inference::WorkerJobs::<Runtime>::get(who).into_inner()
+		}
+		fn model_workers(model: declai_primitives::poi::ModelId) -> Vec<AccountId> {
+			Workers::candidates(model)
+		}
+	}
+
 	#[cfg(feature = "runtime-benchmarks")]
 	impl frame_benchmarking::Benchmark<Block> for Runtime {
 		fn benchmark_metadata(extra: bool) -> (

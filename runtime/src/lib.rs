@@ -13,6 +13,8 @@
 //! | 5 | `Sudo` | governance for now |
 //! | 10 | `Credits` | the credit ledger |
 //! | 11 | `Economics` | credits for verified work (`T × η × α / β`), supply caps, receipts |
+//! | 12 | `Workers` | worker registration, bonds, attestation keys, reputation, trust |
+//! | 13 | `Inference` | models, jobs, Proof-of-Inference checks, audits, settlement |
 //!
 //! **Spam bound.** Every signed transaction pays a fee in credits (weight fee + length fee,
 //! [`fees`]), taken before inclusion. An account with no spendable credits cannot get any
@@ -80,6 +82,7 @@ pub type TxExtension = (
 	frame_system::CheckNonce<Runtime>,
 	frame_system::CheckWeight<Runtime>,
 	pallet_transaction_payment::ChargeTransactionPayment<Runtime>,
+	pallet_inference::CheckAdmission<Runtime>,
 	frame_system::WeightReclaim<Runtime>,
 );
 /// Unchecked extrinsic.
@@ -121,7 +124,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("declai"),
 	impl_name: alloc::borrow::Cow::Borrowed("declai"),
 	authoring_version: 1,
-	spec_version: 101,
+	spec_version: 102,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -264,6 +267,80 @@ impl pallet_economics::Config for Runtime {
 	type WeightInfo = pallet_economics::weights::SubstrateWeight<Runtime>;
 }
 
+parameter_types! {
+	/// A worker's bond: 10 CRED (ten reference GPU-hours).
+	pub const WorkerMinBond: Balance = 10 * CRED;
+	/// Half of each payment goes into the bond until it is complete.
+	pub const WorkerBondShare: Perbill = Perbill::from_percent(50);
+	/// A wrong result burns 1 CRED (10% of the bond target).
+	pub const WorkerSlashInvalid: Perbill = Perbill::from_percent(10);
+	/// A missed deadline burns 0.1 CRED.
+	pub const WorkerSlashMissed: Perbill = Perbill::from_percent(1);
+}
+
+impl pallet_workers::Config for Runtime {
+	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
+	type Models = pallet_inference::ActiveModels<Runtime>;
+	type MinBond = WorkerMinBond;
+	type BondShare = WorkerBondShare;
+	type SlashInvalid = WorkerSlashInvalid;
+	type SlashMissed = WorkerSlashMissed;
+	type UnbondingPeriod = ConstU32<DAYS>;
+	type MaxModelsPerWorker = ConstU32<16>;
+	type MaxWorkersPerModel = ConstU32<256>;
+	type InitialReputation = ConstU32<500_000>;
+	// BOINC: replicate until 10 consecutive valid results, then audit at max(1/CV, 1%).
+	type TrustAfter = ConstU32<10>;
+	type MinAuditPpm = ConstU32<10_000>;
+	type ContributionHalfLife = ConstU32<{ 7 * DAYS }>;
+	type WeightInfo = pallet_workers::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = pallet_inference::benchmarking::ModelHelper<Runtime>;
+}
+
+parameter_types! {
+	/// Recent verified work that makes an account a contributor: 3.6 s of reference GPU time.
+	pub const InferenceContributorThreshold: declai_primitives::WorkUnits =
+		declai_primitives::GPU_HOUR / 1000;
+}
+
+impl pallet_inference::Config for Runtime {
+	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
+	// Block hashes until the Proof-of-Inference consensus provides a VRF output per block.
+	type BlockRandomness = pallet_inference::BlockHashRandomness<Runtime>;
+	// A text of 16 KiB; digits images are 64 bytes.
+	type MaxInputLen = ConstU32<16_384>;
+	// A 384-float embedding is 1,536 bytes.
+	type MaxOutputLen = ConstU32<4_096>;
+	type MaxNameLen = ConstU32<64>;
+	type MaxLayers = ConstU32<8>;
+	type MaxReplicas = ConstU32<3>;
+	type MaxLiveJobs = ConstU32<4_096>;
+	type MaxJobsPerWorker = ConstU32<16>;
+	type MaxAuditors = ConstU32<32>;
+	type MaxResults = ConstU32<50_000>;
+	type DeadlinesPerBlock = ConstU32<64>;
+	type AssignPerBlock = ConstU32<32>;
+	// One minute per protocol step at 3 s blocks; five for audits; ten in the queue.
+	type CommitWindow = ConstU32<20>;
+	type RevealWindow = ConstU32<20>;
+	type ChallengeWindow = ConstU32<20>;
+	type AuditWindow = ConstU32<100>;
+	type QueueTimeout = ConstU32<200>;
+	type MaxAttempts = ConstU8<2>;
+	// Faster than 4× the class's expected speed is impossible; slower than 20× (+30 s for
+	// loading and I/O) is not the attested hardware.
+	type TimingMinPermille = ConstU32<250>;
+	type TimingMaxFactor = ConstU32<20>;
+	type TimingSlackMicros = ConstU64<30_000_000>;
+	// Per 5 minutes: 20 requests for free-riders, 600 for contributors.
+	type RateWindow = ConstU32<100>;
+	type FreeRiderRequests = ConstU32<20>;
+	type ContributorRequests = ConstU32<600>;
+	type ContributorThreshold = InferenceContributorThreshold;
+	type InferenceWeightInfo = pallet_inference::weights::SubstrateWeight<Runtime>;
+}
+
 #[frame_support::runtime]
 mod runtime {
 	#[runtime::runtime]
@@ -304,10 +381,21 @@ mod runtime {
 
 	#[runtime::pallet_index(11)]
 	pub type Economics = pallet_economics;
+
+	#[runtime::pallet_index(12)]
+	pub type Workers = pallet_workers;
+
+	#[runtime::pallet_index(13)]
+	pub type Inference = pallet_inference;
 }
 
 #[cfg(feature = "runtime-benchmarks")]
-frame_benchmarking::define_benchmarks!([pallet_credits, Credits] [pallet_economics, Economics]);
+frame_benchmarking::define_benchmarks!(
+	[pallet_credits, Credits]
+	[pallet_economics, Economics]
+	[pallet_workers, Workers]
+	[pallet_inference, Inference]
+);
 
 #[cfg(test)]
 mod tests;

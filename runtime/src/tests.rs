@@ -156,3 +156,70 @@ fn work_settles_into_credits_and_epochs_are_hourly() {
 		Economics::do_try_state().unwrap();
 	});
 }
+
+/// The admission extension is part of the runtime's transaction extensions: a free-rider's
+/// request for a premium model is invalid before it reaches a block, a normal request is valid.
+#[test]
+fn admission_control_is_in_the_transaction_pipeline() {
+	use declai_primitives::{
+		poi::{ModelKind, VerificationTier},
+		GPU_HOUR,
+	};
+	use sp_runtime::traits::TransactionExtension;
+	new_test_ext().execute_with(|| {
+		let spec = |premium| pallet_inference::ModelSpec {
+			name: b"embed".to_vec(),
+			kind: ModelKind::Embedding,
+			weights_root: Hash::repeat_byte(1),
+			cost: GPU_HOUR / 100,
+			max_input: 64,
+			max_output: 16,
+			tier: VerificationTier::FloatTolerance { max_error_ppm: 1_000 },
+			layers: vec![],
+			premium,
+		};
+		Inference::register_model(RuntimeOrigin::root(), spec(false)).unwrap();
+		Inference::register_model(RuntimeOrigin::root(), spec(true)).unwrap();
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		let request = |model| {
+			RuntimeCall::Inference(pallet_inference::Call::request {
+				model,
+				input: b"hi".to_vec(),
+				max_price: CRED,
+				region: None,
+			})
+		};
+		let validate = |call: &RuntimeCall| {
+			let ext: TxExtension = (
+				frame_system::CheckNonZeroSender::<Runtime>::new(),
+				frame_system::CheckSpecVersion::<Runtime>::new(),
+				frame_system::CheckTxVersion::<Runtime>::new(),
+				frame_system::CheckGenesis::<Runtime>::new(),
+				frame_system::CheckEra::<Runtime>::from(sp_runtime::generic::Era::Immortal),
+				frame_system::CheckNonce::<Runtime>::from(0),
+				frame_system::CheckWeight::<Runtime>::new(),
+				pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+				pallet_inference::CheckAdmission::<Runtime>::new(),
+				frame_system::WeightReclaim::<Runtime>::new(),
+			);
+			let info = call.get_dispatch_info();
+			ext.validate_only(
+				Some(alice.clone()).into(),
+				call,
+				&info,
+				100,
+				TransactionSource::External,
+				0,
+			)
+		};
+		assert!(validate(&request(0)).is_ok());
+		assert!(matches!(
+			validate(&request(1)),
+			Err(TransactionValidityError::Invalid(InvalidTransaction::Custom(_)))
+		));
+		// The weight of every inference call includes the extension's reads.
+		assert!(
+			pallet_inference::CheckAdmission::<Runtime>::new().weight(&request(0)).ref_time() > 0
+		);
+	});
+}

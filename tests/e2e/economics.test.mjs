@@ -3,7 +3,7 @@
 // starts one); DECLAI_WS overrides the endpoint.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect, send as sendWith } from './support.mjs';
+import { connect, send as sendWith, sudoResult as sudoResultOf } from './support.mjs';
 
 const CRED = 10n ** 12n;
 const ONE = 10n ** 18n; // FixedU128 1.0
@@ -25,19 +25,7 @@ after(async () => {
 
 const send = (tx, signer) => sendWith(api, tx, signer);
 
-/// The error of the call inside `sudo.sudo`, or null if it succeeded.
-function sudoResult(events) {
-  const sudid = events.find((e) => e.section === 'sudo' && e.method === 'Sudid');
-  assert.ok(sudid, 'a Sudid event');
-  const result = sudid.data.sudoResult;
-  if (result.isOk) return null;
-  const err = result.asErr;
-  if (err.isModule) {
-    const { section, name } = api.registry.findMetaError(err.asModule);
-    return `${section}.${name}`;
-  }
-  return err.toString();
-}
+const sudoResult = (events) => sudoResultOf(api, events);
 
 const sudo = (call) => send(api.tx.sudo.sudo(call), alice);
 

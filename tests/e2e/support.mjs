@@ -37,3 +37,17 @@ export function send(api, tx, signer) {
       .catch(reject);
   });
 }
+
+/// The error of the call inside `sudo.sudo` as `section.Name`, or null if it succeeded.
+export function sudoResult(api, events) {
+  const sudid = events.find((e) => e.section === 'sudo' && e.method === 'Sudid');
+  if (!sudid) throw new Error('no Sudid event');
+  const result = sudid.data.sudoResult;
+  if (result.isOk) return null;
+  const err = result.asErr;
+  if (err.isModule) {
+    const { section, name } = api.registry.findMetaError(err.asModule);
+    return `${section}.${name}`;
+  }
+  return err.toString();
+}

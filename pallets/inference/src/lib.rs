@@ -58,7 +58,7 @@ pub mod types;
 pub mod weights;
 
 #[cfg(feature = "runtime-benchmarks")]
-mod benchmarking;
+pub mod benchmarking;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -108,6 +108,18 @@ impl<T: frame_system::Config<Hash = H256>> BlockRandomness<BlockNumberFor<T>>
 		(hash != H256::zero()).then_some(hash)
 	}
 }
+
+/// The job id as the 256-bit job reference of receipts: big-endian in the last 8 bytes.
+pub fn job_hash(id: JobId) -> H256 {
+	let mut bytes = [0u8; 32];
+	if let Some(tail) = bytes.get_mut(24..) {
+		tail.copy_from_slice(&id.to_be_bytes());
+	}
+	H256(bytes)
+}
+
+/// Candidates read per worker drawn (rejection sampling; bounds the assignment cost).
+pub const DRAW_TRIES: u32 = 16;
 
 /// Score (0–100) at or above which audited replicas are valid.
 pub const AUDIT_PASS: u8 = 50;
@@ -779,7 +791,7 @@ pub mod pallet {
 		/// [`Error::AlreadySubmitted`], [`Error::NoRandomness`].
 		/// Events: [`Event::ChallengePassed`] or [`Event::ReplicaFaulted`]; then settlement's.
 		#[pallet::call_index(6)]
-		#[pallet::weight(T::InferenceWeightInfo::respond(opening.rows.len() as u32))]
+		#[pallet::weight(T::InferenceWeightInfo::respond(Pallet::<T>::opening_entries(opening)))]
 		pub fn respond(origin: OriginFor<T>, job: JobId, opening: LayerOpening) -> DispatchResult {
 			let worker = ensure_signed(origin)?;
 			let mut j = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
@@ -870,6 +882,11 @@ pub mod pallet {
 }
 
 impl<T: Config> Pallet<T> {
+	/// Weight entries of a challenge answer (its rows' lengths summed): its weight parameter.
+	pub fn opening_entries(opening: &LayerOpening) -> u32 {
+		opening.rows.iter().map(|r| r.len() as u32).fold(0u32, u32::saturating_add)
+	}
+
 	/// The escrow hold reason.
 	fn escrow() -> HoldReasonOf<T> {
 		pallet_credits::HoldReason::Escrow.into()
@@ -962,27 +979,57 @@ impl<T: Config> Pallet<T> {
 		Some(challenge_seed(&randomness.0, id, &worker.encode()))
 	}
 
+	/// Draws one worker for `j` from the model's candidates, excluding `taken`: weighted by
+	/// reputation (and region) through rejection sampling, so the cost is bounded by
+	/// [`DRAW_TRIES`] candidate reads whatever the number of candidates. After `DRAW_TRIES`
+	/// rejections the heaviest eligible candidate seen is taken.
+	fn draw(
+		j: &JobOf<T>,
+		candidates: &[T::AccountId],
+		taken: &[T::AccountId],
+		seed: &[u8; 32],
+	) -> Option<(T::AccountId, pallet_workers::WorkerOf<T>)> {
+		let len = candidates.len() as u64;
+		if len == 0 {
+			return None;
+		}
+		let max_jobs = T::MaxJobsPerWorker::get() as usize;
+		let ceiling = u64::from(PPM).saturating_mul(if j.region.is_some() { 2 } else { 1 });
+		let mut best: Option<(u64, T::AccountId, pallet_workers::WorkerOf<T>)> = None;
+		for attempt in 0..DRAW_TRIES {
+			let h = sp_io::hashing::blake2_256(&(seed, attempt).encode());
+			let mut head = [0u8; 8];
+			head.copy_from_slice(h.get(..8).unwrap_or(&[0u8; 8]));
+			let index = u64::from_le_bytes(head).checked_rem(len).unwrap_or(0) as usize;
+			let Some(who) = candidates.get(index) else { continue };
+			if *who == j.consumer
+				|| j.excluded.contains(who)
+				|| taken.contains(who)
+				|| WorkerJobs::<T>::decode_len(who).unwrap_or(0) >= max_jobs
+			{
+				continue;
+			}
+			let Some(record) = pallet_workers::Pallet::<T>::worker(who) else { continue };
+			let weight = pallet_workers::Pallet::<T>::selection_weight(&record, j.region);
+			// Accept with probability weight / ceiling.
+			if u64::from(draw_ppm(&h)).saturating_mul(ceiling)
+				< weight.saturating_mul(u64::from(PPM))
+			{
+				return Some((who.clone(), record));
+			}
+			if best.as_ref().is_none_or(|(w, _, _)| weight > *w) {
+				best = Some((weight, who.clone(), record));
+			}
+		}
+		best.map(|(_, who, record)| (who, record))
+	}
+
 	/// Draws workers for `j` (see the crate docs); `false` if none is free.
 	fn try_assign(id: JobId, j: &mut JobOf<T>, m: &ModelOf<T>, now: BlockNumberFor<T>) -> bool {
-		let max_jobs = T::MaxJobsPerWorker::get() as usize;
-		let mut pool: Vec<(T::AccountId, pallet_workers::WorkerOf<T>)> =
-			pallet_workers::Pallet::<T>::candidates(j.model)
-				.into_iter()
-				.filter(|w| *w != j.consumer && !j.excluded.contains(w))
-				.filter(|w| WorkerJobs::<T>::decode_len(w).unwrap_or(0) < max_jobs)
-				.filter_map(|w| pallet_workers::Pallet::<T>::worker(&w).map(|r| (w, r)))
-				.collect();
+		let candidates = pallet_workers::Pallet::<T>::candidates(j.model);
 		let attempt = j.attempts.saturating_add(1);
 		let seed = Self::assignment_seed(id, attempt, now);
-		let pick = |pool: &Vec<(T::AccountId, pallet_workers::WorkerOf<T>)>, seed: &[u8; 32]| {
-			let weights: Vec<u64> = pool
-				.iter()
-				.map(|(_, w)| pallet_workers::Pallet::<T>::selection_weight(w, j.region))
-				.collect();
-			poi::weighted_pick(seed, &weights)
-		};
-		let Some(first) = pick(&pool, &seed) else { return false };
-		let (primary, record) = pool.swap_remove(first);
+		let Some((primary, record)) = Self::draw(j, &candidates, &[], &seed) else { return false };
 		let replicate = match pallet_workers::Pallet::<T>::audit_ppm(&record) {
 			None => true,
 			Some(ppm) => {
@@ -993,8 +1040,7 @@ impl<T: Config> Pallet<T> {
 		let mut workers = alloc::vec![primary];
 		if replicate {
 			let second_seed = sp_io::hashing::blake2_256(&(seed, 2u8).encode());
-			if let Some(second) = pick(&pool, &second_seed) {
-				let (w, _) = pool.swap_remove(second);
+			if let Some((w, _)) = Self::draw(j, &candidates, &workers, &second_seed) {
 				workers.push(w);
 			}
 		}
@@ -1250,7 +1296,7 @@ impl<T: Config> Pallet<T> {
 			) {
 			log::error!(target: "runtime::inference", "escrow of job {id} not burned: {e:?}");
 		}
-		let job_hash = H256::from_low_u64_be(id);
+		let job_hash = job_hash(id);
 		let (mut workers, mut receipts) = (Vec::new(), Vec::new());
 		for i in verified {
 			let Some(r) = j.replicas.get_mut(i) else { continue };

@@ -288,6 +288,16 @@ pub fn check_invariants() {
 	Inference::do_try_state().expect("inference invariants hold");
 }
 
+/// Externalities for the benchmark tests: the default setup plus a keystore for attestation keys.
+#[cfg(feature = "runtime-benchmarks")]
+pub fn bench_ext() -> sp_io::TestExternalities {
+	let mut ext = ExtBuilder::default().build();
+	ext.register_extension(sp_keystore::KeystoreExt::new(
+		sp_keystore::testing::MemoryKeystore::new(),
+	));
+	ext
+}
+
 /// Sets the hash of block `n` (the randomness of that block).
 pub fn set_hash(n: u64) {
 	let seed = [b"mock".as_slice(), &n.to_le_bytes()].concat();

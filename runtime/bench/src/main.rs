@@ -57,7 +57,10 @@ fn call(
 	data: &[u8],
 ) -> Result<Vec<u8>, String> {
 	let mut changes = OverlayedChanges::default();
-	let mut extensions = Default::default();
+	// A fresh in-memory keystore per call: benchmarks that sign (attestations) generate their
+	// keys in their own setup.
+	let mut extensions = sp_externalities::Extensions::default();
+	extensions.register(sp_keystore::KeystoreExt::new(sp_keystore::testing::MemoryKeystore::new()));
 	let result = StateMachine::new(
 		state,
 		&mut changes,

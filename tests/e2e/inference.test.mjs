@@ -1,0 +1,207 @@
+// Proof-of-Inference through @polkadot/api with no custom types, as a worker and a consumer would
+// drive it: governance registers a model, two workers register with hardware attestation keys,
+// a consumer requests a job (escrow), both workers commit (signed attestations) and reveal, the
+// runtime settles (escrow burned, workers paid by the formula, receipts), and the RPC methods
+// show the job, the workers and the queue. Also: admission control rejects a free-rider's premium
+// request before it reaches a block, and a forged attestation fails with a named error.
+// Needs a running dev node (scripts/test.sh starts one); DECLAI_WS overrides the endpoint.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { blake2AsU8a } from '@polkadot/util-crypto';
+import { bnToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
+import { connect, send as sendWith, sudoResult } from './support.mjs';
+
+const CRED = 10n ** 12n;
+const GPU_HOUR = 10n ** 12n;
+// 36 s on the reference GPU per inference: enough verified work for a contributor.
+const COST = GPU_HOUR / 100n;
+let api;
+let keyring;
+let alice;
+let workers;
+let hardware;
+let model;
+let premium;
+
+const send = (tx, signer) => sendWith(api, tx, signer);
+const sudo = async (call) => {
+  const r = await send(api.tx.sudo.sudo(call), alice);
+  return { ...r, error: r.error ?? sudoResult(api, r.events) };
+};
+const u64 = (n) => bnToU8a(n, { bitLength: 64, isLe: true });
+
+before(async () => {
+  ({ api, keyring } = await connect());
+  alice = keyring.addFromUri('//Alice');
+  // Workers distinct from the other suites' accounts; their hardware keys are separate pairs.
+  workers = [keyring.addFromUri('//Ferdie'), keyring.addFromUri('//Eve')];
+  hardware = [keyring.addFromUri('//Ferdie//hardware'), keyring.addFromUri('//Eve//hardware')];
+});
+
+after(async () => {
+  await api?.disconnect();
+});
+
+function modelSpec(name, isPremium) {
+  return {
+    name: stringToU8a(name),
+    kind: 'Embedding',
+    weightsRoot: u8aToHex(blake2AsU8a(stringToU8a(`${name} weights`))),
+    cost: COST,
+    maxInput: 256,
+    maxOutput: 16,
+    tier: { FloatTolerance: { maxErrorPpm: 1000 } },
+    layers: [],
+    premium: isPremium,
+  };
+}
+
+/// The output commitment (declai_primitives::poi::output_commitment).
+function outputCommitment(job, worker, output, salt) {
+  return blake2AsU8a(u8aConcat(stringToU8a('declai/commit/v1'), u64(job), worker.publicKey, salt, output));
+}
+
+/// The attestation payload (declai_primitives::poi::Attestation::signing_payload).
+function attestation(job, modelRoot, inputHash, commit, execMicros) {
+  return u8aConcat(
+    stringToU8a('declai/attestation/v1'),
+    u64(job),
+    modelRoot,
+    inputHash,
+    commit,
+    u64(execMicros),
+  );
+}
+
+const rpc = (method, params) => api.rpc.provider.send(method, params);
+
+test('governance registers models and workers register with attestation keys', async () => {
+  const next = (await api.query.inference.nextModelId()).toNumber();
+  let r = await sudo(api.tx.inference.registerModel(modelSpec('e2e-embed', false)));
+  assert.equal(r.error, null);
+  model = next;
+  r = await sudo(api.tx.inference.registerModel(modelSpec('e2e-premium', true)));
+  assert.equal(r.error, null);
+  premium = next + 1;
+  const registered = r.events.find((e) => e.section === 'inference' && e.method === 'ModelRegistered');
+  assert.equal(registered.data.model.toNumber(), premium);
+
+  // A worker without models is refused with a named error.
+  r = await send(api.tx.workers.register({ Sr25519: hardware[0].publicKey }, 'A100', 276, [], 0), workers[0]);
+  assert.equal(r.error, 'workers.NoModels');
+  for (const [i, w] of workers.entries()) {
+    r = await send(
+      api.tx.workers.register({ Sr25519: hardware[i].publicKey }, 'A100', 276, [model, premium], 10n * CRED),
+      w,
+    );
+    assert.equal(r.error, null);
+  }
+  // The same hardware key cannot back a second worker.
+  r = await send(api.tx.workers.register({ Sr25519: hardware[0].publicKey }, 'A100', 1, [model], 0), alice);
+  assert.equal(r.error, 'workers.KeyInUse');
+
+  const view = await rpc('declai_worker', [workers[0].address]);
+  assert.equal(view.hardwareClass, 'a100');
+  assert.equal(view.bond, (10n * CRED).toString());
+  assert.equal(view.consecutiveValid, 0);
+  assert.equal(view.auditPpm, null, 'a new worker is always replicated');
+  const members = await api.call.inferenceApi.modelWorkers(model);
+  assert.deepEqual(members.map((a) => a.toString()).sort(), workers.map((w) => w.address).sort());
+});
+
+test('a job is escrowed, committed, revealed and settled by the formula', async () => {
+  const consumer = keyring.addFromUri('//Dave');
+  const before = (await rpc('declai_creditSummary', [consumer.address]));
+  const input = stringToU8a('the quick brown fox');
+  let r = await send(api.tx.inference.request(model, input, CRED, null), consumer);
+  assert.equal(r.error, null);
+  const requested = r.events.find((e) => e.section === 'inference' && e.method === 'JobRequested');
+  const job = requested.data.job.toNumber();
+  const price = requested.data.price.toBigInt();
+  assert.equal(price, COST, 'price = cost × α with α = 1');
+  const assigned = r.events.find((e) => e.section === 'inference' && e.method === 'JobAssigned');
+  assert.equal(assigned.data.workers.length, 2, 'new workers are replicated');
+  let status = await rpc('declai_job', [job]);
+  assert.equal(status.phase, 'committing');
+  assert.equal(status.price, price.toString());
+  const held = BigInt((await rpc('declai_creditSummary', [consumer.address])).held);
+  assert.equal(held - BigInt(before.held), price);
+  assert.deepEqual(
+    (await rpc('declai_assignments', [workers[0].address])).includes(job),
+    true,
+  );
+
+  // Each worker runs the model (here: a fixed embedding) and commits with a signed attestation.
+  const output = u8aConcat(...[0.5, -0.25, 0.125, 0.0625].map((x) => {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setFloat32(0, x, true);
+    return b;
+  }));
+  const m = await api.query.inference.models(model);
+  const modelRoot = m.unwrap().weightsRoot.toU8a();
+  const inputHash = blake2AsU8a(input);
+  const execMicros = 36_000_000n;
+  const salts = workers.map((_, i) => blake2AsU8a(stringToU8a(`salt ${i} ${job}`)));
+
+  // A forged attestation (signed by another key) fails with a named error and changes nothing.
+  const c0 = outputCommitment(job, workers[0], output, salts[0]);
+  const forged = hardware[1].sign(attestation(job, modelRoot, inputHash, c0, execMicros));
+  r = await send(api.tx.inference.commit(job, c0, { execMicros }, { Sr25519: forged }), workers[0]);
+  assert.equal(r.error, 'inference.BadAttestation');
+
+  for (const [i, w] of workers.entries()) {
+    const commit = outputCommitment(job, w, output, salts[i]);
+    const sig = hardware[i].sign(attestation(job, modelRoot, inputHash, commit, execMicros));
+    r = await send(api.tx.inference.commit(job, commit, { execMicros }, { Sr25519: sig }), w);
+    assert.equal(r.error, null);
+  }
+  assert.ok(r.events.some((e) => e.section === 'inference' && e.method === 'CommitsClosed'));
+  for (const [i, w] of workers.entries()) {
+    r = await send(api.tx.inference.reveal(job, output, salts[i], new Uint8Array(32)), w);
+    assert.equal(r.error, null);
+  }
+  const served = r.events.find((e) => e.section === 'inference' && e.method === 'JobServed');
+  assert.ok(served, 'the second reveal settles the job');
+  assert.equal(served.data.receipts.length, 2);
+  const burned = r.events.find((e) => e.section === 'economics' && e.method === 'Consumed');
+  assert.equal(burned.data.amount.toBigInt(), price);
+
+  status = await rpc('declai_job', [job]);
+  assert.equal(status.phase, 'served');
+  assert.equal(status.result, u8aToHex(output));
+  assert.deepEqual(status.replicas.map((x) => x.state), ['verified', 'verified']);
+  for (const id of status.receipts) {
+    const receipt = await rpc('declai_receipt', [id]);
+    assert.equal(receipt.hardwareClass, 'a100');
+    // T = cost on an A100 = the reference cost; earned = T × η × α / β.
+    assert.equal(receipt.tCompute, COST.toString());
+    assert.ok(BigInt(receipt.earned) > 0n);
+    assert.equal(BigInt(receipt.minted) + BigInt(receipt.withheld), BigInt(receipt.earned));
+  }
+  const after = await rpc('declai_creditSummary', [consumer.address]);
+  assert.equal(after.held, before.held);
+  const worker = await rpc('declai_worker', [workers[0].address]);
+  assert.equal(worker.consecutiveValid, 1);
+  assert.equal(worker.valid, 1);
+  assert.equal(worker.activeJobs, 0);
+  const queue = await rpc('declai_queue', []);
+  assert.equal(queue.live, 0);
+  assert.ok(queue.nextJob > job);
+});
+
+test('admission control keeps a free-rider off premium models before a block', async () => {
+  const freeRider = keyring.addFromUri('//Charlie');
+  await assert.rejects(
+    send(api.tx.inference.request(premium, stringToU8a('hi'), CRED, null), freeRider),
+    /Invalid Transaction|Custom error/,
+  );
+  // A worker with verified work is a contributor and may use it.
+  const r = await send(api.tx.inference.request(premium, stringToU8a('hi'), CRED, null), workers[0]);
+  assert.equal(r.error, null);
+  const job = r.events.find((e) => e.section === 'inference' && e.method === 'JobRequested').data.job.toNumber();
+  const status = await rpc('declai_job', [job]);
+  assert.ok(['committing', 'queued'].includes(status.phase));
+  // Its own worker account is never assigned to its job.
+  assert.ok(status.replicas.every((x) => x.worker !== workers[0].address));
+  // Nobody commits: the job ends by its deadline (re-assigned or refunded), escrow not stuck.
+});
