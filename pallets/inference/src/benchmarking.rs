@@ -486,5 +486,20 @@ mod benches {
 		assert!(Pending::<T>::get().len() as u32 <= a);
 	}
 
+	/// A block with nothing due: capacity noted, no deadline, empty queue.
+	#[benchmark]
+	fn on_initialize_idle() {
+		use frame_support::traits::Hooks;
+		set_block::<T>(3);
+		let model = add_model::<T>(float_model::<T>(false));
+		worker::<T>(0, model, PPM / 2);
+		pallet_workers::Capacity::<T>::put(1_000);
+		let now = frame_system::Pallet::<T>::block_number();
+		#[block]
+		{
+			Pallet::<T>::on_initialize(now);
+		}
+	}
+
 	impl_benchmark_test_suite!(Pallet, crate::mock::bench_ext(), crate::mock::Test);
 }
