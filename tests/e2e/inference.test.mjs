@@ -44,7 +44,8 @@ after(async () => {
 
 function modelSpec(name, isPremium) {
   return {
-    name: stringToU8a(name),
+    // Bytes from hex are taken as raw content (a Uint8Array would be read as SCALE-encoded).
+    name: u8aToHex(stringToU8a(name)),
     kind: 'Embedding',
     weightsRoot: u8aToHex(blake2AsU8a(stringToU8a(`${name} weights`))),
     cost: COST,
@@ -73,7 +74,7 @@ function attestation(job, modelRoot, inputHash, commit, execMicros) {
   );
 }
 
-const rpc = (method, params) => api.rpc.provider.send(method, params);
+const rpc = (method, params) => api._rpcCore.provider.send(method, params);
 
 test('governance registers models and workers register with attestation keys', async () => {
   const next = (await api.query.inference.nextModelId()).toNumber();
@@ -113,7 +114,7 @@ test('a job is escrowed, committed, revealed and settled by the formula', async 
   const consumer = keyring.addFromUri('//Dave');
   const before = (await rpc('declai_creditSummary', [consumer.address]));
   const input = stringToU8a('the quick brown fox');
-  let r = await send(api.tx.inference.request(model, input, CRED, null), consumer);
+  let r = await send(api.tx.inference.request(model, u8aToHex(input), CRED, null), consumer);
   assert.equal(r.error, null);
   const requested = r.events.find((e) => e.section === 'inference' && e.method === 'JobRequested');
   const job = requested.data.job.toNumber();
@@ -157,7 +158,7 @@ test('a job is escrowed, committed, revealed and settled by the formula', async 
   }
   assert.ok(r.events.some((e) => e.section === 'inference' && e.method === 'CommitsClosed'));
   for (const [i, w] of workers.entries()) {
-    r = await send(api.tx.inference.reveal(job, output, salts[i], new Uint8Array(32)), w);
+    r = await send(api.tx.inference.reveal(job, u8aToHex(output), salts[i], new Uint8Array(32)), w);
     assert.equal(r.error, null);
   }
   const served = r.events.find((e) => e.section === 'inference' && e.method === 'JobServed');
@@ -192,11 +193,11 @@ test('a job is escrowed, committed, revealed and settled by the formula', async 
 test('admission control keeps a free-rider off premium models before a block', async () => {
   const freeRider = keyring.addFromUri('//Charlie');
   await assert.rejects(
-    send(api.tx.inference.request(premium, stringToU8a('hi'), CRED, null), freeRider),
+    send(api.tx.inference.request(premium, u8aToHex(stringToU8a('hi')), CRED, null), freeRider),
     /Invalid Transaction|Custom error/,
   );
   // A worker with verified work is a contributor and may use it.
-  const r = await send(api.tx.inference.request(premium, stringToU8a('hi'), CRED, null), workers[0]);
+  const r = await send(api.tx.inference.request(premium, u8aToHex(stringToU8a('hi')), CRED, null), workers[0]);
   assert.equal(r.error, null);
   const job = r.events.find((e) => e.section === 'inference' && e.method === 'JobRequested').data.job.toNumber();
   const status = await rpc('declai_job', [job]);
