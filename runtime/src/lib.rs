@@ -338,6 +338,9 @@ impl pallet_inference::Config for Runtime {
 	type FreeRiderRequests = ConstU32<20>;
 	type ContributorRequests = ConstU32<600>;
 	type ContributorThreshold = InferenceContributorThreshold;
+	// A key for 128 public inputs is 13,064 bytes uncompressed.
+	type MaxVerifyingKeyLen = ConstU32<16_384>;
+	type MaxZkPublicInputs = ConstU32<128>;
 	type InferenceWeightInfo = pallet_inference::weights::SubstrateWeight<Runtime>;
 }
 

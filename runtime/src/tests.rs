@@ -177,6 +177,7 @@ fn admission_control_is_in_the_transaction_pipeline() {
 			tier: VerificationTier::FloatTolerance { max_error_ppm: 1_000 },
 			layers: vec![],
 			premium,
+			verifying_key: vec![],
 		};
 		Inference::register_model(RuntimeOrigin::root(), spec(false)).unwrap();
 		Inference::register_model(RuntimeOrigin::root(), spec(true)).unwrap();

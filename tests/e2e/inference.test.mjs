@@ -54,6 +54,7 @@ function modelSpec(name, isPremium) {
     tier: { FloatTolerance: { maxErrorPpm: 1000 } },
     layers: [],
     premium: isPremium,
+    verifyingKey: '0x',
   };
 }
 
@@ -188,6 +189,54 @@ test('a job is escrowed, committed, revealed and settled by the formula', async 
   const queue = await rpc('declai_queue', []);
   assert.equal(queue.live, 0);
   assert.ok(queue.nextJob > job);
+});
+
+test('a zero-knowledge job is proven with Groth16 and verified by the node through host functions', async () => {
+  // The committed fixture: a verifying key and a proof for a layer of 10 outputs over 118 input
+  // bytes (made with ark-groth16 by pallets/inference/src/zk_tests.rs).
+  const { readFileSync } = await import('node:fs');
+  const fixture = readFileSync(new URL('../../pallets/inference/src/zk_bench_fixture.bin', import.meta.url));
+  const [key, proof, input, output] = api.createType('(Bytes, Bytes, Bytes, Vec<i32>)', fixture);
+  const outBytes = u8aConcat(...output.map((v) => bnToU8a(v.toNumber(), { bitLength: 32, isLe: true, isNegative: true })));
+  const spec = {
+    ...modelSpec('e2e-zk', false),
+    kind: 'Classifier',
+    maxInput: input.length,
+    maxOutput: outBytes.length,
+    tier: 'ZeroKnowledge',
+    verifyingKey: key.toHex(),
+  };
+  const zkModel = (await api.query.inference.nextModelId()).toNumber();
+  let r = await sudo(api.tx.inference.registerModel(spec));
+  assert.equal(r.error, null, 'the node validates the key (BLS12-381 points) on registration');
+  for (const w of workers) {
+    r = await send(api.tx.workers.update(276, [model, premium, zkModel]), w);
+    assert.equal(r.error, null);
+  }
+  const consumer = keyring.addFromUri('//Dave');
+  r = await send(api.tx.inference.request(zkModel, input.toHex(), CRED, null), consumer);
+  assert.equal(r.error, null);
+  const job = r.events.find((e) => e.section === 'inference' && e.method === 'JobRequested').data.job.toNumber();
+  const assigned = r.events.find((e) => e.section === 'inference' && e.method === 'JobAssigned').data.workers;
+  assert.equal(assigned.length, 1, 'a proof needs no replica');
+  const i = workers.findIndex((w) => w.address === assigned[0].toString());
+  const w = workers[i];
+  const modelRoot = (await api.query.inference.models(zkModel)).unwrap().weightsRoot.toU8a();
+  const salt = blake2AsU8a(stringToU8a(`zk salt ${job}`));
+  const commit = outputCommitment(job, w, outBytes, salt);
+  const execMicros = 36_000_000n;
+  const sig = hardware[i].sign(attestation(job, modelRoot, blake2AsU8a(input.toU8a(true)), commit, execMicros));
+  r = await send(api.tx.inference.commit(job, commit, { execMicros }, { Sr25519: sig }), w);
+  assert.equal(r.error, null);
+  r = await send(api.tx.inference.reveal(job, u8aToHex(outBytes), salt, new Uint8Array(32)), w);
+  assert.equal(r.error, null);
+  assert.equal((await rpc('declai_job', [job])).phase, 'challenged');
+  r = await send(api.tx.inference.prove(job, proof.toHex()), w);
+  assert.equal(r.error, null);
+  assert.ok(r.events.some((e) => e.section === 'inference' && e.method === 'ProofVerified'));
+  const status = await rpc('declai_job', [job]);
+  assert.equal(status.phase, 'served');
+  assert.equal(status.receipts.length, 1);
 });
 
 test('admission control keeps a free-rider off premium models before a block', async () => {

@@ -43,6 +43,7 @@ fn float_model<T: Config>(premium: bool) -> ModelOf<T> {
 		tier: VerificationTier::FloatTolerance { max_error_ppm: 1_000 },
 		layers: Vec::new(),
 		premium,
+		verifying_key: vec![],
 	})
 	.expect("valid bench model")
 }
@@ -70,6 +71,7 @@ fn int_model<T: Config>(inputs: u32, rows: u32) -> (ModelId, Vec<IntegerLayer>, 
 		tier: VerificationTier::ExactInteger,
 		layers: layers.clone(),
 		premium: false,
+		verifying_key: vec![],
 	};
 	let id = add_model::<T>(Pallet::<T>::validate_model(spec).expect("valid int model"));
 	(id, layers, weights)
@@ -275,6 +277,7 @@ mod benches {
 			tier: VerificationTier::ExactInteger,
 			layers,
 			premium: false,
+			verifying_key: vec![],
 		};
 		let origin = <T as Config>::GovernanceOrigin::try_successful_origin().expect("origin");
 		let next = NextModelId::<T>::get();
@@ -412,6 +415,48 @@ mod benches {
 			(0..T::MaxReplicas::get()).map(|i| if i == 0 { 0 } else { 100 }).collect();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(last), job, scores);
+		assert_eq!(Jobs::<T>::get(job).unwrap().phase, Phase::Done(Outcome::Served));
+	}
+
+	/// A Groth16 proof with `MaxZkPublicInputs` (128) public inputs verified through the host
+	/// functions (fixture made natively by `zk_tests`), the worker paid.
+	#[benchmark]
+	fn prove() {
+		set_block::<T>(3);
+		let (key, proof, input, output) = <(Vec<u8>, Vec<u8>, Vec<u8>, Vec<i32>)>::decode(
+			&mut &include_bytes!("zk_bench_fixture.bin")[..],
+		)
+		.expect("fixture decodes");
+		let spec = ModelSpec {
+			name: b"zk".to_vec(),
+			kind: ModelKind::Classifier,
+			weights_root: H256::repeat_byte(2),
+			cost: GPU_HOUR / 100,
+			max_input: input.len() as u32,
+			max_output: output.len() as u32 * 4,
+			tier: VerificationTier::ZeroKnowledge,
+			layers: Vec::new(),
+			premium: false,
+			verifying_key: key.clone(),
+		};
+		let model = add_model::<T>(Pallet::<T>::validate_model(spec).expect("valid zk model"));
+		VerifyingKeys::<T>::insert(model, BoundedVec::truncate_from(key));
+		let consumer = funded::<T>("consumer", 0);
+		let (who, _) = worker::<T>(0, model, PPM / 2);
+		let job = insert_job::<T>(
+			&consumer,
+			model,
+			input,
+			Phase::Challenged,
+			vec![replica::<T>(who.clone(), ReplicaState::Challenged)],
+		);
+		Outputs::<T>::insert(
+			job,
+			&who,
+			BoundedVec::<u8, T::MaxOutputLen>::truncate_from(poi::encode_i32s(&output)),
+		);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(who), job, proof);
 		assert_eq!(Jobs::<T>::get(job).unwrap().phase, Phase::Done(Outcome::Served));
 	}
 

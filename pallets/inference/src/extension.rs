@@ -6,7 +6,7 @@
 //!   window, contributors [`Config::ContributorRequests`]); the quoted price within its limit.
 //!   Priority: free-riders 0, contributors [`CONTRIBUTOR_PRIORITY`] plus their decayed
 //!   contribution in milli-GPU-hours (capped), so contributors are served first.
-//! - `commit`, `reveal`, `respond`: the signer must be a replica of the job in the matching
+//! - `commit`, `reveal`, `respond`, `prove`: the signer must be a replica of the job in the matching
 //!   phase; these protocol steps get [`WORKER_PRIORITY`], above every request, so deadlines are
 //!   met under load.
 //! - `audit`: the signer must be an auditor and the job under audit.
@@ -163,6 +163,9 @@ where
 			}
 			Call::reveal { job, .. } => {
 				Self::protocol_step(who, *job, Phase::Revealing, ReplicaState::Committed)?
+			}
+			Call::prove { job, .. } => {
+				Self::protocol_step(who, *job, Phase::Challenged, ReplicaState::Challenged)?
 			}
 			Call::respond { job, .. } => {
 				Self::protocol_step(who, *job, Phase::Challenged, ReplicaState::Challenged)?

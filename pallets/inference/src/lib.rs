@@ -56,6 +56,7 @@ pub mod extension;
 pub mod runtime_api;
 pub mod types;
 pub mod weights;
+pub mod zk;
 
 #[cfg(feature = "runtime-benchmarks")]
 pub mod benchmarking;
@@ -63,6 +64,8 @@ pub mod benchmarking;
 mod mock;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod zk_tests;
 
 pub use extension::CheckAdmission;
 pub use pallet::*;
@@ -152,6 +155,8 @@ pub enum FaultReason {
 	NoResponse,
 	/// The validator audit found the result wrong.
 	AuditedWrong,
+	/// The zero-knowledge proof did not verify.
+	ProofInvalid,
 }
 
 impl FaultReason {
@@ -270,6 +275,12 @@ pub mod pallet {
 		/// Requests per window of a contributor.
 		#[pallet::constant]
 		type ContributorRequests: Get<u32>;
+		/// Largest Groth16 verifying key (uncompressed bytes) of a zero-knowledge model.
+		#[pallet::constant]
+		type MaxVerifyingKeyLen: Get<u32>;
+		/// Most public inputs of a zero-knowledge model (input bytes + output values).
+		#[pallet::constant]
+		type MaxZkPublicInputs: Get<u32>;
 		/// Recent verified work (work units) that makes an account a contributor.
 		#[pallet::constant]
 		type ContributorThreshold: Get<WorkUnits>;
@@ -287,6 +298,11 @@ pub mod pallet {
 	/// The next model id.
 	#[pallet::storage]
 	pub type NextModelId<T: Config> = StorageValue<_, ModelId, ValueQuery>;
+
+	/// Groth16 verifying keys of zero-knowledge models (uncompressed, validated at registration).
+	#[pallet::storage]
+	pub type VerifyingKeys<T: Config> =
+		StorageMap<_, Twox64Concat, ModelId, BoundedVec<u8, T::MaxVerifyingKeyLen>>;
 
 	/// Jobs (live ones and the newest `MaxResults` ended ones).
 	#[pallet::storage]
@@ -429,6 +445,8 @@ pub mod pallet {
 		Challenged { job: JobId, worker: T::AccountId, layer: u32, deadline: BlockNumberFor<T> },
 		/// A challenge answer passed.
 		ChallengePassed { job: JobId, worker: T::AccountId },
+		/// A zero-knowledge proof of a result verified.
+		ProofVerified { job: JobId, worker: T::AccountId },
 		/// Replicas disagreed or a lone float result needs a second opinion.
 		AuditStarted { job: JobId, deadline: BlockNumberFor<T> },
 		/// An auditor voted.
@@ -458,6 +476,12 @@ pub mod pallet {
 		BadLayers,
 		/// Too many auditors.
 		TooManyAuditors,
+		/// The verifying key of a zero-knowledge model is missing, too long, invalid, or expects
+		/// another number of public inputs than `max_input + max_output / 4`; or a key was given
+		/// for another tier.
+		BadVerifyingKey,
+		/// `prove` is for zero-knowledge models; `respond` answers layer challenges.
+		NotZkModel,
 		/// The model ids are exhausted.
 		NoModelIds,
 		/// The input is empty or longer than the model allows (integer models: exactly its size).
@@ -541,11 +565,16 @@ pub mod pallet {
 		#[pallet::weight(T::InferenceWeightInfo::register_model())]
 		pub fn register_model(origin: OriginFor<T>, spec: ModelSpec) -> DispatchResult {
 			<T as Config>::GovernanceOrigin::ensure_origin(origin)?;
+			let key = spec.verifying_key.clone();
 			let model = Self::validate_model(spec)?;
+			let key = Self::validate_key(&model, key)?;
 			let id = NextModelId::<T>::get();
 			let next = id.checked_add(1).ok_or(Error::<T>::NoModelIds)?;
 			let (weights_root, cost) = (model.weights_root, model.cost);
 			Models::<T>::insert(id, model);
+			if let Some(key) = key {
+				VerifyingKeys::<T>::insert(id, key);
+			}
 			NextModelId::<T>::put(next);
 			Self::deposit_event(Event::ModelRegistered { model: id, weights_root, cost });
 			Ok(())
@@ -794,16 +823,12 @@ pub mod pallet {
 		#[pallet::weight(T::InferenceWeightInfo::respond(Pallet::<T>::opening_entries(opening)))]
 		pub fn respond(origin: OriginFor<T>, job: JobId, opening: LayerOpening) -> DispatchResult {
 			let worker = ensure_signed(origin)?;
-			let mut j = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
-			ensure!(j.phase == Phase::Challenged, Error::<T>::WrongPhase);
-			let index = Self::replica_index(&j, &worker)?;
-			let replica = j.replicas.get(index).ok_or(Error::<T>::NotAssigned)?;
-			ensure!(replica.state == ReplicaState::Challenged, Error::<T>::AlreadySubmitted);
-			let m = Models::<T>::get(j.model).ok_or(Error::<T>::UnknownModel)?;
+			let (mut j, index, m) = Self::awaiting_check(job, &worker)?;
 			let seed = Self::challenge_seed_of(job, &j, &worker).ok_or(Error::<T>::NoRandomness)?;
 			let input = Inputs::<T>::get(job).unwrap_or_default();
 			let output = Outputs::<T>::get(job, &worker).unwrap_or_default();
-			let activation_root = replica.activation_root.unwrap_or_default();
+			let activation_root =
+				j.replicas.get(index).and_then(|r| r.activation_root).unwrap_or_default();
 			let ctx = OpeningContext {
 				layers: &m.layers,
 				weights_root: &m.weights_root.0,
@@ -812,18 +837,9 @@ pub mod pallet {
 				output: &output,
 				seed: &seed,
 			};
-			if poi::check_layer_opening(&ctx, &opening).unwrap_or(false) {
-				if let Some(r) = j.replicas.get_mut(index) {
-					r.state = ReplicaState::Verified;
-				}
-				Self::deposit_event(Event::ChallengePassed { job, worker });
-			} else {
-				Self::fault(job, &mut j, index, FaultReason::ChallengeFailed);
-			}
-			if !j.replicas.iter().any(|r| r.state == ReplicaState::Challenged) {
-				Self::conclude(job, &mut j, &m, frame_system::Pallet::<T>::block_number());
-			}
-			Self::store(job, j);
+			let passed = poi::check_layer_opening(&ctx, &opening).unwrap_or(false);
+			let event = Event::ChallengePassed { job, worker };
+			Self::record_check(job, &mut j, index, &m, passed, event, FaultReason::ChallengeFailed);
 			Ok(())
 		}
 
@@ -860,6 +876,32 @@ pub mod pallet {
 				Self::resolve_audit(job, &mut j, &m, frame_system::Pallet::<T>::block_number());
 				Self::store(job, j);
 			}
+			Ok(())
+		}
+
+		/// Prove a revealed result of a zero-knowledge model: a Groth16 proof (BLS12-381,
+		/// uncompressed) of `output = model(input)` against the model's verifying key, public
+		/// inputs [`poi::zk_public_inputs`].
+		///
+		/// Origin: signed by the worker whose result awaits its proof. A proof that fails faults the
+		/// replica (the call succeeds and the fault is recorded).
+		///
+		/// Errors: [`Error::UnknownJob`], [`Error::WrongPhase`], [`Error::NotAssigned`],
+		/// [`Error::AlreadySubmitted`], [`Error::NotZkModel`].
+		/// Events: [`Event::ProofVerified`] or [`Event::ReplicaFaulted`]; then settlement's.
+		#[pallet::call_index(9)]
+		#[pallet::weight(T::InferenceWeightInfo::prove())]
+		pub fn prove(origin: OriginFor<T>, job: JobId, proof: Vec<u8>) -> DispatchResult {
+			let worker = ensure_signed(origin)?;
+			let (mut j, index, m) = Self::awaiting_check(job, &worker)?;
+			ensure!(m.tier == VerificationTier::ZeroKnowledge, Error::<T>::NotZkModel);
+			let key = VerifyingKeys::<T>::get(j.model).unwrap_or_default();
+			let input = Inputs::<T>::get(job).unwrap_or_default();
+			let output = Outputs::<T>::get(job, &worker).unwrap_or_default();
+			let valid = poi::zk_public_inputs(&input, &output)
+				.is_some_and(|public| zk::verify(&key, &proof, &public).unwrap_or(false));
+			let event = Event::ProofVerified { job, worker };
+			Self::record_check(job, &mut j, index, &m, valid, event, FaultReason::ProofInvalid);
 			Ok(())
 		}
 
@@ -918,6 +960,10 @@ impl<T: Config> Pallet<T> {
 			VerificationTier::FloatTolerance { max_error_ppm } => {
 				ensure!(layers.is_empty() && max_error_ppm <= PPM, Error::<T>::BadLayers);
 			}
+			VerificationTier::ZeroKnowledge => {
+				ensure!(layers.is_empty(), Error::<T>::BadLayers);
+				ensure!(spec.max_output.is_multiple_of(4), Error::<T>::BadBounds);
+			}
 		}
 		Ok(Model {
 			name,
@@ -933,11 +979,32 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
+	/// The verifying key of a zero-knowledge model: required, bounded, valid, and expecting
+	/// `max_input + max_output / 4` public inputs; other tiers take none.
+	fn validate_key(
+		m: &ModelOf<T>,
+		key: Vec<u8>,
+	) -> Result<Option<BoundedVec<u8, T::MaxVerifyingKeyLen>>, DispatchError> {
+		if m.tier != VerificationTier::ZeroKnowledge {
+			ensure!(key.is_empty(), Error::<T>::BadVerifyingKey);
+			return Ok(None);
+		}
+		let inputs = m.max_input.saturating_add(m.max_output / 4);
+		ensure!(inputs <= T::MaxZkPublicInputs::get(), Error::<T>::BadVerifyingKey);
+		let bounded: BoundedVec<u8, T::MaxVerifyingKeyLen> =
+			key.try_into().map_err(|_| Error::<T>::BadVerifyingKey)?;
+		let expected = zk::check_key(&bounded).map_err(|_| Error::<T>::BadVerifyingKey)?;
+		ensure!(expected == inputs as usize, Error::<T>::BadVerifyingKey);
+		Ok(Some(bounded))
+	}
+
 	/// Integer models take exactly `max_input` bytes; others 1..=`max_input`.
 	fn check_input(m: &ModelOf<T>, input: &[u8]) -> DispatchResult {
 		let len = input.len();
 		let ok = match m.tier {
-			VerificationTier::ExactInteger => len == m.max_input as usize,
+			VerificationTier::ExactInteger | VerificationTier::ZeroKnowledge => {
+				len == m.max_input as usize
+			}
 			VerificationTier::FloatTolerance { .. } => (1..=m.max_input as usize).contains(&len),
 		};
 		ensure!(ok, Error::<T>::BadInput);
@@ -1030,8 +1097,9 @@ impl<T: Config> Pallet<T> {
 		let attempt = j.attempts.saturating_add(1);
 		let seed = Self::assignment_seed(id, attempt, now);
 		let Some((primary, record)) = Self::draw(j, &candidates, &[], &seed) else { return false };
+		// A zero-knowledge proof verifies a result completely: no replica needed.
 		let replicate = match pallet_workers::Pallet::<T>::audit_ppm(&record) {
-			None => true,
+			None => m.tier != VerificationTier::ZeroKnowledge,
 			Some(ppm) => {
 				matches!(m.tier, VerificationTier::FloatTolerance { .. })
 					&& draw_ppm(&sp_io::hashing::blake2_256(&(seed, 1u8).encode())) < ppm
@@ -1070,6 +1138,48 @@ impl<T: Config> Pallet<T> {
 		j.deadline = now.saturating_add(T::CommitWindow::get());
 		Self::deposit_event(Event::JobAssigned { job: id, workers, attempt, lone: j.lone });
 		true
+	}
+
+	/// The job, replica index and model of `worker`'s result that awaits a check (challenge
+	/// answer or proof).
+	fn awaiting_check(
+		job: JobId,
+		worker: &T::AccountId,
+	) -> Result<(JobOf<T>, usize, ModelOf<T>), DispatchError> {
+		let j = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
+		ensure!(j.phase == Phase::Challenged, Error::<T>::WrongPhase);
+		let index = Self::replica_index(&j, worker)?;
+		ensure!(
+			j.replicas.get(index).is_some_and(|r| r.state == ReplicaState::Challenged),
+			Error::<T>::AlreadySubmitted
+		);
+		let m = Models::<T>::get(j.model).ok_or(Error::<T>::UnknownModel)?;
+		Ok((j, index, m))
+	}
+
+	/// Records a check of replica `index`: verified (with `passed`'s event) or faulted with
+	/// `reason`; concludes the job once no check is pending, and stores it.
+	fn record_check(
+		job: JobId,
+		j: &mut JobOf<T>,
+		index: usize,
+		m: &ModelOf<T>,
+		passed: bool,
+		event: Event<T>,
+		reason: FaultReason,
+	) {
+		if passed {
+			if let Some(r) = j.replicas.get_mut(index) {
+				r.state = ReplicaState::Verified;
+			}
+			Self::deposit_event(event);
+		} else {
+			Self::fault(job, j, index, reason);
+		}
+		if !j.replicas.iter().any(|r| r.state == ReplicaState::Challenged) {
+			Self::conclude(job, j, m, frame_system::Pallet::<T>::block_number());
+		}
+		Jobs::<T>::insert(job, j.clone());
 	}
 
 	/// Faults replica `index` of `j`: punishes the worker and emits the event.
@@ -1118,7 +1228,7 @@ impl<T: Config> Pallet<T> {
 			return Self::fail_attempt(id, j, m, now);
 		};
 		let agree = outputs.iter().all(|o| match m.tier {
-			VerificationTier::ExactInteger => o == reference,
+			VerificationTier::ExactInteger | VerificationTier::ZeroKnowledge => o == reference,
 			VerificationTier::FloatTolerance { max_error_ppm } => {
 				within_tolerance(reference, o, max_error_ppm)
 					&& within_tolerance(o, reference, max_error_ppm)
@@ -1126,6 +1236,9 @@ impl<T: Config> Pallet<T> {
 		});
 		if !agree {
 			return Self::start_audit(id, j, now);
+		}
+		if m.tier == VerificationTier::ZeroKnowledge {
+			return Self::require_proofs(id, j, &live, now);
 		}
 		if live.len() >= 2 {
 			return Self::settle(id, j, m);
@@ -1166,6 +1279,7 @@ impl<T: Config> Pallet<T> {
 					Self::settle(id, j, m);
 				}
 			}
+			VerificationTier::ZeroKnowledge => Self::require_proofs(id, j, &live, now),
 			VerificationTier::FloatTolerance { .. } => {
 				if must_check {
 					Self::start_audit(id, j, now)
@@ -1174,6 +1288,20 @@ impl<T: Config> Pallet<T> {
 				}
 			}
 		}
+	}
+
+	/// Zero-knowledge models: every revealed result must be proven (`prove`) by the deadline.
+	fn require_proofs(id: JobId, j: &mut JobOf<T>, live: &[usize], now: BlockNumberFor<T>) {
+		let deadline = now.saturating_add(T::ChallengeWindow::get());
+		for i in live {
+			if let Some(r) = j.replicas.get_mut(*i) {
+				r.state = ReplicaState::Challenged;
+				let worker = r.worker.clone();
+				Self::deposit_event(Event::Challenged { job: id, worker, layer: 0, deadline });
+			}
+		}
+		j.phase = Phase::Challenged;
+		Self::set_deadline(id, j, deadline);
 	}
 
 	/// Challenges are answered (or due): settle the verified results or fail the attempt.

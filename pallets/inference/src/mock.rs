@@ -125,6 +125,8 @@ impl pallet_inference::Config for Test {
 	type FreeRiderRequests = frame_support::traits::ConstU32<3>;
 	type ContributorRequests = frame_support::traits::ConstU32<10>;
 	type ContributorThreshold = ContributorThreshold;
+	type MaxVerifyingKeyLen = frame_support::traits::ConstU32<16_384>;
+	type MaxZkPublicInputs = frame_support::traits::ConstU32<128>;
 	type InferenceWeightInfo = ();
 }
 
@@ -183,6 +185,7 @@ pub fn digits_spec() -> ModelSpec {
 		tier: VerificationTier::ExactInteger,
 		layers,
 		premium: false,
+		verifying_key: vec![],
 	}
 }
 
@@ -197,6 +200,7 @@ pub fn float_spec(premium: bool) -> ModelSpec {
 		tier: VerificationTier::FloatTolerance { max_error_ppm: 1_000 },
 		layers: vec![],
 		premium,
+		verifying_key: vec![],
 	}
 }
 

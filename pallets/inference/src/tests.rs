@@ -1087,3 +1087,42 @@ proptest::proptest! {
 		});
 	}
 }
+
+#[test]
+fn exhausted_ids_missing_randomness_and_the_wrong_check_are_named_errors() {
+	ExtBuilder::default().workers(&[W1]).build_and_execute(|| {
+		crate::NextModelId::<Test>::put(u32::MAX);
+		assert_noop!(
+			Inference::register_model(RuntimeOrigin::root(), float_spec(false)),
+			Error::<Test>::NoModelIds
+		);
+		crate::NextJobId::<Test>::put(u64::MAX);
+		assert_noop!(
+			Inference::request(RuntimeOrigin::signed(CONSUMER), EMBED, b"x".to_vec(), PRICE, None),
+			Error::<Test>::Overflow
+		);
+		crate::NextJobId::<Test>::put(0);
+		// A lone integer result awaits its layer challenge.
+		let job = request(CONSUMER, DIGITS);
+		let work = honest_work(DIGITS, &DIGITS_INPUT, 1);
+		assert_ok!(commit(job, W1, &work));
+		next_block();
+		assert_ok!(reveal(job, W1, &work));
+		assert_eq!(phase(job), Phase::Challenged);
+		// `prove` is for zero-knowledge models.
+		assert_noop!(
+			Inference::prove(RuntimeOrigin::signed(W1), job, vec![]),
+			Error::<Test>::NotZkModel
+		);
+		// Without the randomness of the block that closed the commitments there is no challenge
+		// to answer (the block hash is gone); the deadline then ends the job.
+		let answer = opening(job, W1, &work);
+		let closed = Jobs::<Test>::get(job).unwrap().commits_closed.unwrap();
+		frame_system::BlockHash::<Test>::remove(closed);
+		assert_noop!(
+			Inference::respond(RuntimeOrigin::signed(W1), job, answer),
+			Error::<Test>::NoRandomness
+		);
+		set_hash(closed);
+	});
+}

@@ -63,6 +63,8 @@ pub struct ModelSpec {
 	pub layers: Vec<IntegerLayer>,
 	/// Contributors only.
 	pub premium: bool,
+	/// Zero-knowledge tier: the Groth16 verifying key (arkworks, uncompressed); empty otherwise.
+	pub verifying_key: Vec<u8>,
 }
 
 /// Where a job is.

@@ -64,6 +64,11 @@ pub enum VerificationTier {
 		/// Largest allowed `max|aᵢ − bᵢ|` in parts per million of `max|aᵢ|`.
 		max_error_ppm: u32,
 	},
+	/// Zero-knowledge tier: the worker proves `output = model(input)` with a Groth16 proof on
+	/// BLS12-381 against the model's registered verifying key; the public inputs are
+	/// [`zk_public_inputs`]. The key is model-specific, so it binds the weights (as circuit
+	/// constants or through a commitment constrained inside the circuit) without revealing them.
+	ZeroKnowledge,
 }
 
 /// What a model does (informational for clients; checks depend on the tier).
@@ -501,6 +506,14 @@ pub fn check_layer_opening(
 		&Matrix::new(outputs, 1, &opening.output)?,
 		&r,
 	)
+}
+
+/// The public inputs of a zero-knowledge proof, in order: each input byte, then each output
+/// `i32` (little-endian) — as signed integers, mapped into the scalar field (`-v ↦ r − v`) by
+/// the verifier and the prover alike. `None` unless the output length is a multiple of 4.
+pub fn zk_public_inputs(input: &[u8], output: &[u8]) -> Option<Vec<i64>> {
+	let outputs = decode_i32s(output)?;
+	Some(input.iter().map(|b| i64::from(*b)).chain(outputs.into_iter().map(i64::from)).collect())
 }
 
 /// An `f32` (IEEE-754 bits) as a fixed-point integer scaled by 2⁴⁰, saturating at ±2⁸⁷;

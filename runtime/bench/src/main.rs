@@ -7,7 +7,7 @@
 //! `time = base + Σ slope × component` (least squares, outliers dropped) and prints the weights
 //! in picoseconds of ref time with the storage reads and writes.
 //!
-//! Usage: `scripts/benchmark.sh [--steps N] [--repeat R] [--pallet NAME]`.
+//! Usage: `scripts/benchmark.sh [--steps N] [--repeat R] [--pallet NAME] [--benchmark NAME]`.
 
 #![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 
@@ -21,17 +21,21 @@ use sp_core::traits::{CallContext, RuntimeCode, WrappedRuntimeCode};
 use sp_runtime::{traits::BlakeTwo256, BuildStorage};
 use sp_state_machine::{OverlayedChanges, StateMachine};
 
-type HostFunctions =
-	(sp_io::SubstrateHostFunctions, frame_benchmarking::benchmarking::HostFunctions);
+type HostFunctions = (
+	sp_io::SubstrateHostFunctions,
+	frame_benchmarking::benchmarking::HostFunctions,
+	sp_crypto_ec_utils::bls12_381::host_calls::HostFunctions,
+);
 
 struct Args {
 	steps: u32,
 	repeat: u32,
 	pallet: Option<String>,
+	benchmark: Option<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
-	let mut args = Args { steps: 10, repeat: 20, pallet: None };
+	let mut args = Args { steps: 10, repeat: 20, pallet: None, benchmark: None };
 	let mut it = std::env::args().skip(1);
 	while let Some(flag) = it.next() {
 		let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -39,6 +43,7 @@ fn parse_args() -> Result<Args, String> {
 			"--steps" => args.steps = value.parse().map_err(|e| format!("--steps: {e}"))?,
 			"--repeat" => args.repeat = value.parse().map_err(|e| format!("--repeat: {e}"))?,
 			"--pallet" => args.pallet = Some(value),
+			"--benchmark" => args.benchmark = Some(value),
 			other => return Err(format!("unknown flag {other}")),
 		}
 	}
@@ -162,6 +167,9 @@ fn main() -> Result<(), String> {
 		}
 		for bench in list.benchmarks {
 			let name = String::from_utf8_lossy(&bench.name).to_string();
+			if args.benchmark.as_ref().is_some_and(|b| *b != name) {
+				continue;
+			}
 			let mut results: Vec<BenchmarkResult> = Vec::new();
 			// One component at most in our benchmarks; sweep it, fixing the others at their max.
 			let points: Vec<Vec<(frame_benchmarking::BenchmarkParameter, u32)>> =
@@ -230,7 +238,7 @@ fn main() -> Result<(), String> {
 			);
 		}
 	}
-	if !inference.is_empty() {
+	if args.benchmark.is_none() && !inference.is_empty() {
 		report_verification_cost(&inference)?;
 	}
 	Ok(())
@@ -273,6 +281,7 @@ fn report_verification_cost(m: &Fits) -> Result<(), String> {
 	let reveal_digits = call_micros(m, "reveal", 40)?;
 	let reveal_embed = call_micros(m, "reveal", 1_536)?;
 	let respond = call_micros(m, "respond", 32 * 65)?;
+	let prove = call_micros(m, "prove", 0)?;
 	let paths = [
 		("new worker, digits, k = 2 (replicated)", request + 2.0 * (commit + reveal_digits)),
 		("new worker, MiniLM, k = 2 (replicated)", request + 2.0 * (commit + reveal_embed)),
@@ -285,6 +294,7 @@ fn report_verification_cost(m: &Fits) -> Result<(), String> {
 			request + commit + reveal_digits + 0.01 * respond,
 		),
 		("trusted CV = 100, MiniLM, replica w.p. 1%", request + 1.01 * (commit + reveal_embed)),
+		("zero-knowledge tier, Groth16 with 128 inputs", request + commit + reveal_digits + prove),
 	];
 	// Baseline measured now: the digits-shaped integer MLP run natively (what a CPU worker does).
 	let layers = [
@@ -309,7 +319,7 @@ fn report_verification_cost(m: &Fits) -> Result<(), String> {
 	}
 	let forward = start.elapsed().as_secs_f64() * 1e6 / runs as f64;
 	println!("\n# Proof-of-Inference: on-chain verification cost per job (one validator executing the block)");
-	println!("# calls (µs incl. DB at RocksDB weights, worst cases): request {request:.0}, commit {commit:.0}, reveal+settle digits {reveal_digits:.0} / MiniLM {reveal_embed:.0}, challenge answer (32×65) {respond:.0}");
+	println!("# calls (µs incl. DB at RocksDB weights, worst cases): request {request:.0}, commit {commit:.0}, reveal+settle digits {reveal_digits:.0} / MiniLM {reveal_embed:.0}, challenge answer (32×65) {respond:.0}, Groth16 proof {prove:.0}");
 	println!("# baseline measured in this run: digits-shaped int MLP forward pass, native: {forward:.2} µs");
 	println!(
 		"{:<48} {:>10} {:>12} {:>9} {:>9} {:>9} {:>9} {:>9}",
