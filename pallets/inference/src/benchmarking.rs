@@ -329,8 +329,9 @@ mod benches {
 		for w in pallet_workers::Pallet::<T>::candidates(model) {
 			WorkerJobs::<T>::insert(w, busy.clone());
 		}
-		let queue: Vec<(Balance, JobId)> = (0..T::MaxLiveJobs::get().saturating_sub(2) as u64)
-			.map(|x| (1, x + 2_000_000))
+		let queue: Vec<(Balance, JobId, ModelId)> = (0..T::MaxLiveJobs::get().saturating_sub(2)
+			as u64)
+			.map(|x| (1, x + 2_000_000, model))
 			.collect();
 		Pending::<T>::put(BoundedVec::truncate_from(queue));
 		let consumer = funded::<T>("consumer", 0);
@@ -467,10 +468,11 @@ mod benches {
 		let model = add_model::<T>(float_model::<T>(false));
 		let consumer = funded::<T>("consumer", 0);
 		let job = insert_job::<T>(&consumer, model, vec![1u8; 16], Phase::Queued, vec![]);
-		let mut queue: Vec<(Balance, JobId)> = (0..T::MaxLiveJobs::get().saturating_sub(2) as u64)
-			.map(|x| (1, x + 2_000_000))
+		let mut queue: Vec<(Balance, JobId, ModelId)> = (0
+			..T::MaxLiveJobs::get().saturating_sub(2) as u64)
+			.map(|x| (1, x + 2_000_000, model))
 			.collect();
-		queue.push((0, job));
+		queue.push((0, job, model));
 		Pending::<T>::put(BoundedVec::truncate_from(queue));
 		#[extrinsic_call]
 		_(RawOrigin::Signed(consumer), job);
@@ -486,7 +488,7 @@ mod benches {
 		let result;
 		#[block]
 		{
-			result = CheckAdmission::<T>::request_priority(&consumer, model, Balance::MAX);
+			result = CheckAdmission::<T>::request_priority(&consumer, model, 64, Balance::MAX);
 		}
 		assert!(result.is_ok());
 	}
@@ -520,7 +522,7 @@ mod benches {
 		let mut queue = Vec::new();
 		for _ in 0..a {
 			let job = insert_job::<T>(&consumer, model, vec![1u8; 16], Phase::Queued, vec![]);
-			queue.push((0, job));
+			queue.push((0, job, model));
 		}
 		Pending::<T>::put(BoundedVec::truncate_from(queue));
 		let now = frame_system::Pallet::<T>::block_number();

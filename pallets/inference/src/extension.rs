@@ -7,8 +7,9 @@
 //!   Priority: free-riders 0, contributors [`CONTRIBUTOR_PRIORITY`] plus their decayed
 //!   contribution in milli-GPU-hours (capped), so contributors are served first.
 //! - `commit`, `reveal`, `respond`, `prove`: the signer must be a replica of the job in the matching
-//!   phase; these protocol steps get [`WORKER_PRIORITY`], above every request, so deadlines are
-//!   met under load.
+//!   phase; these protocol steps (and `audit`) get [`WORKER_PRIORITY`] and are `Operational`
+//!   dispatches, so neither requests nor their tips crowd them out and deadlines are met under
+//!   load.
 //! - `audit`: the signer must be an auditor and the job under audit.
 //!
 //! The same checks run again in the calls (state may change between pool and block); here they
@@ -77,11 +78,18 @@ impl<T: Config + Send + Sync> CheckAdmission<T> {
 	pub fn request_priority(
 		who: &T::AccountId,
 		model: declai_primitives::poi::ModelId,
+		input_len: usize,
 		max_price: declai_primitives::Balance,
 	) -> Result<TransactionPriority, TransactionValidityError> {
 		let m = Models::<T>::get(model).ok_or_else(|| reject::<T>(Error::UnknownModel))?;
 		if !m.active {
 			return Err(reject::<T>(Error::ModelRetired));
+		}
+		if input_len == 0 || input_len > m.max_input as usize {
+			return Err(reject::<T>(Error::BadInput));
+		}
+		if crate::LiveJobs::<T>::get() >= T::MaxLiveJobs::get() {
+			return Err(reject::<T>(Error::QueueFull));
 		}
 		let contribution = pallet_workers::Pallet::<T>::contribution(who);
 		let contributor = contribution >= T::ContributorThreshold::get();
@@ -155,8 +163,8 @@ where
 			return Ok((ValidTransaction::default(), (), origin));
 		};
 		let priority = match call {
-			Call::request { model, max_price, .. } => {
-				Self::request_priority(who, *model, *max_price)?
+			Call::request { model, input, max_price, .. } => {
+				Self::request_priority(who, *model, input.len(), *max_price)?
 			}
 			Call::commit { job, .. } => {
 				Self::protocol_step(who, *job, Phase::Committing, ReplicaState::Assigned)?

@@ -163,7 +163,9 @@ impl FaultReason {
 	/// The workers pallet's fault class.
 	pub fn fault(self) -> Fault {
 		match self {
-			FaultReason::NoCommit | FaultReason::NoReveal => Fault::Missed,
+			// Committing and then not revealing is how a cheater who sees it would lose aborts:
+			// it costs as much as a wrong result. Only a missing commitment is a mere miss.
+			FaultReason::NoCommit => Fault::Missed,
 			_ => Fault::Invalid,
 		}
 	}
@@ -351,10 +353,19 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
-	/// Queued jobs, highest priority first: `(priority, job)`.
+	/// Queued jobs, highest priority first: `(priority, job, model)`.
 	#[pallet::storage]
 	pub type Pending<T: Config> =
-		StorageValue<_, BoundedVec<(Balance, JobId), T::MaxLiveJobs>, ValueQuery>;
+		StorageValue<_, BoundedVec<(Balance, JobId, ModelId), T::MaxLiveJobs>, ValueQuery>;
+
+	/// Ended jobs in the order they ended (`EndedRange` = `[head, tail)`): the oldest record is
+	/// pruned once more than `MaxResults` are kept.
+	#[pallet::storage]
+	pub type Ended<T: Config> = StorageMap<_, Twox64Concat, u64, JobId>;
+
+	/// `(head, tail)` of [`Ended`].
+	#[pallet::storage]
+	pub type EndedRange<T: Config> = StorageValue<_, (u64, u64), ValueQuery>;
 
 	/// Live jobs per assigned worker (what a worker must do; read by a restarted worker).
 	#[pallet::storage]
@@ -482,6 +493,8 @@ pub mod pallet {
 		BadVerifyingKey,
 		/// `prove` is for zero-knowledge models; `respond` answers layer challenges.
 		NotZkModel,
+		/// `respond` answers layer challenges of integer models; zero-knowledge models `prove`.
+		NotIntegerModel,
 		/// The model ids are exhausted.
 		NoModelIds,
 		/// The input is empty or longer than the model allows (integer models: exactly its size).
@@ -539,9 +552,13 @@ pub mod pallet {
 				"MaxResults must cover live jobs"
 			);
 			assert!(!T::RateWindow::get().is_zero(), "RateWindow must be positive");
-			for window in
-				[T::CommitWindow::get(), T::RevealWindow::get(), T::ChallengeWindow::get()]
-			{
+			for window in [
+				T::CommitWindow::get(),
+				T::RevealWindow::get(),
+				T::ChallengeWindow::get(),
+				T::AuditWindow::get(),
+				T::QueueTimeout::get(),
+			] {
 				assert!(!window.is_zero(), "protocol windows must be positive");
 			}
 		}
@@ -680,14 +697,13 @@ pub mod pallet {
 			Inputs::<T>::insert(id, input);
 			NextJobId::<T>::put(next);
 			LiveJobs::<T>::mutate(|n| *n = n.saturating_add(1));
-			Self::prune(id);
 			Self::deposit_event(Event::JobRequested { job: id, consumer, model, price });
 			if !Self::try_assign(id, &mut job, &m, now) {
 				// Below MaxLiveJobs, so the queue (bounded by it) has room.
 				Pending::<T>::mutate(|queue| {
 					let at =
-						queue.iter().position(|(p, _)| *p < contribution).unwrap_or(queue.len());
-					let _ = queue.try_insert(at, (contribution, id));
+						queue.iter().position(|(p, _, _)| *p < contribution).unwrap_or(queue.len());
+					let _ = queue.try_insert(at, (contribution, id, model));
 				});
 				Self::deposit_event(Event::JobQueued { job: id, priority: contribution });
 			}
@@ -706,7 +722,7 @@ pub mod pallet {
 		/// [`Error::AlreadySubmitted`], [`Error::BadAttestation`].
 		/// Events: [`Event::Committed`] or [`Event::ReplicaFaulted`]; [`Event::CommitsClosed`].
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::InferenceWeightInfo::commit())]
+		#[pallet::weight((T::InferenceWeightInfo::commit(), DispatchClass::Operational))]
 		pub fn commit(
 			origin: OriginFor<T>,
 			job: JobId,
@@ -772,7 +788,7 @@ pub mod pallet {
 		/// [`Error::AlreadySubmitted`], [`Error::RevealTooEarly`], [`Error::OutputTooLong`].
 		/// Events: [`Event::Revealed`] or [`Event::ReplicaFaulted`]; then the checks' events.
 		#[pallet::call_index(5)]
-		#[pallet::weight(T::InferenceWeightInfo::reveal(output.len() as u32))]
+		#[pallet::weight((T::InferenceWeightInfo::reveal(output.len() as u32), DispatchClass::Operational))]
 		pub fn reveal(
 			origin: OriginFor<T>,
 			job: JobId,
@@ -820,10 +836,11 @@ pub mod pallet {
 		/// [`Error::AlreadySubmitted`], [`Error::NoRandomness`].
 		/// Events: [`Event::ChallengePassed`] or [`Event::ReplicaFaulted`]; then settlement's.
 		#[pallet::call_index(6)]
-		#[pallet::weight(T::InferenceWeightInfo::respond(Pallet::<T>::opening_entries(opening)))]
+		#[pallet::weight((T::InferenceWeightInfo::respond(Pallet::<T>::opening_entries(opening)), DispatchClass::Operational))]
 		pub fn respond(origin: OriginFor<T>, job: JobId, opening: LayerOpening) -> DispatchResult {
 			let worker = ensure_signed(origin)?;
 			let (mut j, index, m) = Self::awaiting_check(job, &worker)?;
+			ensure!(m.tier == VerificationTier::ExactInteger, Error::<T>::NotIntegerModel);
 			let seed = Self::challenge_seed_of(job, &j, &worker).ok_or(Error::<T>::NoRandomness)?;
 			let input = Inputs::<T>::get(job).unwrap_or_default();
 			let output = Outputs::<T>::get(job, &worker).unwrap_or_default();
@@ -852,7 +869,7 @@ pub mod pallet {
 		/// Errors: [`Error::NotAuditor`], [`Error::UnknownJob`], [`Error::WrongPhase`],
 		/// [`Error::BadScores`], [`Error::AlreadySubmitted`]. Events: [`Event::AuditVoted`].
 		#[pallet::call_index(7)]
-		#[pallet::weight(T::InferenceWeightInfo::audit())]
+		#[pallet::weight((T::InferenceWeightInfo::audit(), DispatchClass::Operational))]
 		pub fn audit(origin: OriginFor<T>, job: JobId, scores: Vec<u8>) -> DispatchResult {
 			let auditor = ensure_signed(origin)?;
 			let auditors = Auditors::<T>::get();
@@ -890,7 +907,7 @@ pub mod pallet {
 		/// [`Error::AlreadySubmitted`], [`Error::NotZkModel`].
 		/// Events: [`Event::ProofVerified`] or [`Event::ReplicaFaulted`]; then settlement's.
 		#[pallet::call_index(9)]
-		#[pallet::weight(T::InferenceWeightInfo::prove())]
+		#[pallet::weight((T::InferenceWeightInfo::prove(), DispatchClass::Operational))]
 		pub fn prove(origin: OriginFor<T>, job: JobId, proof: Vec<u8>) -> DispatchResult {
 			let worker = ensure_signed(origin)?;
 			let (mut j, index, m) = Self::awaiting_check(job, &worker)?;
@@ -1097,14 +1114,11 @@ impl<T: Config> Pallet<T> {
 		let attempt = j.attempts.saturating_add(1);
 		let seed = Self::assignment_seed(id, attempt, now);
 		let Some((primary, record)) = Self::draw(j, &candidates, &[], &seed) else { return false };
-		// A zero-knowledge proof verifies a result completely: no replica needed.
-		let replicate = match pallet_workers::Pallet::<T>::audit_ppm(&record) {
-			None => m.tier != VerificationTier::ZeroKnowledge,
-			Some(ppm) => {
-				matches!(m.tier, VerificationTier::FloatTolerance { .. })
-					&& draw_ppm(&sp_io::hashing::blake2_256(&(seed, 1u8).encode())) < ppm
-			}
-		};
+		// Untrusted workers are replicated (a zero-knowledge proof verifies a result completely:
+		// no replica needed). Whether a trusted worker's result is audited is drawn only after its
+		// commitment (see `evaluate`), so nothing at assignment tells it.
+		let replicate = pallet_workers::Pallet::<T>::audit_ppm(&record).is_none()
+			&& m.tier != VerificationTier::ZeroKnowledge;
 		let mut workers = alloc::vec![primary];
 		if replicate {
 			let second_seed = sp_io::hashing::blake2_256(&(seed, 2u8).encode());
@@ -1281,7 +1295,16 @@ impl<T: Config> Pallet<T> {
 			}
 			VerificationTier::ZeroKnowledge => Self::require_proofs(id, j, &live, now),
 			VerificationTier::FloatTolerance { .. } => {
-				if must_check {
+				// A trusted worker's lone float result is audited with probability
+				// max(1/CV, floor), drawn from the block that closed the commitments.
+				let audited = live.first().and_then(|i| j.replicas.get(*i)).is_some_and(|r| {
+					let audit_ppm = pallet_workers::Pallet::<T>::worker(&r.worker)
+						.and_then(|w| pallet_workers::Pallet::<T>::audit_ppm(&w))
+						.unwrap_or(PPM);
+					Self::challenge_seed_of(id, j, &r.worker)
+						.is_none_or(|seed| draw_ppm(&seed) < audit_ppm)
+				});
+				if must_check || audited {
 					Self::start_audit(id, j, now)
 				} else {
 					Self::settle(id, j, m)
@@ -1370,8 +1393,13 @@ impl<T: Config> Pallet<T> {
 	/// No verified result in this attempt: re-assign to other workers, or refund.
 	fn fail_attempt(id: JobId, j: &mut JobOf<T>, m: &ModelOf<T>, now: BlockNumberFor<T>) {
 		Self::release_workers(id, j);
-		j.excluded =
-			BoundedVec::truncate_from(j.replicas.iter().map(|r| r.worker.clone()).collect());
+		// Never again the workers of any earlier attempt (bounded: the newest are kept).
+		let mut excluded = j.excluded.to_vec();
+		excluded.extend(
+			j.replicas.iter().map(|r| r.worker.clone()).filter(|w| !j.excluded.contains(w)),
+		);
+		let skip = excluded.len().saturating_sub(T::MaxReplicas::get() as usize);
+		j.excluded = BoundedVec::truncate_from(excluded.into_iter().skip(skip).collect());
 		let old = j.deadline;
 		if j.attempts < T::MaxAttempts::get() && Self::try_assign(id, j, m, now) {
 			let new = j.deadline;
@@ -1464,7 +1492,7 @@ impl<T: Config> Pallet<T> {
 			log::error!(target: "runtime::inference", "escrow of job {id} not released: {e:?}");
 		}
 		if j.phase == Phase::Queued {
-			Pending::<T>::mutate(|q| q.retain(|(_, x)| *x != id));
+			Pending::<T>::mutate(|q| q.retain(|(_, x, _)| *x != id));
 		}
 		Self::end(id, j, Outcome::Refunded);
 		Self::deposit_event(Event::JobRefunded { job: id, reason });
@@ -1478,6 +1506,7 @@ impl<T: Config> Pallet<T> {
 		Inputs::<T>::remove(id);
 		AuditVotes::<T>::remove(id);
 		LiveJobs::<T>::mutate(|n| *n = n.saturating_sub(1));
+		Self::note_ended(id);
 	}
 
 	/// Moves job `id` to a new deadline bucket.
@@ -1521,14 +1550,20 @@ impl<T: Config> Pallet<T> {
 		Jobs::<T>::insert(id, j);
 	}
 
-	/// Removes the record of the job `MaxResults` before `newest`, if it ended.
-	fn prune(newest: JobId) {
-		let Some(old) = newest.checked_sub(u64::from(T::MaxResults::get())) else { return };
-		if Jobs::<T>::get(old).is_some_and(|j| matches!(j.phase, Phase::Done(_))) {
-			Jobs::<T>::remove(old);
-			Results::<T>::remove(old);
-			JobReceipts::<T>::remove(old);
+	/// Appends `id` to the ended jobs and prunes the oldest record beyond `MaxResults`.
+	fn note_ended(id: JobId) {
+		let (mut head, tail) = EndedRange::<T>::get();
+		Ended::<T>::insert(tail, id);
+		let tail = tail.saturating_add(1);
+		if tail.saturating_sub(head) > u64::from(T::MaxResults::get()) {
+			if let Some(old) = Ended::<T>::take(head) {
+				Jobs::<T>::remove(old);
+				Results::<T>::remove(old);
+				JobReceipts::<T>::remove(old);
+			}
+			head = head.saturating_add(1);
 		}
+		EndedRange::<T>::put((head, tail));
 	}
 
 	/// Handles the jobs whose deadline is `n` (at most `DeadlinesPerBlock`; the rest move to
@@ -1537,18 +1572,22 @@ impl<T: Config> Pallet<T> {
 		let mut due = Deadlines::<T>::take(n).into_inner();
 		let limit = T::DeadlinesPerBlock::get() as usize;
 		let rest = if due.len() > limit { due.split_off(limit) } else { Vec::new() };
-		let next = n.saturating_add(1u32.into());
-		for id in rest {
-			if let Some(mut j) = Jobs::<T>::get(id) {
-				j.deadline = next;
-				Self::schedule(id, None, next);
-				Jobs::<T>::insert(id, j);
-			}
+		// The rest waits one block in the next bucket, with its (past) deadline unchanged: one
+		// bucket write, no job touched.
+		if !rest.is_empty() {
+			Deadlines::<T>::mutate(n.saturating_add(1u32.into()), |bucket| {
+				for id in rest {
+					if !bucket.contains(&id) && bucket.try_push(id).is_err() {
+						log::error!(target: "runtime::inference", "deadline bucket full for job {id}");
+					}
+				}
+			});
 		}
 		let mut handled = 0u32;
 		for id in due {
 			let Some(mut j) = Jobs::<T>::get(id) else { continue };
-			if j.deadline != n || matches!(j.phase, Phase::Done(_)) {
+			// Stale entries (the job moved on or ended) are skipped; carried ones are due.
+			if j.deadline > n || matches!(j.phase, Phase::Done(_)) {
 				continue;
 			}
 			handled = handled.saturating_add(1);
@@ -1582,15 +1621,22 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Assigns queued jobs, highest priority first (at most `AssignPerBlock` tries).
+	/// Assigns queued jobs, highest priority first: at most `AssignPerBlock` assignment tries;
+	/// once a model finds no free worker its other queued jobs are skipped in this block, so one
+	/// saturated model does not hold up the others. Returns the tries.
 	fn assign_pending(now: BlockNumberFor<T>) -> u32 {
 		let queue = Pending::<T>::get();
 		if queue.is_empty() {
 			return 0;
 		}
-		let mut tried = 0u32;
-		let mut assigned = Vec::new();
-		for (_, id) in queue.iter().take(T::AssignPerBlock::get() as usize) {
+		let (mut tried, mut assigned, mut saturated) = (0u32, Vec::new(), Vec::new());
+		for (_, id, model) in queue.iter() {
+			if tried >= T::AssignPerBlock::get() {
+				break;
+			}
+			if saturated.contains(model) {
+				continue;
+			}
 			tried = tried.saturating_add(1);
 			let Some(mut j) = Jobs::<T>::get(id) else { continue };
 			let Some(m) = Models::<T>::get(j.model) else { continue };
@@ -1601,10 +1647,12 @@ impl<T: Config> Pallet<T> {
 				Self::set_deadline(*id, &mut j, new);
 				Jobs::<T>::insert(id, j);
 				assigned.push(*id);
+			} else {
+				saturated.push(*model);
 			}
 		}
 		if !assigned.is_empty() {
-			Pending::<T>::mutate(|q| q.retain(|(_, x)| !assigned.contains(x)));
+			Pending::<T>::mutate(|q| q.retain(|(_, x, _)| !assigned.contains(x)));
 		}
 		tried
 	}
@@ -1652,7 +1700,7 @@ impl<T: Config> Pallet<T> {
 	pub fn queue_view() -> QueueView {
 		QueueView {
 			live: LiveJobs::<T>::get(),
-			pending: Pending::<T>::get().iter().map(|(_, id)| *id).collect(),
+			pending: Pending::<T>::get().iter().map(|(_, id, _)| *id).collect(),
 			capacity_permille: pallet_workers::Pallet::<T>::capacity_permille(),
 			next_job: NextJobId::<T>::get(),
 		}
@@ -1676,10 +1724,15 @@ impl<T: Config> Pallet<T> {
 			live = live.saturating_add(1);
 			let e = escrow.entry(j.consumer.clone()).or_default();
 			*e = e.saturating_add(j.price);
-			ensure!(j.deadline >= now, "a live job's deadline has passed");
-			ensure!(Deadlines::<T>::get(j.deadline).contains(&id), "a live job is not scheduled");
+			// A job is in its deadline's bucket, or (carried over a full block) due in the next.
+			let next = now.saturating_add(1u32.into());
 			ensure!(
-				(j.phase == Phase::Queued) == pending.iter().any(|(_, x)| *x == id),
+				(j.deadline >= now && Deadlines::<T>::get(j.deadline).contains(&id))
+					|| (j.deadline <= now && Deadlines::<T>::get(next).contains(&id)),
+				"a live job is not scheduled"
+			);
+			ensure!(
+				(j.phase == Phase::Queued) == pending.iter().any(|(_, x, _)| *x == id),
 				"queued jobs and the queue differ"
 			);
 			if j.phase != Phase::Queued {

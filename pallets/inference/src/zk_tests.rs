@@ -160,6 +160,10 @@ fn a_proven_result_is_served_without_replication() {
 		next_block();
 		assert_ok!(reveal(job, ws[0], &w));
 		assert_eq!(Jobs::<Test>::get(job).unwrap().phase, Phase::Challenged);
+		assert_noop!(
+			Inference::respond(RuntimeOrigin::signed(ws[0]), job, Default::default()),
+			Error::<Test>::NotIntegerModel
+		);
 		assert_ok!(Inference::prove(RuntimeOrigin::signed(ws[0]), job, prove(&pk, &INPUT, out)));
 		assert!(inference_events().contains(&Event::ProofVerified { job, worker: ws[0] }));
 		assert_eq!(Jobs::<Test>::get(job).unwrap().phase, Phase::Done(Outcome::Served));
