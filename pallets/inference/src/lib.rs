@@ -10,8 +10,9 @@
 //! 2. **Assignment**: workers serving the model are drawn with chain randomness, weighted by
 //!    reputation (doubled in the requested region), never the consumer itself. **Adaptive
 //!    replication**: a worker below `TrustAfter` consecutive valid results is always replicated
-//!    (k = 2); a trusted one works alone and is audited with probability `max(1/CV, floor)` —
-//!    float models by a replica drawn now, integer models by a challenge drawn after the commit.
+//!    (k = 2); a trusted one works alone and is audited with probability `max(1/CV, floor)`,
+//!    drawn after its commitment (integer models: a layer challenge; float models: a validator
+//!    audit), so nothing at assignment tells it whether it will be checked.
 //! 3. **`commit`** (worker): `output_commitment(job, worker, output, salt)` (bound to the worker,
 //!    so a copied commitment can never be revealed by the copier) with a signature of the
 //!    worker's hardware attestation key over (job, model root, input hash, commitment, timings).
@@ -34,8 +35,10 @@
 //!    the job is re-assigned once to other workers, then refunded.
 //!
 //! **Deadlines everywhere**: every live job has a deadline in [`Deadlines`]; `on_initialize`
-//! ends or advances expired jobs (missing commitments or reveals are missed deadlines, an
-//! unanswered challenge is a failed one), so a job always ends and escrow is never stuck.
+//! ends or advances expired jobs (a missing commitment is a missed deadline; a withheld reveal
+//! or an unanswered challenge counts as a wrong result, so aborting a losing round never pays),
+//! so a job always ends and escrow is never stuck. Protocol steps are `Operational` dispatches
+//! with the highest pool priority, so requests and tips cannot crowd them out.
 //!
 //! ## Randomness
 //! [`Config::BlockRandomness`] gives the randomness of a past block. The runtime uses the block
