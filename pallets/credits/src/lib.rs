@@ -373,6 +373,41 @@ impl<T: Config> From<LotError> for Error<T> {
 	}
 }
 
+/// Implements [`Config`] for the mock runtime of another pallet's tests: days of `per_day`
+/// blocks, lots expiring after `expiry_days` days, at most `max_lots` lots, 3-second blocks, the
+/// 5% cap, root as the mint and cap origin, a fixed clock (`FixedTime`). Expects
+/// `RuntimeHoldReason` and `AccountId` in scope and `u64` block numbers.
+#[macro_export]
+macro_rules! impl_mock_config {
+	($runtime:ty, per_day: $per_day:expr, expiry_days: $days:expr, max_lots: $lots:expr) => {
+		/// A clock fixed at 2023-11-14 for the credits pallet.
+		pub struct FixedTime;
+		impl frame_support::traits::UnixTime for FixedTime {
+			fn now() -> core::time::Duration {
+				core::time::Duration::from_millis(1_700_000_000_000)
+			}
+		}
+
+		frame_support::parameter_types! {
+			pub const CreditsMaxShare: sp_runtime::Perbill = sp_runtime::Perbill::from_percent(5);
+		}
+
+		impl $crate::Config for $runtime {
+			type RuntimeHoldReason = RuntimeHoldReason;
+			type MintOrigin = frame_system::EnsureRoot<AccountId>;
+			type CapOrigin = frame_system::EnsureRoot<AccountId>;
+			type BlocksPerDay = frame_support::traits::ConstU64<{ $per_day }>;
+			type ExpiryPeriod = frame_support::traits::ConstU64<{ $per_day * $days }>;
+			type MillisecsPerBlock = frame_support::traits::ConstU64<3_000>;
+			type MaxLots = frame_support::traits::ConstU32<{ $lots }>;
+			type MaxShare = CreditsMaxShare;
+			type MaxSweepPerBlock = frame_support::traits::ConstU32<8>;
+			type UnixTime = FixedTime;
+			type WeightInfo = ();
+		}
+	};
+}
+
 /// Benchmark setup, also used by other pallets' benchmarks: gives `who` `n` lots of `each`
 /// credits on consecutive days from `first_day`, keeping every total consistent, and lifts the
 /// caps out of the way.

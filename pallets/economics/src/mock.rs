@@ -7,7 +7,7 @@ use crate as pallet_economics;
 use crate::SupplyLimits;
 use declai_primitives::{Balance, CRED};
 use frame_support::{derive_impl, parameter_types, traits::Hooks};
-use sp_runtime::{BuildStorage, Perbill};
+use sp_runtime::BuildStorage;
 
 type Block = frame_system::mocking::MockBlock<Test>;
 pub type AccountId = u64;
@@ -33,32 +33,10 @@ pub const WINDOW_DAYS: u32 = 5;
 pub const MAX_RECEIPTS: u32 = 8;
 
 parameter_types! {
-	pub const BlocksPerDay: u64 = BLOCKS_PER_DAY;
-	pub const ExpiryPeriod: u64 = BLOCKS_PER_DAY * 10;
-	pub const MaxShare: Perbill = Perbill::from_percent(5);
 	pub const EpochLength: u64 = EPOCH;
 }
 
-pub struct FixedTime;
-impl frame_support::traits::UnixTime for FixedTime {
-	fn now() -> core::time::Duration {
-		core::time::Duration::from_millis(1_700_000_000_000)
-	}
-}
-
-impl pallet_credits::Config for Test {
-	type RuntimeHoldReason = RuntimeHoldReason;
-	type MintOrigin = frame_system::EnsureRoot<AccountId>;
-	type CapOrigin = frame_system::EnsureRoot<AccountId>;
-	type BlocksPerDay = BlocksPerDay;
-	type ExpiryPeriod = ExpiryPeriod;
-	type MillisecsPerBlock = frame_support::traits::ConstU64<3_000>;
-	type MaxLots = frame_support::traits::ConstU32<16>;
-	type MaxShare = MaxShare;
-	type MaxSweepPerBlock = frame_support::traits::ConstU32<8>;
-	type UnixTime = FixedTime;
-	type WeightInfo = ();
-}
+pallet_credits::impl_mock_config!(Test, per_day: BLOCKS_PER_DAY, expiry_days: 10, max_lots: 16);
 
 impl pallet_economics::Config for Test {
 	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;

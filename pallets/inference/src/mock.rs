@@ -37,9 +37,6 @@ impl frame_system::Config for Test {
 }
 
 parameter_types! {
-	pub const BlocksPerDay: u64 = 24;
-	pub const ExpiryPeriod: u64 = 24 * 100;
-	pub const MaxShare: Perbill = Perbill::from_percent(5);
 	pub const MinBond: Balance = 10 * CRED;
 	pub const BondShare: Perbill = Perbill::from_percent(50);
 	pub const SlashInvalid: Perbill = Perbill::from_percent(10);
@@ -47,26 +44,7 @@ parameter_types! {
 	pub const ContributorThreshold: u128 = GPU_HOUR / 1000;
 }
 
-pub struct FixedTime;
-impl frame_support::traits::UnixTime for FixedTime {
-	fn now() -> core::time::Duration {
-		core::time::Duration::from_millis(1_700_000_000_000)
-	}
-}
-
-impl pallet_credits::Config for Test {
-	type RuntimeHoldReason = RuntimeHoldReason;
-	type MintOrigin = frame_system::EnsureRoot<AccountId>;
-	type CapOrigin = frame_system::EnsureRoot<AccountId>;
-	type BlocksPerDay = BlocksPerDay;
-	type ExpiryPeriod = ExpiryPeriod;
-	type MillisecsPerBlock = frame_support::traits::ConstU64<3_000>;
-	type MaxLots = frame_support::traits::ConstU32<128>;
-	type MaxShare = MaxShare;
-	type MaxSweepPerBlock = frame_support::traits::ConstU32<8>;
-	type UnixTime = FixedTime;
-	type WeightInfo = ();
-}
+pallet_credits::impl_mock_config!(Test, per_day: 24, expiry_days: 100, max_lots: 128);
 
 impl pallet_economics::Config for Test {
 	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;

@@ -90,6 +90,20 @@ fn trust_all(cv: u32) {
 	}
 }
 
+/// Sets every worker's consecutive-valid count (keeps trusted workers at a fixed audit rate).
+fn set_cv(cv: u32) {
+	for w in WORKERS {
+		pallet_workers::Workers::<Test>::mutate(w, |r| r.as_mut().unwrap().consecutive_valid = cv);
+	}
+}
+
+/// Every auditor votes `scores` on `job`.
+fn all_auditors_vote(job: JobId, scores: Vec<u8>) {
+	for a in AUDITORS {
+		assert_ok!(Inference::audit(RuntimeOrigin::signed(a), job, scores.clone()));
+	}
+}
+
 /// The challenge answer of `worker` on `job` for `work`'s trace.
 fn opening(job: JobId, worker: AccountId, work: &Work) -> poi::LayerOpening {
 	let j = Jobs::<Test>::get(job).unwrap();
@@ -234,11 +248,7 @@ fn trusted_workers_work_alone_and_are_challenged_at_about_one_over_cv() {
 			}
 			assert_eq!(phase(job), Phase::Done(Outcome::Served));
 			// Keep the workers at CV ≈ 10 and the consumer within its rate limit.
-			for w in WORKERS {
-				pallet_workers::Workers::<Test>::mutate(w, |r| {
-					r.as_mut().unwrap().consecutive_valid = 10
-				});
-			}
+			set_cv(10);
 			run_to_block(System::block_number() + 10);
 		}
 		// Deterministic for these block hashes; 1/10 of 40 is 4.
@@ -341,9 +351,7 @@ fn wrong_output_loses_the_audit_and_is_slashed_while_the_honest_replica_is_paid(
 		assert_ok!(reveal(job, honest, &good));
 		assert_ok!(reveal(job, cheat, &bad));
 		assert_eq!(phase(job), Phase::Auditing);
-		for a in AUDITORS {
-			assert_ok!(Inference::audit(RuntimeOrigin::signed(a), job, vec![100, 0]));
-		}
+		all_auditors_vote(job, vec![100, 0]);
 		assert_eq!(phase(job), Phase::Done(Outcome::Served));
 		assert_eq!(Results::<Test>::get(job).unwrap().into_inner(), good.output);
 		assert!(minted_to(honest) > 0);
@@ -525,9 +533,7 @@ fn a_reveal_not_matching_the_commit_is_faulted() {
 		)));
 		// The lone float result left needs a second opinion: audit, and the validators accept it.
 		assert_eq!(phase(job), Phase::Auditing);
-		for a in AUDITORS {
-			assert_ok!(Inference::audit(RuntimeOrigin::signed(a), job, vec![100, 0]));
-		}
+		all_auditors_vote(job, vec![100, 0]);
 		assert_eq!(phase(job), Phase::Done(Outcome::Served));
 		assert_eq!(minted_to(ws[1]), 0);
 	});
@@ -1147,16 +1153,10 @@ fn trusted_float_results_are_audited_after_the_commit_not_at_assignment() {
 			assert_ok!(reveal(job, ws[0], &work));
 			if phase(job) == Phase::Auditing {
 				audited += 1;
-				for a in AUDITORS {
-					assert_ok!(Inference::audit(RuntimeOrigin::signed(a), job, vec![100]));
-				}
+				all_auditors_vote(job, vec![100]);
 			}
 			assert_eq!(phase(job), Phase::Done(Outcome::Served));
-			for w in WORKERS {
-				pallet_workers::Workers::<Test>::mutate(w, |r| {
-					r.as_mut().unwrap().consecutive_valid = 10
-				});
-			}
+			set_cv(10);
 			run_to_block(System::block_number() + 2);
 		}
 		// 1/10 of 30 is 3; deterministic for these block hashes.
@@ -1190,9 +1190,7 @@ fn a_saturated_model_does_not_hold_up_the_queue() {
 		next_block();
 		assert_ok!(reveal(embeds[0], W2, &work));
 		if phase(embeds[0]) == Phase::Auditing {
-			for a in AUDITORS {
-				assert_ok!(Inference::audit(RuntimeOrigin::signed(a), embeds[0], vec![100]));
-			}
+			all_auditors_vote(embeds[0], vec![100]);
 		}
 		assert_eq!(phase(embeds[0]), Phase::Done(Outcome::Served));
 		next_block();

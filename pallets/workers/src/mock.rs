@@ -27,35 +27,13 @@ impl frame_system::Config for Test {
 }
 
 parameter_types! {
-	pub const BlocksPerDay: u64 = 24;
-	pub const ExpiryPeriod: u64 = 24 * 10;
-	pub const MaxShare: Perbill = Perbill::from_percent(5);
 	pub const MinBond: Balance = 10 * CRED;
 	pub const BondShare: Perbill = Perbill::from_percent(50);
 	pub const SlashInvalid: Perbill = Perbill::from_percent(10);
 	pub const SlashMissed: Perbill = Perbill::from_percent(1);
 }
 
-pub struct FixedTime;
-impl frame_support::traits::UnixTime for FixedTime {
-	fn now() -> core::time::Duration {
-		core::time::Duration::from_millis(1_700_000_000_000)
-	}
-}
-
-impl pallet_credits::Config for Test {
-	type RuntimeHoldReason = RuntimeHoldReason;
-	type MintOrigin = frame_system::EnsureRoot<AccountId>;
-	type CapOrigin = frame_system::EnsureRoot<AccountId>;
-	type BlocksPerDay = BlocksPerDay;
-	type ExpiryPeriod = ExpiryPeriod;
-	type MillisecsPerBlock = frame_support::traits::ConstU64<3_000>;
-	type MaxLots = frame_support::traits::ConstU32<16>;
-	type MaxShare = MaxShare;
-	type MaxSweepPerBlock = frame_support::traits::ConstU32<8>;
-	type UnixTime = FixedTime;
-	type WeightInfo = ();
-}
+pallet_credits::impl_mock_config!(Test, per_day: 24, expiry_days: 10, max_lots: 16);
 
 /// Models 1, 2 and 3 exist.
 pub struct MockModels;
