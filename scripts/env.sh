@@ -8,6 +8,10 @@ export WASM_BUILD_WORKSPACE_HINT="$DECLAI_ROOT"
 # One build profile for everything (tests, scripts, CI): release.
 export DECLAI_PROFILE=release
 export DECLAI_NODE="$CARGO_TARGET_DIR/release/declai-node"
+export DECLAI_WORKER="$CARGO_TARGET_DIR/release/declai-worker"
+# Downloaded models and the Python reference environment (never in the work tree).
+export DECLAI_CACHE="${DECLAI_CACHE:-$HOME/.cache/declai}"
+export DECLAI_MINILM_DIR="${DECLAI_MINILM_DIR:-$DECLAI_CACHE/models/all-minilm-l6-v2}"
 export PATH="$HOME/.cargo/bin:$PATH"
 # RocksDB's C++ needs <cstdint> included explicitly with gcc 13 (harmless with gcc 12). Keep this
 # identical between builds: a change of CXXFLAGS rebuilds RocksDB.

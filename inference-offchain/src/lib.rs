@@ -1,7 +1,15 @@
 //! # declai-worker
 //!
-//! The off-chain inference worker of DeCLAI: it will follow the chain, run the assigned models
-//! with burn, build the Proof-of-Inference commitments and answers, and submit them as signed
-//! extrinsics (see the worker issue and `../shared/DESIGN.md` §4).
+//! The off-chain side of DeCLAI's Proof of Inference: the worker that a GPU owner runs next to
+//! (or far from) a node, and the consumer commands.
 //!
-//! Nothing is implemented yet; the crate exists so that the workspace layout is final.
+//! Data flow of a job (see `../shared/DESIGN.md` §4 and `pallets/inference/README.md`):
+//! the chain assigns a job to the worker (`JobAssigned`) → the worker runs the model on burn
+//! ([`models`]) → commits `blake2(job ‖ worker ‖ salt ‖ output)` with a signature of its hardware
+//! key over the attestation → reveals output, salt and the Merkle root of its activations once the
+//! commit window closed → answers a layer challenge with a Freivalds-checkable opening → the chain
+//! settles and mints `C = T × η × α / β`.
+//!
+//! Modules: [`models`] (digits int8 MLP, all-MiniLM-L6-v2, tokenizer).
+
+pub mod models;
