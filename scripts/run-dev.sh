@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # The main job: build and run a development validator node (Alice) with RocksDB, 3-second blocks,
-# GRANDPA finality and JSON-RPC on ws://127.0.0.1:9944 for polkadot.js.
+# GRANDPA finality and JSON-RPC on ws://127.0.0.1:9944 for polkadot.js — and an inference worker
+# (Bob) serving the digits classifier and all-MiniLM-L6-v2, with Alice auditing as the validator.
+# It registers both models, then sends one request of each as Ferdie so that you see jobs settle.
+#
 # Extra arguments go to the node, e.g. `scripts/run-dev.sh --base-path /tmp/declai` to keep state
-# (without --base-path the chain is temporary).
+# (without --base-path the chain is temporary). DECLAI_NO_WORKER=1 runs the node alone.
+# Logs: $DECLAI_CACHE/dev/{node,worker,auditor}.log. Ctrl-C stops everything.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 "$DECLAI_ROOT/scripts/setup.sh"
@@ -12,4 +16,48 @@ has_base=false
 for a in "${args[@]}"; do [ "$a" = "--base-path" ] && has_base=true; done
 $has_base || args+=(--tmp)
 echo "DeCLAI dev node: Polkadot-JS Apps at https://polkadot.js.org/apps/?rpc=ws://127.0.0.1:9944"
-exec "$DECLAI_NODE" --dev --database rocksdb --rpc-cors all "${args[@]}"
+if [ -n "${DECLAI_NO_WORKER:-}" ]; then
+	exec "$DECLAI_NODE" --dev --database rocksdb --rpc-cors all "${args[@]}"
+fi
+
+logs="$DECLAI_CACHE/dev"
+mkdir -p "$logs"
+pids=()
+cleanup() {
+	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+"$DECLAI_NODE" --dev --database rocksdb --rpc-cors all "${args[@]}" >"$logs/node.log" 2>&1 &
+pids+=($!)
+node_pid=$!
+ws=ws://127.0.0.1:9944
+for _ in $(seq 1 120); do
+	curl -sf -H 'Content-Type: application/json' \
+		-d '{"jsonrpc":"2.0","id":1,"method":"chain_getHeader","params":[]}' \
+		http://127.0.0.1:9944 | grep -q '"number":"0x[1-9a-f]' && break
+	kill -0 "$node_pid" 2>/dev/null || { echo "node exited:"; tail -30 "$logs/node.log"; exit 1; }
+	sleep 1
+done
+echo "node: producing blocks (log $logs/node.log)"
+
+"$DECLAI_WORKER" register-models --node "$ws" --sudo //Alice \
+	--digits "$DECLAI_ROOT/inference-offchain/models/digits-mlp.json" --minilm "$DECLAI_MINILM_DIR"
+models=(--digits "$DECLAI_ROOT/inference-offchain/models/digits-mlp.json" --minilm "$DECLAI_MINILM_DIR")
+"$DECLAI_WORKER" run --node "$ws" --account //Bob --state-dir "$logs/bob" --status-addr 127.0.0.1:9955 \
+	"${models[@]}" >"$logs/worker.log" 2>&1 &
+pids+=($!)
+"$DECLAI_WORKER" run --node "$ws" --account //Alice --state-dir "$logs/alice" --status-addr 127.0.0.1:9956 \
+	--audit --audit-only "${models[@]}" >"$logs/auditor.log" 2>&1 &
+pids+=($!)
+echo "worker (Bob): status http://127.0.0.1:9955/status, metrics /metrics (log $logs/worker.log)"
+echo "auditor (Alice): log $logs/auditor.log"
+
+echo "== a first digits inference and a first embedding, requested by Ferdie:"
+"$DECLAI_WORKER" request --node "$ws" --account //Ferdie --model digits-mlp-v1 --digits-sample 7 || true
+"$DECLAI_WORKER" request --node "$ws" --account //Ferdie --model all-minilm-l6-v2 \
+	--text "Credits are a claim on compute, not money." || true
+echo "== running; request more with e.g.:"
+echo "   $DECLAI_WORKER request --account //Ferdie --model digits-mlp-v1 --digits-sample 12"
+echo "   $DECLAI_WORKER request --account //Ferdie --model all-minilm-l6-v2 --text 'hello world'"
+wait "$node_pid"

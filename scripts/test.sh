@@ -14,8 +14,9 @@ echo "== benchmarks as tests (runtime-benchmarks)"
 cargo test --locked --release -p pallet-credits -p pallet-economics -p pallet-workers -p pallet-inference --features runtime-benchmarks benchmark
 
 echo "== polkadot.js suite against a dev node"
-# `cargo test` above built the node binary with the same features and profile.
-[ -x "$DECLAI_NODE" ] || "$DECLAI_ROOT/scripts/build.sh"
+# `cargo test` above built the node and worker binaries with the same features and profile;
+# the worker suite (tests/e2e/worker.test.mjs) starts its own node and workers from them.
+{ [ -x "$DECLAI_NODE" ] && [ -x "$DECLAI_WORKER" ]; } || "$DECLAI_ROOT/scripts/build.sh"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 rpc_port="$(free_port)"
 p2p_port="$(free_port)"

@@ -10,6 +10,16 @@
 //! commit window closed → answers a layer challenge with a Freivalds-checkable opening → the chain
 //! settles and mints `C = T × η × α / β`.
 //!
-//! Modules: [`models`] (digits int8 MLP, all-MiniLM-L6-v2, tokenizer).
+//! Modules: [`chain`] (subxt client), [`worker`] (the engine), [`store`] (job records on
+//! disk), [`models`] (digits int8 MLP, all-MiniLM-L6-v2, tokenizer), [`keys`], [`config`],
+//! [`hardware`] (class detection, timed benchmark), [`status`] (HTTP status and metrics).
 
+pub mod bench;
+pub mod chain;
+pub mod config;
+pub mod hardware;
+pub mod keys;
 pub mod models;
+pub mod status;
+pub mod store;
+pub mod worker;

@@ -1,24 +1,145 @@
 //! `declai-worker`: the DeCLAI inference worker and consumer CLI.
+//!
+//! - `run`: serve inference for the chain (config file and/or flags);
+//! - `request`: ask the chain for an inference (a digits image or a text), wait for the verified
+//!   result and print it with the credit receipts;
+//! - `register-models`: register the digits classifier and MiniLM on a dev chain (sudo);
+//! - `train-digits`, `model-root`, `embed`, `detect`, `benchmark`: model and hardware tools.
 
-use std::{path::PathBuf, process::ExitCode};
-
-use clap::{Parser, Subcommand};
-use declai_worker::models::{
-	digits::{self, TrainConfig},
-	integer::IntegerModel,
-	minilm::{self, MiniLm},
-	Cpu,
+use std::{
+	collections::BTreeMap,
+	io::IsTerminal,
+	path::{Path, PathBuf},
+	process::ExitCode,
+	sync::Arc,
+	time::Duration,
 };
+
+use burn::tensor::backend::Backend;
+use clap::{Args, Parser, Subcommand};
+use declai_primitives::{
+	poi::{self, ModelKind, VerificationTier},
+	CRED,
+};
+use declai_worker::{
+	bench,
+	chain::{Chain, ModelInfo, Outcome, Phase, RawArgs, RawCall},
+	config::{ModelEntry, WorkerConfig},
+	hardware, keys,
+	models::{
+		digits::{self, TrainConfig},
+		integer::{argmax, IntegerModel},
+		minilm::{self, decode_embedding, MiniLm},
+		Cpu,
+	},
+	status::{self, ModelStatus, Status},
+	store::JobStore,
+	worker::{register_call, tier_of, Dishonesty, Engine, Loaded, ModelSpec, Served},
+};
+use tracing_subscriber::{fmt, EnvFilter};
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
 
 #[derive(Parser)]
 #[command(name = "declai-worker", version, about = "DeCLAI inference worker and consumer CLI")]
 struct Cli {
+	/// Log as JSON lines instead of text.
+	#[arg(long, global = true)]
+	log_json: bool,
 	#[command(subcommand)]
 	command: Command,
 }
 
+#[derive(Args, Clone, Default)]
+struct RunFlags {
+	/// TOML configuration file (flags override its values).
+	#[arg(long)]
+	config: Option<PathBuf>,
+	/// Node JSON-RPC URL.
+	#[arg(long)]
+	node: Option<String>,
+	/// Account secret URI (`//Bob`) or `@file`.
+	#[arg(long)]
+	account: Option<String>,
+	/// State directory (job records, attestation key).
+	#[arg(long)]
+	state_dir: Option<PathBuf>,
+	/// Status/metrics address (`""` disables).
+	#[arg(long)]
+	status_addr: Option<String>,
+	/// Hardware class or `auto`.
+	#[arg(long)]
+	class: Option<String>,
+	/// Region id.
+	#[arg(long)]
+	region: Option<u16>,
+	/// Bond at registration (CRED).
+	#[arg(long)]
+	bond: Option<f64>,
+	/// Serve the digits model from this file (name `digits-mlp-v1`).
+	#[arg(long)]
+	digits: Option<PathBuf>,
+	/// Serve MiniLM from this directory (name `all-minilm-l6-v2`).
+	#[arg(long)]
+	minilm: Option<PathBuf>,
+	/// Vote in audits when this account is an auditor (validators); with `--audit-only` the
+	/// account does not register as a worker.
+	#[arg(long)]
+	audit: bool,
+	/// Only audit: do not register or serve jobs.
+	#[arg(long, requires = "audit")]
+	audit_only: bool,
+	/// TEST ONLY: misbehave to exercise the chain's checks.
+	#[arg(long, value_enum, hide = true)]
+	dishonest: Option<Dishonesty>,
+}
+
 #[derive(Subcommand)]
 enum Command {
+	/// Serve inference jobs assigned by the chain.
+	Run(RunFlags),
+	/// Request an inference and wait for the verified result.
+	Request {
+		/// Node JSON-RPC URL.
+		#[arg(long, default_value = "ws://127.0.0.1:9944")]
+		node: String,
+		/// Paying account (secret URI or `@file`).
+		#[arg(long, default_value = "//Alice")]
+		account: String,
+		/// Model name on chain.
+		#[arg(long)]
+		model: String,
+		/// A text (MiniLM).
+		#[arg(long, conflicts_with_all = ["digits_sample", "pixels"])]
+		text: Option<String>,
+		/// The n-th image of the committed digits data set.
+		#[arg(long, conflicts_with = "pixels")]
+		digits_sample: Option<usize>,
+		/// 64 comma-separated pixel values 0..16.
+		#[arg(long)]
+		pixels: Option<String>,
+		/// Highest acceptable price in CRED.
+		#[arg(long, default_value_t = 1.0)]
+		max_price: f64,
+		/// Seconds to wait for the result.
+		#[arg(long, default_value_t = 300)]
+		timeout: u64,
+	},
+	/// Register the digits classifier and MiniLM on a development chain through sudo.
+	RegisterModels {
+		/// Node JSON-RPC URL.
+		#[arg(long, default_value = "ws://127.0.0.1:9944")]
+		node: String,
+		/// Sudo key.
+		#[arg(long, default_value = "//Alice")]
+		sudo: String,
+		/// The digits model file.
+		#[arg(long, default_value = "inference-offchain/models/digits-mlp.json")]
+		digits: PathBuf,
+		/// The MiniLM directory (skipped when absent).
+		#[arg(long)]
+		minilm: Option<PathBuf>,
+	},
 	/// Train the int8 digits classifier from the committed data set and write the model file.
 	TrainDigits {
 		/// Where to write the model (JSON).
@@ -31,8 +152,7 @@ enum Command {
 		#[arg(long, default_value_t = 7)]
 		seed: u64,
 	},
-	/// Print the weight commitment (Merkle root) of a model: an integer model file (JSON) or a
-	/// MiniLM model directory.
+	/// Print the weight commitment of a model file (integer JSON) or MiniLM directory.
 	ModelRoot {
 		/// The model file or directory.
 		path: PathBuf,
@@ -45,21 +165,128 @@ enum Command {
 		/// The texts.
 		texts: Vec<String>,
 	},
+	/// Print the detected hardware class.
+	Detect,
+	/// Benchmark model throughput on burn (JSON on stdout; scripts/bench-worker.sh compares it
+	/// with the numpy reference).
+	BenchModels {
+		/// MiniLM directory (skipped when absent).
+		#[arg(long)]
+		minilm: Option<PathBuf>,
+		/// Texts to embed.
+		#[arg(long, default_value_t = 64)]
+		texts: usize,
+		/// Passes over the digits data set (batched).
+		#[arg(long, default_value_t = 20)]
+		rounds: usize,
+	},
+	/// Measure request-to-settlement latency: sequential requests, each timed from submission to
+	/// the job's end (JSON on stdout).
+	BenchLatency {
+		/// Node JSON-RPC URL.
+		#[arg(long, default_value = "ws://127.0.0.1:9944")]
+		node: String,
+		/// Paying account.
+		#[arg(long, default_value = "//Ferdie")]
+		account: String,
+		/// Model name.
+		#[arg(long, default_value = "digits-mlp-v1")]
+		model: String,
+		/// Requests.
+		#[arg(long, default_value_t = 10)]
+		requests: usize,
+	},
+	/// Run the timed benchmark workload for a seed (hex) and print the answer.
+	Benchmark {
+		/// 32-byte seed, hex.
+		#[arg(long, default_value = "00")]
+		seed: String,
+		/// Matrix size.
+		#[arg(long, default_value_t = 256)]
+		size: usize,
+		/// Chained products.
+		#[arg(long, default_value_t = 4)]
+		rounds: usize,
+	},
 }
 
+/// Reference costs registered for the dev models (work units: 10^12 = one A100-hour).
+/// digits: 2 µs on the reference GPU; MiniLM: 2 ms per text.
+const DIGITS_COST: u128 = 555;
+const MINILM_COST: u128 = 555_556;
+/// Float tolerance of MiniLM replicas: max |Δ| ≤ 1e-3 × max |x| (the measured burn-vs-numpy
+/// difference is ~1e-6 of max |x|).
+const MINILM_TOLERANCE_PPM: u32 = 1_000;
+
 fn main() -> ExitCode {
-	match run(Cli::parse()) {
+	let cli = Cli::parse();
+	let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+	// Logs go to stderr (stdout carries command results); colours only on a terminal.
+	if cli.log_json {
+		fmt().json().with_writer(std::io::stderr).with_env_filter(filter).init();
+	} else {
+		let ansi = std::io::stderr().is_terminal();
+		fmt()
+			.with_writer(std::io::stderr)
+			.with_ansi(ansi)
+			.with_env_filter(filter)
+			.with_target(false)
+			.init();
+	}
+	let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+		Ok(rt) => rt,
+		Err(e) => {
+			eprintln!("error: cannot start the async runtime: {e}");
+			return ExitCode::FAILURE;
+		}
+	};
+	match runtime.block_on(run(cli.command)) {
 		Ok(()) => ExitCode::SUCCESS,
 		Err(e) => {
 			eprintln!("error: {e}");
 			ExitCode::FAILURE
-		},
+		}
 	}
 }
 
-fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+async fn run(command: Command) -> Result<(), Error> {
 	let device = Default::default();
-	match cli.command {
+	match command {
+		Command::Run(flags) => {
+			#[cfg(feature = "gpu")]
+			if hardware::detect().class != declai_primitives::HardwareClass::Cpu {
+				return run_worker::<burn::backend::Cuda>(flags, Default::default()).await;
+			}
+			run_worker::<Cpu>(flags, device).await
+		}
+		Command::Request {
+			node,
+			account,
+			model,
+			text,
+			digits_sample,
+			pixels,
+			max_price,
+			timeout,
+		} => {
+			let input = match (text, digits_sample, pixels) {
+				(Some(t), _, _) => t.into_bytes(),
+				(_, Some(n), _) => {
+					let samples = digits::dataset()?;
+					let s = samples
+						.get(n)
+						.ok_or_else(|| format!("there are {} digits samples", samples.len()))?;
+					eprintln!("digits sample {n}: label {}", s.label);
+					s.pixels.to_vec()
+				}
+				(_, _, Some(p)) => parse_pixels(&p)?,
+				_ => return Err("give --text, --digits-sample or --pixels".into()),
+			};
+			request(&node, &account, &model, input, max_price, timeout).await
+		}
+		Command::RegisterModels { node, sudo, digits, minilm } => {
+			register_models(&node, &sudo, &digits, minilm).await
+		}
 		Command::TrainDigits { out, epochs, seed } => {
 			let config = TrainConfig { epochs, seed, ..Default::default() };
 			let report = digits::train::<burn::backend::Autodiff<Cpu>>(&config, &device)?;
@@ -73,7 +300,8 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
 				hex::encode(report.model.weights_root()),
 				out.display()
 			);
-		},
+			Ok(())
+		}
 		Command::ModelRoot { path } => {
 			let root = if path.is_dir() {
 				minilm::weights_root(&minilm::ModelFiles::read(&path)?.safetensors)?
@@ -81,12 +309,515 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
 				IntegerModel::load(&path)?.weights_root()
 			};
 			println!("0x{}", hex::encode(root));
-		},
+			Ok(())
+		}
 		Command::Embed { model_dir, texts } => {
 			let model = MiniLm::<Cpu>::load(&model_dir, &device)?;
 			let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
 			println!("{}", serde_json::to_string(&model.embed(&refs)?)?);
-		},
+			Ok(())
+		}
+		Command::BenchModels { minilm, texts, rounds } => {
+			let mut results = bench::digits_throughput(rounds)?;
+			if let Some(dir) = minilm.filter(|d| d.join("model.safetensors").exists()) {
+				results.extend(bench::minilm_throughput(&dir, texts, &[1, 16])?);
+			}
+			println!("{}", serde_json::to_string(&results)?);
+			Ok(())
+		}
+		Command::BenchLatency { node, account, model, requests } => {
+			bench_latency(&node, &account, &model, requests).await
+		}
+		Command::Detect => {
+			println!("{}", serde_json::to_string(&hardware::detect())?);
+			Ok(())
+		}
+		Command::Benchmark { seed, size, rounds } => {
+			let mut bytes = hex::decode(seed.trim_start_matches("0x"))?;
+			bytes.resize(32, 0);
+			let mut s = [0u8; 32];
+			s.copy_from_slice(&bytes);
+			println!(
+				"{}",
+				serde_json::to_string(&hardware::benchmark::<Cpu>(&s, size, rounds, &device))?
+			);
+			Ok(())
+		}
 	}
+}
+
+fn parse_pixels(text: &str) -> Result<Vec<u8>, Error> {
+	let pixels: Vec<u8> =
+		text.split(',').map(|v| v.trim().parse::<u8>()).collect::<Result<_, _>>()?;
+	if pixels.len() != digits::PIXELS || pixels.iter().any(|p| *p > 16) {
+		return Err(format!("--pixels needs {} values in 0..=16", digits::PIXELS).into());
+	}
+	Ok(pixels)
+}
+
+fn credits(amount: f64) -> u128 {
+	(amount * CRED as f64).round() as u128
+}
+
+/// Resolves the configuration: file, then flags.
+fn resolve_config(flags: &RunFlags) -> Result<WorkerConfig, Error> {
+	let mut cfg = match &flags.config {
+		Some(path) => WorkerConfig::load(path)?,
+		None => WorkerConfig::default(),
+	};
+	if let Some(v) = &flags.node {
+		cfg.node = v.clone();
+	}
+	if let Some(v) = &flags.account {
+		cfg.account = v.clone();
+	}
+	if let Some(v) = &flags.state_dir {
+		cfg.state_dir = v.clone();
+	}
+	if let Some(v) = &flags.status_addr {
+		cfg.status_addr = v.clone();
+	}
+	if let Some(v) = &flags.class {
+		cfg.class = v.clone();
+	}
+	if let Some(v) = flags.region {
+		cfg.region = v;
+	}
+	if let Some(v) = flags.bond {
+		cfg.bond = v;
+	}
+	if let Some(p) = &flags.digits {
+		cfg.models.retain(|m| m.name != digits::MODEL_NAME);
+		cfg.models.push(ModelEntry { name: digits::MODEL_NAME.into(), path: p.clone() });
+	}
+	if let Some(p) = &flags.minilm {
+		cfg.models.retain(|m| m.name != minilm::MODEL_NAME);
+		cfg.models.push(ModelEntry { name: minilm::MODEL_NAME.into(), path: p.clone() });
+	}
+	Ok(cfg.finish()?)
+}
+
+async fn run_worker<B: Backend>(flags: RunFlags, device: B::Device) -> Result<(), Error> {
+	let cfg = resolve_config(&flags)?;
+	let account = keys::account_key(&cfg.account)?;
+	let (attestation, created) = keys::attestation_key(&cfg.attestation_key_path())?;
+	if created {
+		tracing::info!(path = %cfg.attestation_key_path().display(), "created a new attestation key");
+	}
+	let detected = hardware::detect();
+	let class = if cfg.class == "auto" {
+		detected.class
+	} else {
+		hardware::parse_class(&cfg.class)
+			.ok_or_else(|| format!("unknown hardware class {:?}", cfg.class))?
+	};
+	let store = JobStore::open(&cfg.state_dir)?;
+	let status = Arc::new(Status::default());
+	if !cfg.status_addr.is_empty() {
+		let listener = tokio::net::TcpListener::bind(&cfg.status_addr)
+			.await
+			.map_err(|e| format!("status address {}: {e}", cfg.status_addr))?;
+		tracing::info!(addr = %cfg.status_addr, "status on /status and /metrics");
+		tokio::spawn(status::serve(listener, status.clone()));
+	}
+	let give_up = Duration::from_secs(cfg.connect_timeout_s);
+	let chain = Arc::new(Chain::connect_with_retry(&cfg.node, account.clone(), give_up).await?);
+	status.set_connected(true);
+	status.set_identity(
+		chain.account().to_string(),
+		cfg.node.clone(),
+		class.name().into(),
+		detected.device.clone(),
+	);
+	tracing::info!(account = %chain.account(), node = %cfg.node, class = class.name(), device = %detected.device, "connected");
+
+	let served = load_models::<B>(&chain, &cfg.models, &device).await?;
+	status.set_models(
+		served
+			.values()
+			.map(|s| ModelStatus {
+				id: s.id,
+				name: String::from_utf8_lossy(&s.info.name).into(),
+				weights_root: hex::encode(s.info.weights_root),
+			})
+			.collect(),
+	);
+	if !flags.audit_only && !chain.is_worker(chain.account()).await? {
+		let ids: Vec<u32> = served.keys().copied().collect();
+		tracing::info!(models = ?ids, bond = cfg.bond, "registering as a worker");
+		chain
+			.submit_and_wait(&register_call(
+				&attestation,
+				class,
+				cfg.region,
+				&ids,
+				credits(cfg.bond),
+			))
+			.await?;
+	}
+	if let Some(mode) = flags.dishonest {
+		tracing::warn!(?mode, "TEST MODE: this worker misbehaves on purpose");
+	}
+	let mut engine =
+		Engine::new(chain.clone(), store, attestation, served, status.clone(), flags.dishonest);
+	if flags.audit {
+		let auditor = chain.auditors().await?.contains(chain.account());
+		if !auditor {
+			tracing::warn!(account = %chain.account(), "--audit given but this account is not an auditor on chain");
+		}
+		engine.set_auditor(auditor);
+	}
+	let mut shutdown = Box::pin(shutdown_signal());
+	let mut chain = chain;
+	loop {
+		let mut blocks = match chain.api().stream_blocks().await {
+			Ok(b) => b,
+			Err(e) => {
+				tracing::warn!(error = %e, "cannot follow blocks");
+				chain = reconnect(&cfg, &account, &status, &mut engine).await?;
+				continue;
+			}
+		};
+		loop {
+			tokio::select! {
+				_ = &mut shutdown => {
+					tracing::info!("shutting down: job records are on disk, a restart resumes them");
+					return Ok(());
+				}
+				next = blocks.next() => match next {
+					Some(Ok(block)) => {
+						let number = block.number() as u32;
+						if let Err(e) = engine.on_block(number).await {
+							tracing::warn!(block = number, error = %e, "block not handled");
+						}
+					}
+					Some(Err(e)) => {
+						tracing::warn!(error = %e, "block stream failed");
+						break;
+					}
+					None => {
+						tracing::warn!("block stream ended");
+						break;
+					}
+				}
+			}
+		}
+		status.set_connected(false);
+		chain = tokio::select! {
+			_ = &mut shutdown => return Ok(()),
+			c = reconnect(&cfg, &account, &status, &mut engine) => c?,
+		};
+	}
+}
+
+async fn reconnect(
+	cfg: &WorkerConfig,
+	account: &subxt_signer::sr25519::Keypair,
+	status: &Status,
+	engine: &mut Engine<impl Backend>,
+) -> Result<Arc<Chain>, Error> {
+	let chain = Arc::new(
+		Chain::connect_with_retry(
+			&cfg.node,
+			account.clone(),
+			Duration::from_secs(cfg.connect_timeout_s),
+		)
+		.await?,
+	);
+	status.set_connected(true);
+	status.count("reconnects");
+	engine.set_chain(chain.clone());
+	tracing::info!(node = %cfg.node, "reconnected");
+	Ok(chain)
+}
+
+async fn shutdown_signal() {
+	let ctrl_c = tokio::signal::ctrl_c();
+	#[cfg(unix)]
+	{
+		let mut term =
+			match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+				Ok(t) => t,
+				Err(_) => {
+					let _ = ctrl_c.await;
+					return;
+				}
+			};
+		tokio::select! {
+			_ = ctrl_c => {},
+			_ = term.recv() => {},
+		}
+	}
+	#[cfg(not(unix))]
+	let _ = ctrl_c.await;
+}
+
+/// Loads the configured models and pairs them with the chain's by name; a model whose local
+/// weights do not match the registered commitment is refused.
+async fn load_models<B: Backend>(
+	chain: &Chain,
+	entries: &[ModelEntry],
+	device: &B::Device,
+) -> Result<BTreeMap<u32, Served<B>>, Error> {
+	let on_chain = chain.models().await?;
+	let mut served = BTreeMap::new();
+	for entry in entries {
+		let Some((id, info)) = on_chain.iter().find(|(_, m)| m.name == entry.name.as_bytes())
+		else {
+			tracing::error!(model = %entry.name, "not registered on chain; not served");
+			continue;
+		};
+		let model = Loaded::<B>::load(entry, device)?;
+		let root = model.weights_root();
+		if root != info.weights_root {
+			tracing::error!(
+				model = %entry.name,
+				local = %hex::encode(root),
+				on_chain = %hex::encode(info.weights_root),
+				"local weights differ from the registered commitment; not served"
+			);
+			continue;
+		}
+		if std::mem::discriminant(&tier_of(&model)) != std::mem::discriminant(&info.tier) {
+			tracing::error!(model = %entry.name, tier = ?info.tier, "registered with another tier; not served");
+			continue;
+		}
+		tracing::info!(model = %entry.name, id, root = %hex::encode(root), "serving");
+		served.insert(*id, Served { id: *id, info: info.clone(), model });
+	}
+	if served.is_empty() {
+		return Err("no configured model is registered on chain with matching weights".into());
+	}
+	Ok(served)
+}
+
+async fn register_models(
+	node: &str,
+	sudo: &str,
+	digits_path: &Path,
+	minilm_dir: Option<PathBuf>,
+) -> Result<(), Error> {
+	let chain =
+		Chain::connect_with_retry(node, keys::account_key(sudo)?, Duration::from_secs(60)).await?;
+	let existing = chain.models().await?;
+	let mut specs = Vec::new();
+	let digits = IntegerModel::load(digits_path)?;
+	specs.push(ModelSpec {
+		name: digits.name.clone().into_bytes(),
+		kind: ModelKind::Classifier,
+		weights_root: digits.weights_root(),
+		cost: DIGITS_COST,
+		max_input: digits.input_len() as u32,
+		max_output: digits.output_len() as u32,
+		tier: VerificationTier::ExactInteger,
+		layers: digits.layers.clone(),
+		premium: false,
+		verifying_key: Vec::new(),
+	});
+	if let Some(dir) = minilm_dir {
+		let files = minilm::ModelFiles::read(&dir)?;
+		specs.push(ModelSpec {
+			name: minilm::MODEL_NAME.as_bytes().to_vec(),
+			kind: ModelKind::Embedding,
+			weights_root: minilm::weights_root(&files.safetensors)?,
+			cost: MINILM_COST,
+			max_input: 16_384,
+			max_output: files.config.hidden_size as u32 * 4,
+			tier: VerificationTier::FloatTolerance { max_error_ppm: MINILM_TOLERANCE_PPM },
+			layers: Vec::new(),
+			premium: false,
+			verifying_key: Vec::new(),
+		});
+	}
+	for spec in specs {
+		let name = String::from_utf8_lossy(&spec.name).to_string();
+		if let Some((id, m)) = existing.iter().find(|(_, m)| m.name == spec.name) {
+			if m.weights_root == spec.weights_root {
+				println!("{name}: already registered as model {id}");
+				continue;
+			}
+			return Err(format!("{name}: registered as model {id} with other weights").into());
+		}
+		let call = chain
+			.sudo(&RawCall::new("Inference", "register_model", RawArgs::default().arg(&spec)))
+			.await?;
+		let events = chain.submit_and_wait(&call).await?;
+		let registered = events
+			.iter()
+			.find(|e| e.pallet == "Inference" && e.name == "ModelRegistered")
+			.ok_or_else(|| {
+				format!("{name}: no ModelRegistered event (sudo call failed?): {events:?}")
+			})?;
+		let id = u32::from_le_bytes(
+			registered.fields.get(..4).and_then(|b| b.try_into().ok()).unwrap_or_default(),
+		);
+		println!(
+			"{name}: registered as model {id} (weights root 0x{})",
+			hex::encode(spec.weights_root)
+		);
+	}
+	Ok(())
+}
+
+/// Finds a model by name.
+async fn find_model(chain: &Chain, model: &str) -> Result<(u32, ModelInfo), Error> {
+	Ok(chain
+		.models()
+		.await?
+		.into_iter()
+		.find(|(_, m)| m.name == model.as_bytes())
+		.ok_or_else(|| format!("no model named {model:?} on chain"))?)
+}
+
+/// Submits `Inference.request` and returns the job id once the request is finalized.
+async fn submit_request(
+	chain: &Chain,
+	model: u32,
+	input: &[u8],
+	max_price: u128,
+) -> Result<u64, Error> {
+	let call = RawCall::new(
+		"Inference",
+		"request",
+		RawArgs::default()
+			.arg(&model)
+			.arg(&input.to_vec())
+			.arg(&max_price)
+			.arg(&Option::<u16>::None),
+	);
+	let events = chain.submit_and_wait(&call).await?;
+	let requested = events
+		.iter()
+		.find(|e| e.pallet == "Inference" && e.name == "JobRequested")
+		.ok_or("no JobRequested event")?;
+	Ok(u64::from_le_bytes(
+		requested.fields.get(..8).and_then(|b| b.try_into().ok()).unwrap_or_default(),
+	))
+}
+
+/// Polls a job until it ends; returns the outcome and the escrowed price.
+async fn wait_done(
+	chain: &Chain,
+	job: u64,
+	timeout: Duration,
+	poll: Duration,
+	verbose: bool,
+) -> Result<(Outcome, u128), Error> {
+	let deadline = std::time::Instant::now() + timeout;
+	let mut last_phase = None;
+	loop {
+		let j = chain.job(job).await?.ok_or("job disappeared")?;
+		if verbose && last_phase.as_ref() != Some(&j.phase) {
+			eprintln!("  phase {:?}", j.phase);
+			last_phase = Some(j.phase.clone());
+		}
+		if let Phase::Done(outcome) = &j.phase {
+			return Ok((outcome.clone(), j.price));
+		}
+		if std::time::Instant::now() > deadline {
+			return Err(format!(
+				"job {job} not done after {} s (phase {:?})",
+				timeout.as_secs(),
+				j.phase
+			)
+			.into());
+		}
+		tokio::time::sleep(poll).await;
+	}
+}
+
+async fn request(
+	node: &str,
+	account: &str,
+	model: &str,
+	input: Vec<u8>,
+	max_price: f64,
+	timeout: u64,
+) -> Result<(), Error> {
+	let chain =
+		Chain::connect_with_retry(node, keys::account_key(account)?, Duration::from_secs(30))
+			.await?;
+	let (id, info) = find_model(&chain, model).await?;
+	let job = submit_request(&chain, id, &input, credits(max_price)).await?;
+	eprintln!("job {job} requested (model {id}); waiting for the verified result…");
+	let outcome =
+		wait_done(&chain, job, Duration::from_secs(timeout), Duration::from_secs(1), true).await?;
+	let result = chain.result(job).await?;
+	let mut receipts = Vec::new();
+	for r in chain.job_receipts(job).await? {
+		if let Some(receipt) = chain.receipt(r).await? {
+			receipts.push(serde_json::json!({ "id": r, "receipt": receipt }));
+		}
+	}
+	let decoded = match (&result, &info.tier) {
+		(Some(out), declai_worker::chain::Tier::FloatTolerance { .. }) => {
+			let v = decode_embedding(out).unwrap_or_default();
+			let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+			serde_json::json!({ "embedding_dims": v.len(), "norm": norm, "first": v.iter().take(8).collect::<Vec<_>>() })
+		}
+		(Some(out), _) => {
+			let scores = poi::decode_i32s(out).unwrap_or_default();
+			serde_json::json!({ "class": argmax(&scores), "scores": scores })
+		}
+		(None, _) => serde_json::Value::Null,
+	};
+	println!(
+		"{}",
+		serde_json::to_string_pretty(&serde_json::json!({
+			"job": job,
+			"model": model,
+			"outcome": format!("{:?}", outcome.0),
+			"price": outcome.1.to_string(),
+			"result": decoded,
+			"receipts": receipts,
+		}))?
+	);
+	Ok(())
+}
+
+async fn bench_latency(
+	node: &str,
+	account: &str,
+	model: &str,
+	requests: usize,
+) -> Result<(), Error> {
+	let chain =
+		Chain::connect_with_retry(node, keys::account_key(account)?, Duration::from_secs(60))
+			.await?;
+	let (id, info) = find_model(&chain, model).await?;
+	let samples = digits::dataset()?;
+	let mut latencies = Vec::with_capacity(requests);
+	let mut served = 0;
+	for i in 0..requests {
+		let input = match info.tier {
+			declai_worker::chain::Tier::FloatTolerance { .. } => {
+				bench::bench_texts(i + 1).pop().unwrap_or_default().into_bytes()
+			}
+			_ => samples.get(i % samples.len()).map(|s| s.pixels.to_vec()).unwrap_or_default(),
+		};
+		let start = std::time::Instant::now();
+		let job = submit_request(&chain, id, &input, CRED).await?;
+		let (outcome, _) =
+			wait_done(&chain, job, Duration::from_secs(600), Duration::from_millis(250), false)
+				.await?;
+		let seconds = start.elapsed().as_secs_f64();
+		if outcome == Outcome::Served {
+			served += 1;
+		}
+		eprintln!("request {i}: job {job} {outcome:?} after {seconds:.1} s");
+		latencies.push(seconds);
+	}
+	latencies.sort_by(f64::total_cmp);
+	println!(
+		"{}",
+		serde_json::json!({
+			"model": model,
+			"requests": requests,
+			"served": served,
+			"p50_s": bench::percentile(&latencies, 50.0),
+			"p90_s": bench::percentile(&latencies, 90.0),
+			"max_s": latencies.last().copied().unwrap_or(f64::NAN),
+		})
+	);
 	Ok(())
 }

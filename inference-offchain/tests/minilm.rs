@@ -7,6 +7,9 @@
 //! them these tests say so and pass on a developer machine, but fail under CI (`CI=true`), where
 //! setup must have installed them.
 
+// Test helpers outside `#[test]` functions may unwrap too.
+#![allow(clippy::unwrap_used)]
+
 use std::path::PathBuf;
 
 use declai_worker::models::{
@@ -34,7 +37,8 @@ struct Entry {
 
 fn model_dir() -> Option<PathBuf> {
 	let dir = std::env::var_os("DECLAI_MINILM_DIR").map(PathBuf::from).or_else(|| {
-		std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/declai/models/all-minilm-l6-v2"))
+		std::env::var_os("HOME")
+			.map(|h| PathBuf::from(h).join(".cache/declai/models/all-minilm-l6-v2"))
 	})?;
 	if dir.join("model.safetensors").exists() {
 		return Some(dir);
@@ -74,7 +78,8 @@ fn embeddings_match_the_numpy_reference() {
 		let alone = model.embed(&[entry.text.as_str()]).unwrap().remove(0);
 		for got in [&alone, together] {
 			assert_eq!(got.len(), 384);
-			let worst = got.iter().zip(&entry.embedding).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+			let worst =
+				got.iter().zip(&entry.embedding).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
 			assert!(worst <= MAX_ABS_ERROR, "{:?}: max |Δ| {worst}", entry.text);
 			assert!(cosine(got, &entry.embedding) > 1.0 - 1e-9);
 		}
@@ -107,5 +112,8 @@ fn broken_files_are_named_errors() {
 	let err = MiniLm::<Cpu>::from_files(&truncated, &Default::default()).err().unwrap();
 	assert!(err.to_string().contains("shape"), "{err}");
 	let missing = std::env::temp_dir().join("declai-no-such-model");
-	assert!(matches!(MiniLm::<Cpu>::load(&missing, &Default::default()), Err(ModelError::Io { .. })));
+	assert!(matches!(
+		MiniLm::<Cpu>::load(&missing, &Default::default()),
+		Err(ModelError::Io { .. })
+	));
 }

