@@ -22,6 +22,8 @@ fi
 
 logs="$DECLAI_CACHE/dev"
 mkdir -p "$logs"
+# A temporary chain starts from genesis again: the workers' records of the last one go.
+$has_base || rm -rf "$logs/bob" "$logs/alice"
 pids=()
 cleanup() {
 	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done

@@ -404,6 +404,11 @@ impl Chain {
 		}
 	}
 
+	/// The chain's genesis hash.
+	pub fn genesis(&self) -> [u8; 32] {
+		self.api.genesis_hash().0
+	}
+
 	/// The node URL.
 	pub fn url(&self) -> &str {
 		&self.url

@@ -422,6 +422,7 @@ async fn run_worker<B: Backend>(flags: RunFlags, device: B::Device) -> Result<()
 	}
 	let give_up = Duration::from_secs(cfg.connect_timeout_s);
 	let chain = Arc::new(Chain::connect_with_retry(&cfg.node, account.clone(), give_up).await?);
+	store.bind_chain(&chain.genesis())?;
 	status.set_connected(true);
 	status.set_identity(
 		chain.account().to_string(),

@@ -71,6 +71,16 @@ pub enum StoreError {
 		#[source]
 		source: std::io::Error,
 	},
+	/// The state directory was made for another chain (other genesis hash).
+	#[error("{path} belongs to the chain with genesis {theirs}, not {ours}: use another state directory for this chain")]
+	OtherChain {
+		/// The binding file.
+		path: String,
+		/// Genesis hash recorded in the directory.
+		theirs: String,
+		/// Genesis hash of the connected chain.
+		ours: String,
+	},
 	/// A record file is not valid JSON of a job record.
 	#[error("{path}: corrupt job record: {reason}")]
 	Corrupt {
@@ -130,6 +140,22 @@ impl JobStore {
 				Err(StoreError::Io { path: path.display().to_string(), source: e })
 			}
 			_ => Ok(()),
+		}
+	}
+
+	/// Binds the directory to a chain: the first call records `genesis`; later calls fail with
+	/// [`StoreError::OtherChain`] for any other chain, so records of one chain are never used on
+	/// another (job ids restart at 0 on every chain).
+	pub fn bind_chain(&self, genesis: &[u8; 32]) -> Result<(), StoreError> {
+		let ours = hex::encode(genesis);
+		match self.read_json::<String>("chain.json")? {
+			Some(theirs) if theirs != ours => Err(StoreError::OtherChain {
+				path: self.dir.join("chain.json").display().to_string(),
+				theirs,
+				ours,
+			}),
+			Some(_) => Ok(()),
+			None => self.write_json("chain.json", &ours),
 		}
 	}
 
@@ -254,6 +280,15 @@ mod tests {
 		store.remove(3).unwrap();
 		store.remove(3).unwrap();
 		assert_eq!(store.load(3).unwrap(), None);
+	}
+
+	#[test]
+	fn a_state_directory_serves_one_chain() {
+		let dir = tempfile::tempdir().unwrap();
+		let store = JobStore::open(dir.path()).unwrap();
+		store.bind_chain(&[1; 32]).unwrap();
+		store.bind_chain(&[1; 32]).unwrap();
+		assert!(matches!(store.bind_chain(&[2; 32]), Err(StoreError::OtherChain { .. })));
 	}
 
 	#[test]
