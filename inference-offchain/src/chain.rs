@@ -449,10 +449,7 @@ impl Chain {
 		V: DecodeAsType + 'static,
 	{
 		let what = format!("{pallet}.{item}");
-		let at = self.api.at_current_block().await.map_err(|e| ChainError::Rpc {
-			context: "latest finalized block".into(),
-			reason: e.to_string(),
-		})?;
+		let at = self.latest().await?;
 		let address = subxt::dynamic::storage::<K, V>(pallet, item);
 		let value = at.storage().try_fetch(address, keys).await.map_err(|e| ChainError::Rpc {
 			context: format!("reading {what}"),
@@ -541,17 +538,7 @@ impl Chain {
 			.fetch()
 			.await
 			.map_err(|e| ChainError::Rpc { context: context.clone(), reason: e.to_string() })?;
-		let mut out = Vec::new();
-		for event in events.iter() {
-			let event = event
-				.map_err(|e| ChainError::Rpc { context: context.clone(), reason: e.to_string() })?;
-			out.push(EventRecord {
-				pallet: event.pallet_name().to_string(),
-				name: event.event_name().to_string(),
-				fields: event.field_bytes().to_vec(),
-			});
-		}
-		Ok(out)
+		event_records(events.iter(), &context)
 	}
 
 	/// The live jobs assigned to `who`.
@@ -581,15 +568,7 @@ impl Chain {
 
 	/// `call` wrapped in `Sudo.sudo` (development and test chains).
 	pub async fn sudo(&self, call: &RawCall) -> Result<RawCall, ChainError> {
-		let txs = self
-			.api
-			.at_current_block()
-			.await
-			.map_err(|e| ChainError::Rpc {
-				context: "latest finalized block".into(),
-				reason: e.to_string(),
-			})?
-			.transactions();
+		let txs = self.latest().await?.transactions();
 		let inner = txs
 			.call_data(call)
 			.map_err(|e| ChainError::Encoding { call: call.name(), reason: e.to_string() })?;
@@ -616,15 +595,7 @@ impl Chain {
 		subxt::tx::SubmittableTransaction<Config, subxt::client::OnlineClientAtBlockImpl<Config>>,
 		ChainError,
 	> {
-		let mut txs = self
-			.api
-			.at_current_block()
-			.await
-			.map_err(|e| ChainError::Rpc {
-				context: "latest finalized block".into(),
-				reason: e.to_string(),
-			})?
-			.transactions();
+		let mut txs = self.latest().await?.transactions();
 		txs.validate(call)
 			.map_err(|e| ChainError::Encoding { call: call.name(), reason: e.to_string() })?;
 		let nonce = self.take_nonce().await?;
@@ -653,20 +624,39 @@ impl Chain {
 			.wait_for_finalized_success()
 			.await
 			.map_err(|e| ChainError::Dispatch { call: call.name(), error: e.to_string() })?;
-		let mut out = Vec::new();
-		for event in events.iter() {
-			let event = event.map_err(|e| ChainError::Rpc {
-				context: "reading events".into(),
-				reason: e.to_string(),
-			})?;
-			out.push(EventRecord {
+		event_records(events.iter(), "reading events")
+	}
+
+	/// The client at the latest finalized block.
+	async fn latest(
+		&self,
+	) -> Result<
+		subxt::client::ClientAtBlock<Config, subxt::client::OnlineClientAtBlockImpl<Config>>,
+		ChainError,
+	> {
+		self.api.at_current_block().await.map_err(|e| ChainError::Rpc {
+			context: "latest finalized block".into(),
+			reason: e.to_string(),
+		})
+	}
+}
+
+/// Events as [`EventRecord`]s.
+fn event_records<'a, E: std::fmt::Display>(
+	events: impl Iterator<Item = Result<subxt::events::Event<'a, Config>, E>>,
+	context: &str,
+) -> Result<Vec<EventRecord>, ChainError> {
+	events
+		.map(|event| {
+			let event = event
+				.map_err(|e| ChainError::Rpc { context: context.into(), reason: e.to_string() })?;
+			Ok(EventRecord {
 				pallet: event.pallet_name().to_string(),
 				name: event.event_name().to_string(),
 				fields: event.field_bytes().to_vec(),
-			});
-		}
-		Ok(out)
-	}
+			})
+		})
+		.collect()
 }
 
 /// An event of an included transaction.

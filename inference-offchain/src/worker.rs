@@ -275,8 +275,7 @@ impl<B: Backend> Engine<B> {
 			self.audits.remove(&id);
 			return Ok(());
 		}
-		let last = self.submitted.get(&(id, Step::Audit)).copied();
-		if last.is_some_and(|at| number < at.saturating_add(RESUBMIT_AFTER)) {
+		if self.recently(None, id, Step::Audit, number) {
 			return Ok(());
 		}
 		let Some(served) = self.models.get(&job.model) else {
@@ -337,6 +336,14 @@ impl<B: Backend> Engine<B> {
 		Ok(())
 	}
 
+	/// The served model of `job`.
+	fn served(&self, id: u64, job: &JobInfo) -> Result<&Served<B>, WorkerError> {
+		self.models.get(&job.model).ok_or_else(|| WorkerError::Job {
+			job: id,
+			reason: format!("model {} is not served here", job.model),
+		})
+	}
+
 	/// Whether `step` of `job` was submitted recently (this session or before a restart).
 	fn recently(&self, record: Option<&JobRecord>, job: u64, step: Step, number: u32) -> bool {
 		let last = self
@@ -381,10 +388,7 @@ impl<B: Backend> Engine<B> {
 				self.compute(id, job, &input)?
 			}
 		};
-		let served = self.models.get(&job.model).ok_or_else(|| WorkerError::Job {
-			job: id,
-			reason: format!("model {} is not served here", job.model),
-		})?;
+		let served = self.served(id, job)?;
 		let timings = Timings { exec_micros: record.exec_micros };
 		let attestation = Attestation {
 			job: id,
@@ -408,10 +412,7 @@ impl<B: Backend> Engine<B> {
 
 	/// Runs the job (or fakes it in a dishonest test mode) and saves the record.
 	fn compute(&mut self, id: u64, job: &JobInfo, input: &[u8]) -> Result<JobRecord, WorkerError> {
-		let served = self.models.get(&job.model).ok_or_else(|| WorkerError::Job {
-			job: id,
-			reason: format!("model {} is not served here", job.model),
-		})?;
+		let served = self.served(id, job)?;
 		let start = Instant::now();
 		let Execution { mut output, activation_root: mut root, mut trace } = match self.dishonest {
 			Some(Dishonesty::SkipWork) => Execution {
@@ -507,12 +508,7 @@ impl<B: Backend> Engine<B> {
 		if self.recently(Some(&record), id, Step::Respond, number) {
 			return Ok(());
 		}
-		let Some(served) = self.models.get(&job.model) else {
-			return Err(WorkerError::Job {
-				job: id,
-				reason: format!("model {} is not served here", job.model),
-			});
-		};
+		let served = self.served(id, job)?;
 		let Loaded::Integer { model, .. } = &served.model else {
 			return Err(WorkerError::Job { job: id, reason: "challenged on a float model".into() });
 		};
