@@ -6,7 +6,9 @@ use std::{path::Path, time::Instant};
 
 use serde::Serialize;
 
-use crate::models::{digits, integer::BurnIntegerModel, minilm::MiniLm, Cpu, ModelError};
+use burn::tensor::backend::Backend;
+
+use crate::models::{digits, integer::BurnIntegerModel, minilm::MiniLm, ModelError};
 
 /// The texts both implementations embed: four sentences, numbered.
 pub fn bench_texts(n: usize) -> Vec<String> {
@@ -52,21 +54,26 @@ fn measure(
 	})
 }
 
-/// Digits throughput: all 1,797 images `rounds` times, batched and one by one.
-pub fn digits_throughput(rounds: usize) -> Result<Vec<Throughput>, ModelError> {
+/// Digits throughput on backend `B` (named `backend` in the results): all 1,797 images `rounds`
+/// times, batched and one by one.
+pub fn digits_throughput<B: Backend>(
+	backend: &str,
+	device: &B::Device,
+	rounds: usize,
+) -> Result<Vec<Throughput>, ModelError> {
 	let model = digits::committed_model()?;
 	let samples = digits::dataset()?;
-	let burn = BurnIntegerModel::<Cpu>::new(&model, &Default::default());
+	let burn = BurnIntegerModel::<B>::new(&model, device);
 	let inputs: Vec<&[u8]> = samples.iter().map(|s| &s.pixels[..]).collect();
 	burn.forward_batch(&inputs)?; // warm-up
-	let batched =
-		measure("digits int8 MLP (burn Flex)", inputs.len() * rounds, inputs.len(), || {
-			for _ in 0..rounds {
-				burn.forward_batch(&inputs)?;
-			}
-			Ok(())
-		})?;
-	let single = measure("digits int8 MLP (burn Flex)", inputs.len(), 1, || {
+	let name = format!("digits int8 MLP (burn {backend})");
+	let batched = measure(&name, inputs.len() * rounds, inputs.len(), || {
+		for _ in 0..rounds {
+			burn.forward_batch(&inputs)?;
+		}
+		Ok(())
+	})?;
+	let single = measure(&name, inputs.len(), 1, || {
 		for input in &inputs {
 			burn.forward(input)?;
 		}
@@ -75,20 +82,23 @@ pub fn digits_throughput(rounds: usize) -> Result<Vec<Throughput>, ModelError> {
 	Ok(vec![batched, single])
 }
 
-/// MiniLM throughput: `n` texts in batches of `batch`.
-pub fn minilm_throughput(
+/// MiniLM throughput on backend `B`: `n` texts in batches of `batch`.
+pub fn minilm_throughput<B: Backend>(
+	backend: &str,
+	device: &B::Device,
 	dir: &Path,
 	n: usize,
 	batches: &[usize],
 ) -> Result<Vec<Throughput>, ModelError> {
-	let model = MiniLm::<Cpu>::load(dir, &Default::default())?;
+	let model = MiniLm::<B>::load(dir, device)?;
+	let name = format!("all-MiniLM-L6-v2 f32 (burn {backend})");
 	let texts = bench_texts(n);
 	let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
 	model.embed(&refs[..refs.len().min(4)])?; // warm-up
 	batches
 		.iter()
 		.map(|batch| {
-			measure("all-MiniLM-L6-v2 f32 (burn Flex)", n, *batch, || {
+			measure(&name, n, *batch, || {
 				for chunk in refs.chunks((*batch).max(1)) {
 					model.embed(chunk)?;
 				}

@@ -290,6 +290,54 @@ pub enum Tier {
 	ZeroKnowledge,
 }
 
+/// An answer to a benchmark challenge (`pallet_workers::BenchmarkAnswer`).
+#[derive(Clone, Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub struct BenchmarkAnswerInfo {
+	/// The answered digest.
+	pub digest: [u8; 32],
+	/// The reported time, µs.
+	pub micros: u64,
+}
+
+/// An auditor's check of a benchmark answer (`pallet_workers::BenchmarkCheck`).
+#[derive(Clone, Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub struct BenchmarkCheckInfo {
+	/// The auditor.
+	pub auditor: AccountId32,
+	/// Whether its digest matched.
+	pub matches: bool,
+}
+
+/// A confirmed class (`Workers.Confirmed`).
+#[derive(Clone, Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub struct ConfirmationInfo {
+	/// The challenge that confirmed it.
+	pub challenge: u64,
+}
+
+/// An open benchmark challenge (`Workers.Benchmarks`).
+#[derive(Clone, Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub struct BenchmarkInfo {
+	/// Challenge id.
+	pub id: u64,
+	/// Seed of the matrices.
+	pub seed: [u8; 32],
+	/// Matrix side.
+	pub size: u32,
+	/// Chained products.
+	pub rounds: u32,
+	/// Last block for the answer and the checks.
+	pub deadline: u32,
+	/// The worker's answer.
+	pub answer: Option<BenchmarkAnswerInfo>,
+	/// Auditors' checks.
+	pub checks: Vec<BenchmarkCheckInfo>,
+}
+
 /// One integer layer as stored.
 #[derive(Clone, Debug, DecodeAsType)]
 #[decode_as_type(crate_path = "subxt::ext::scale_decode")]
@@ -331,6 +379,8 @@ pub struct ReceiptInfo {
 	/// The paid worker.
 	#[serde(serialize_with = "ser_account")]
 	pub worker: AccountId32,
+	/// Whether a benchmark challenge confirmed the worker's class (else η was capped at 0.5).
+	pub class_confirmed: bool,
 	/// Verified work on the worker's class (GPU-hour units of 10^12).
 	pub t_compute: u128,
 	/// η (fixed point, 10^18 = 1).
@@ -461,6 +511,18 @@ impl Chain {
 					.map_err(|e| ChainError::Decode { what: what.clone(), reason: e.to_string() })
 			})
 			.transpose()
+	}
+
+	/// `who`'s open benchmark challenge.
+	pub async fn benchmark(&self, who: &AccountId32) -> Result<Option<BenchmarkInfo>, ChainError> {
+		self.read("Workers", "Benchmarks", (*who,)).await
+	}
+
+	/// Whether a passed benchmark challenge confirmed `who`'s hardware class.
+	pub async fn class_confirmed(&self, who: &AccountId32) -> Result<bool, ChainError> {
+		let confirmed: Option<ConfirmationInfo> =
+			self.read("Workers", "Confirmed", (*who,)).await?;
+		Ok(confirmed.is_some())
 	}
 
 	/// A job.

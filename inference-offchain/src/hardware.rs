@@ -4,15 +4,16 @@
 //! memory) and mapped to a [`HardwareClass`]; without it (or without a device) the worker is a
 //! `cpu` worker. The class can always be set explicitly in the configuration.
 //!
-//! [`benchmark`] is the timed workload behind the η check: an exact integer matrix product seeded
-//! by a challenge, whose digest proves that it was computed and whose duration gives the
-//! throughput the worker reports. The same function, run by anyone with the seed, gives the same
-//! digest, so a quick answer with a wrong digest is worthless.
+//! [`benchmark`] runs the timed workload of the η check (`pallet-workers` issues the challenges,
+//! `declai_primitives::poi::benchmark_reference` defines the work): an exact integer matrix chain
+//! seeded by the challenge, whose digest proves that it was computed and whose duration is the
+//! time the worker reports. Anyone with the seed gets the same digest, so auditors re-run it to
+//! check answers, and a quick answer with a wrong digest is worthless.
 
 use std::time::Instant;
 
 use burn::tensor::{backend::Backend, ElementConversion, Int, Tensor, TensorData};
-use declai_primitives::HardwareClass;
+use declai_primitives::{poi, HardwareClass};
 use serde::Serialize;
 use sp_crypto_hashing::blake2_256;
 
@@ -70,50 +71,47 @@ fn detect_cuda() -> Option<Detected> {
 pub struct BenchmarkAnswer {
 	/// Digest of the product (`blake2_256` of its little-endian `i32`s), hex.
 	pub digest: String,
-	/// Wall time in microseconds.
+	/// The same digest as bytes.
+	#[serde(skip)]
+	pub digest_bytes: [u8; 32],
+	/// Wall time in microseconds: from the matrices on the device (after an untimed warm-up
+	/// product) to the product read back.
 	pub micros: u64,
 	/// Integer multiply-adds performed.
 	pub mac: u64,
 }
 
-/// Multiplies two `size × size` int8-valued matrices derived from `seed` on backend `B`, exactly
-/// (i32 accumulation), `rounds` times in a chain, and returns the digest of the last product and
-/// the elapsed time.
+/// Runs a benchmark challenge on backend `B`: the two `size × size` matrices of
+/// [`poi::benchmark_matrices`], then `rounds` times `x ← (x · B) & 15` exactly in `i32`; the
+/// digest equals [`poi::benchmark_reference`]'s on every backend.
 pub fn benchmark<B: Backend>(
 	seed: &[u8; 32],
-	size: usize,
-	rounds: usize,
+	size: u32,
+	rounds: u32,
 	device: &B::Device,
 ) -> BenchmarkAnswer {
-	let stream = |tag: u8| -> Vec<i32> {
-		let mut out = Vec::with_capacity(size * size);
-		let mut counter = 0u64;
-		while out.len() < size * size {
-			let mut input = seed.to_vec();
-			input.push(tag);
-			input.extend_from_slice(&counter.to_le_bytes());
-			out.extend(blake2_256(&input).iter().map(|b| i32::from(*b as i8) >> 4));
-			counter += 1;
-		}
-		out.truncate(size * size);
-		out
-	};
-	let a: Tensor<B, 2, Int> = Tensor::from_data(TensorData::new(stream(0), [size, size]), device);
-	let b: Tensor<B, 2, Int> = Tensor::from_data(TensorData::new(stream(1), [size, size]), device);
+	let n = size as usize;
+	let (a, b) = poi::benchmark_matrices(seed, size);
+	let a: Tensor<B, 2, Int> = Tensor::from_data(TensorData::new(a, [n, n]), device);
+	let b: Tensor<B, 2, Int> = Tensor::from_data(TensorData::new(b, [n, n]), device);
+	// One untimed product of the same shapes first, so that kernel compilation and autotuning
+	// (CUDA: about 1.7 s in a fresh process on an H200) are not counted as work.
+	let _ = a.clone().matmul(b.clone()).bitwise_and_scalar(15i32.elem()).into_data();
 	let start = Instant::now();
 	let mut x = a;
 	for _ in 0..rounds.max(1) {
-		// Keep entries small so the chain never overflows: the low 4 bits after each product
+		// Entries stay in 0..=15, so sums never overflow: the low 4 bits after each product
 		// (two's complement, the same on every backend).
 		x = x.matmul(b.clone()).bitwise_and_scalar(15i32.elem());
 	}
 	let values: Vec<i32> = x.into_data().convert::<i32>().into_vec().unwrap_or_default();
 	let micros = start.elapsed().as_micros() as u64;
-	let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+	let digest = blake2_256(&poi::encode_i32s(&values));
 	BenchmarkAnswer {
-		digest: hex::encode(blake2_256(&bytes)),
+		digest: hex::encode(digest),
+		digest_bytes: digest,
 		micros,
-		mac: (size as u64).pow(3) * rounds.max(1) as u64,
+		mac: u64::from(size).pow(3) * u64::from(rounds.max(1)),
 	}
 }
 
@@ -142,5 +140,24 @@ mod tests {
 		assert_eq!(a.digest, b.digest);
 		assert_ne!(a.digest, c.digest);
 		assert_eq!(a.mac, 32 * 32 * 32 * 3);
+	}
+
+	#[test]
+	fn burn_on_flex_matches_the_reference_definition() {
+		let d = Default::default();
+		for (seed, size, rounds) in [([5u8; 32], 1, 1), ([6; 32], 7, 3), ([7; 32], 33, 5)] {
+			let run = benchmark::<Cpu>(&seed, size, rounds, &d);
+			assert_eq!(run.digest_bytes, poi::benchmark_reference(&seed, size, rounds));
+		}
+	}
+
+	#[cfg(feature = "gpu")]
+	#[test]
+	fn burn_on_cuda_matches_the_reference_definition() {
+		let d = Default::default();
+		for (seed, size, rounds) in [([5u8; 32], 1, 1), ([6; 32], 7, 3), ([7; 32], 65, 5)] {
+			let run = benchmark::<burn::backend::Cuda>(&seed, size, rounds, &d);
+			assert_eq!(run.digest_bytes, poi::benchmark_reference(&seed, size, rounds));
+		}
 	}
 }

@@ -179,6 +179,9 @@ enum Command {
 		/// Passes over the digits data set (batched).
 		#[arg(long, default_value_t = 20)]
 		rounds: usize,
+		/// Backend to run on.
+		#[arg(long, value_enum, default_value_t = BackendName::Flex)]
+		backend: BackendName,
 	},
 	/// Measure request-to-settlement latency: sequential requests, each timed from submission to
 	/// the job's end (JSON on stdout).
@@ -206,8 +209,47 @@ enum Command {
 		size: usize,
 		/// Chained products.
 		#[arg(long, default_value_t = 4)]
-		rounds: usize,
+		rounds: u32,
+		/// Backend to run on.
+		#[arg(long, value_enum, default_value_t = BackendName::Flex)]
+		backend: BackendName,
 	},
+}
+
+/// A burn backend chosen on the command line.
+#[derive(Clone, Copy, Debug, Eq, PartialEq, clap::ValueEnum)]
+enum BackendName {
+	/// The CPU backend (Flex).
+	Flex,
+	/// CUDA (needs a build with `--features gpu`).
+	Cuda,
+}
+
+fn default_device<B: Backend>() -> B::Device {
+	Default::default()
+}
+
+/// Runs `$body` with `$B` bound to the chosen backend type and `$device` to its default device.
+macro_rules! with_backend {
+	($name:expr, |$B:ident, $device:ident| $body:expr) => {
+		match $name {
+			BackendName::Flex => {
+				type $B = Cpu;
+				let $device = default_device::<$B>();
+				$body
+			}
+			#[cfg(feature = "gpu")]
+			BackendName::Cuda => {
+				type $B = burn::backend::Cuda;
+				let $device = default_device::<$B>();
+				$body
+			}
+			#[cfg(not(feature = "gpu"))]
+			BackendName::Cuda => {
+				Err::<(), Error>("this declai-worker was built without the `gpu` feature".into())
+			}
+		}
+	};
 }
 
 /// Reference costs registered for the dev models (work units: 10^12 = one A100-hour).
@@ -317,13 +359,22 @@ async fn run(command: Command) -> Result<(), Error> {
 			println!("{}", serde_json::to_string(&model.embed(&refs)?)?);
 			Ok(())
 		}
-		Command::BenchModels { minilm, texts, rounds } => {
-			let mut results = bench::digits_throughput(rounds)?;
-			if let Some(dir) = minilm.filter(|d| d.join("model.safetensors").exists()) {
-				results.extend(bench::minilm_throughput(&dir, texts, &[1, 16])?);
-			}
-			println!("{}", serde_json::to_string(&results)?);
-			Ok(())
+		Command::BenchModels { minilm, texts, rounds, backend } => {
+			with_backend!(backend, |B, device| {
+				let label = format!("{backend:?}");
+				let mut results = bench::digits_throughput::<B>(&label, &device, rounds)?;
+				if let Some(dir) = minilm.filter(|d| d.join("model.safetensors").exists()) {
+					results.extend(bench::minilm_throughput::<B>(
+						&label,
+						&device,
+						&dir,
+						texts,
+						&[1, 16],
+					)?);
+				}
+				println!("{}", serde_json::to_string(&results)?);
+				Ok(())
+			})
 		}
 		Command::BenchLatency { node, account, model, requests } => {
 			bench_latency(&node, &account, &model, requests).await
@@ -332,16 +383,19 @@ async fn run(command: Command) -> Result<(), Error> {
 			println!("{}", serde_json::to_string(&hardware::detect())?);
 			Ok(())
 		}
-		Command::Benchmark { seed, size, rounds } => {
+		Command::Benchmark { seed, size, rounds, backend } => {
 			let mut bytes = hex::decode(seed.trim_start_matches("0x"))?;
 			bytes.resize(32, 0);
 			let mut s = [0u8; 32];
 			s.copy_from_slice(&bytes);
-			println!(
-				"{}",
-				serde_json::to_string(&hardware::benchmark::<Cpu>(&s, size, rounds, &device))?
-			);
-			Ok(())
+			let size = u32::try_from(size).map_err(|_| "size must fit in 32 bits")?;
+			with_backend!(backend, |B, device| {
+				println!(
+					"{}",
+					serde_json::to_string(&hardware::benchmark::<B>(&s, size, rounds, &device))?
+				);
+				Ok(())
+			})
 		}
 	}
 }
@@ -461,6 +515,7 @@ async fn run_worker<B: Backend>(flags: RunFlags, device: B::Device) -> Result<()
 	}
 	let mut engine =
 		Engine::new(chain.clone(), store, attestation, served, status.clone(), flags.dishonest);
+	engine.set_hardware(class, device.clone());
 	if flags.audit {
 		let auditor = chain.auditors().await?.contains(chain.account());
 		if !auditor {

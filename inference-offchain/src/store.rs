@@ -28,6 +28,18 @@ pub enum Step {
 	Audit,
 }
 
+/// The worker's benchmark-challenge bookkeeping (`benchmarks.json`).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Serialize)]
+pub struct BenchmarkState {
+	/// Block at which each answer (`answer:<id>`) or check (`check:<worker>:<id>`) was last
+	/// submitted.
+	#[serde(default)]
+	pub submitted: BTreeMap<String, u32>,
+	/// Answered challenges this auditor still has to check: (worker account, hex; challenge id).
+	#[serde(default)]
+	pub to_check: BTreeSet<(String, u64)>,
+}
+
 /// Everything the worker must remember about one job.
 #[derive(Clone, Debug, Deserialize, PartialEq, Serialize)]
 pub struct JobRecord {
@@ -157,6 +169,16 @@ impl JobStore {
 			Some(_) => Ok(()),
 			None => self.write_json("chain.json", &ours),
 		}
+	}
+
+	/// The benchmark-challenge bookkeeping.
+	pub fn benchmarks(&self) -> Result<BenchmarkState, StoreError> {
+		self.read_json("benchmarks.json").map(Option::unwrap_or_default)
+	}
+
+	/// Saves the benchmark-challenge bookkeeping.
+	pub fn save_benchmarks(&self, state: &BenchmarkState) -> Result<(), StoreError> {
+		self.write_json("benchmarks.json", state)
 	}
 
 	/// Jobs waiting for this auditor's vote.

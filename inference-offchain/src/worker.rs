@@ -42,6 +42,8 @@ use crate::{
 	store::{JobRecord, JobStore, Step, StoreError},
 };
 
+mod eta;
+
 /// Blocks after which a step that the chain still waits for is submitted again.
 pub const RESUBMIT_AFTER: u32 = 6;
 
@@ -168,6 +170,12 @@ pub struct Engine<B: Backend> {
 	auditor: bool,
 	/// Jobs in audit that this auditor has not voted on yet (persisted).
 	audits: BTreeSet<u64>,
+	/// Benchmark-challenge bookkeeping (persisted).
+	benchmarks: crate::store::BenchmarkState,
+	/// The hardware class this worker attests (auditors report it with their checks).
+	class: HardwareClass,
+	/// The device models and benchmark challenges run on.
+	device: B::Device,
 }
 
 /// At most this many missed blocks are scanned for audit events after a restart.
@@ -184,6 +192,7 @@ impl<B: Backend> Engine<B> {
 		dishonest: Option<Dishonesty>,
 	) -> Self {
 		let audits = store.audits().unwrap_or_default();
+		let benchmarks = eta::load_state(&store);
 		Self {
 			chain,
 			store,
@@ -194,7 +203,16 @@ impl<B: Backend> Engine<B> {
 			submitted: BTreeMap::new(),
 			auditor: false,
 			audits,
+			benchmarks,
+			class: HardwareClass::Cpu,
+			device: Default::default(),
 		}
+	}
+
+	/// Sets the attested hardware class and the device benchmark challenges run on.
+	pub fn set_hardware(&mut self, class: HardwareClass, device: B::Device) {
+		self.class = class;
+		self.device = device;
 	}
 
 	/// Makes this engine vote in audits (its account must be an auditor on chain).
@@ -220,8 +238,16 @@ impl<B: Backend> Engine<B> {
 				tracing::error!(job, error = %e, "job step failed");
 			}
 		}
+		if let Err(e) = self.answer_benchmark(number).await {
+			self.status.count("errors");
+			tracing::error!(error = %e, "benchmark challenge not answered");
+		}
 		if self.auditor {
 			self.collect_audits(number).await?;
+			if let Err(e) = self.check_benchmarks(number).await {
+				self.status.count("errors");
+				tracing::error!(error = %e, "benchmark checks failed");
+			}
 			for job in self.audits.clone() {
 				if let Err(e) = self.audit(job, number).await {
 					self.status.count("errors");
@@ -233,7 +259,8 @@ impl<B: Backend> Engine<B> {
 		Ok(())
 	}
 
-	/// Adds the jobs of `AuditStarted` events since the last handled block (bounded catch-up).
+	/// Adds the jobs of `AuditStarted` events and the challenges of `BenchmarkAnswered` events
+	/// since the last handled block (bounded catch-up).
 	async fn collect_audits(&mut self, number: u32) -> Result<(), WorkerError> {
 		let from = self
 			.store
@@ -253,9 +280,15 @@ impl<B: Backend> Engine<B> {
 						self.audits.insert(job);
 					}
 				}
+				if event.pallet == "Workers" && event.name == "BenchmarkAnswered" {
+					if let Some((who, id)) = eta::answered_event(&event.fields) {
+						self.queue_check(&who, id);
+					}
+				}
 			}
 		}
 		self.store.save_audits(&self.audits)?;
+		self.store.save_benchmarks(&self.benchmarks)?;
 		self.store.save_last_block(number)?;
 		Ok(())
 	}

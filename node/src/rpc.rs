@@ -182,6 +182,8 @@ pub struct ReceiptJson {
 	pub worker: String,
 	pub job: String,
 	pub hardware_class: &'static str,
+	/// Whether a benchmark challenge confirmed the class (else η was capped at the floor).
+	pub class_confirmed: bool,
 	pub t_compute: String,
 	pub eta: String,
 	pub alpha: String,
@@ -199,6 +201,7 @@ fn receipt_json(id: ReceiptId, r: Receipt<AccountId, BlockNumber>) -> ReceiptJso
 		worker: ss58(&r.worker),
 		job: format!("{:?}", r.job),
 		hardware_class: r.class.name(),
+		class_confirmed: r.class_confirmed,
 		t_compute: r.t_compute.to_string(),
 		eta: fixed(r.eta),
 		alpha: fixed(r.alpha),
@@ -311,6 +314,10 @@ pub struct WorkerJson {
 	/// Probability (ppm) that an unreplicated result is audited; `null` while always replicated.
 	pub audit_ppm: Option<u32>,
 	pub contribution: String,
+	/// Whether a passed benchmark challenge confirmed the hardware class (η check).
+	pub class_confirmed: bool,
+	/// The block of that confirmation.
+	pub confirmed_at: Option<BlockNumber>,
 }
 
 impl From<WorkerView<BlockNumber>> for WorkerJson {
@@ -334,6 +341,8 @@ impl From<WorkerView<BlockNumber>> for WorkerJson {
 			},
 			audit_ppm: w.audit_ppm,
 			contribution: w.contribution.to_string(),
+			class_confirmed: w.confirmed.is_some(),
+			confirmed_at: w.confirmed.map(|c| c.at),
 		}
 	}
 }

@@ -124,7 +124,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("declai"),
 	impl_name: alloc::borrow::Cow::Borrowed("declai"),
 	authoring_version: 1,
-	spec_version: 102,
+	spec_version: 103,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -293,6 +293,19 @@ impl pallet_workers::Config for Runtime {
 	type TrustAfter = ConstU32<10>;
 	type MinAuditPpm = ConstU32<10_000>;
 	type ContributionHalfLife = ConstU32<{ 7 * DAYS }>;
+	// The η check: 512 × 512 int8-valued matrices, 100 chained products on the reference A100
+	// (scaled by class: 59 on a CPU node, 209 on an H100); answer and checks within 20 blocks
+	// (1 minute); a new challenge a day after the last; two auditor checks; the reported time must
+	// lie within ¼–3× of the time of the agreeing auditors that run the same class.
+	type Auditors = pallet_inference::AuditorSet<Runtime>;
+	type BenchmarkSize = ConstU32<512>;
+	type BenchmarkRounds = ConstU32<100>;
+	type BenchmarkWindow = ConstU32<20>;
+	type BenchmarkPeriod = ConstU32<DAYS>;
+	type BenchmarkQuorum = ConstU32<2>;
+	type BenchmarkMinPermille = ConstU32<250>;
+	type BenchmarkMaxPermille = ConstU32<3_000>;
+	type MaxBenchmarksPerBlock = ConstU32<32>;
 	type WeightInfo = pallet_workers::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = pallet_inference::benchmarking::ModelHelper<Runtime>;

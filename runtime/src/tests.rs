@@ -138,6 +138,7 @@ fn work_settles_into_credits_and_epochs_are_hourly() {
 			&worker,
 			Hash::repeat_byte(1),
 			HardwareClass::H100,
+			true,
 			GPU_HOUR,
 		)
 		.unwrap();

@@ -157,6 +157,41 @@ after(async () => {
   await api?.disconnect();
 });
 
+const findEvent = (method, who, pred = () => true) => events.find((e) => e.section === 'workers' && e.method === method && e.data.who.toString() === who && pred(e));
+
+test('the η check: each worker answers a benchmark challenge, the auditor re-runs it, the class is confirmed', async () => {
+  for (const w of [bob, charlie]) {
+    const confirmed = await until(`the class of ${w.address} to be confirmed`, async () => {
+      const c = await api.query.workers.confirmed(w.address);
+      return c.isSome ? c.unwrap() : null;
+    }, 180_000);
+    const id = confirmed.challenge.toBigInt();
+    const ofThis = (e) => e.data.id.toBigInt() === id;
+    // Issued from chain randomness the block after registration: 512 × 512, 100 reference
+    // rounds scaled to the CPU class (597/1000).
+    const issued = findEvent('BenchmarkIssued', w.address, ofThis);
+    assert.ok(issued, 'BenchmarkIssued');
+    assert.equal(issued.data[3].toNumber(), 512); // `size`, by position: the name is taken by the Map's own property
+    assert.equal(issued.data.rounds.toNumber(), 59);
+    const answered = findEvent('BenchmarkAnswered', w.address, ofThis);
+    assert.ok(answered && answered.data.micros.toBigInt() > 0n, 'BenchmarkAnswered with a time');
+    const checked = findEvent('BenchmarkChecked', w.address, ofThis);
+    assert.ok(checked, 'BenchmarkChecked');
+    assert.equal(checked.data.auditor.toString(), alice.address);
+    assert.ok(checked.data.matches.isTrue, "the auditor's re-run gave the worker's digest");
+    const passed = findEvent('BenchmarkPassed', w.address, ofThis);
+    assert.ok(passed, 'BenchmarkPassed');
+    assert.equal(passed.data.class.toString(), 'Cpu');
+    assert.equal(passed.data.micros.toBigInt(), answered.data.micros.toBigInt());
+    // The auditor runs the same class (cpu): the reported time lies within ¼–3× of its time.
+    assert.ok(passed.data.expectedMicros.isSome, 'a same-class auditor set the expected time');
+    const [t, e] = [passed.data.micros.toBigInt(), passed.data.expectedMicros.unwrap().toBigInt()];
+    assert.ok(4n * t >= e && t <= 3n * e, `${t} µs against ${e} µs expected`);
+    const view = await api.call.inferenceApi.worker(w.address);
+    assert.ok(view.unwrap().confirmed.isSome, 'the runtime API shows the confirmation');
+  }
+});
+
 test('a digits image and a MiniLM text are served, verified and paid by the formula', async () => {
   const sample = digitsData[0];
   const expectedScores = integerForward(sample.pixels);
@@ -196,6 +231,9 @@ test('a digits image and a MiniLM text are served, verified and paid by the form
     for (const id of ids) {
       const r = (await api.query.economics.receipts(id)).unwrap();
       assert.ok([bob.address, charlie.address].includes(r.worker.toString()));
+      // Both classes were confirmed by the η check above: η is the CPU class's 0.597.
+      assert.ok(r.classConfirmed.isTrue, 'the receipt records the confirmed class');
+      assert.equal(r.eta.toBigInt(), 597n * 10n ** 15n);
       const t = model.cost.toBigInt() * 1000n / 597n;
       assert.equal(r.tCompute.toBigInt(), t);
       const ONE = 10n ** 18n;
@@ -211,6 +249,11 @@ test('a dishonest worker is caught: faulted, slashed and paid nothing', async ()
   start('dave', WORKER, workerArgs('dave', '//Dave', ['--digits', join(root, 'inference-offchain/models/digits-mlp.json'), '--dishonest', 'wrong-output']));
   await until('Dave to register', async () => (await api.query.workers.workers(dave.address)).isSome, 120_000);
   const bondBefore = (await api.query.workers.workers(dave.address)).unwrap().bond.toBigInt();
+  // Its benchmark answer is not what the auditor computes: the η check fails and its class stays
+  // unconfirmed.
+  const failed = await until("Dave's benchmark challenge to fail", async () => findEvent('BenchmarkFailed', dave.address), 180_000);
+  assert.equal(failed.data.reason.toString(), 'WrongDigest');
+  assert.ok((await api.query.workers.confirmed(dave.address)).isNone);
   let caught = null;
   for (let round = 0; round < 4 && !caught; round++) {
     const samples = [1, 2, 3].map((k) => digitsData[round * 3 + k]);

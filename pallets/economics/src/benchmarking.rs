@@ -158,6 +158,7 @@ mod benchmarks {
 				worker: worker.clone(),
 				job: H256::zero(),
 				class: HardwareClass::A100,
+				class_confirmed: true,
 				t_compute: GPU_HOUR,
 				eta: FixedU128::one(),
 				alpha: FixedU128::one(),
@@ -176,6 +177,7 @@ mod benchmarks {
 				&worker,
 				H256::repeat_byte(1),
 				HardwareClass::H100,
+				true,
 				GPU_HOUR,
 			)
 			.unwrap();

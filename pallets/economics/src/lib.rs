@@ -53,7 +53,7 @@ pub use weights::WeightInfo;
 
 use alloc::vec::Vec;
 use declai_primitives::{
-	economics::{self as maths, BetaController, EconomicsError},
+	economics::{self as maths, BetaController, EconomicsError, ETA_MIN},
 	AlphaCurve, Balance, HardwareClass, WithholdReason, WorkUnits,
 };
 use frame_support::{pallet_prelude::*, traits::Get};
@@ -71,12 +71,15 @@ pub trait Settlement<AccountId, HoldReason> {
 	type Receipt;
 
 	/// Pays `worker` for verified work `t_compute` (GPU-hours on `class`) on `job`: computes
-	/// `T × η × α / β`, mints what the supply rules allow, stores and emits the receipt.
+	/// `T × η × α / β`, mints what the supply rules allow, stores and emits the receipt. η is the
+	/// class's only if a benchmark challenge confirmed the worker's class (`class_confirmed`);
+	/// otherwise it is at most [`ETA_MIN`].
 	/// Errors: [`Error::ZeroWork`], [`Error::Overflow`].
 	fn settle_work(
 		worker: &AccountId,
 		job: H256,
 		class: HardwareClass,
+		class_confirmed: bool,
 		t_compute: WorkUnits,
 	) -> Result<(ReceiptId, Self::Receipt), DispatchError>;
 
@@ -501,11 +504,17 @@ impl<T: Config> Pallet<T> {
 		worker: &T::AccountId,
 		job: H256,
 		class: HardwareClass,
+		class_confirmed: bool,
 		t_compute: WorkUnits,
 	) -> Result<(ReceiptId, ReceiptOf<T>), DispatchError> {
 		frame_support::storage::with_storage_layer(|| {
 			ensure!(!t_compute.is_zero(), Error::<T>::ZeroWork);
-			let (eta, alpha, beta) = (Self::eta_of(class), Alpha::<T>::get(), Beta::<T>::get());
+			let eta = if class_confirmed {
+				Self::eta_of(class)
+			} else {
+				Self::eta_of(class).min(ETA_MIN)
+			};
+			let (alpha, beta) = (Alpha::<T>::get(), Beta::<T>::get());
 			let earned =
 				maths::credits_earned(t_compute, eta, alpha, beta).map_err(Error::<T>::from)?;
 			let value = maths::work_value(t_compute, eta, alpha).map_err(Error::<T>::from)?;
@@ -531,6 +540,7 @@ impl<T: Config> Pallet<T> {
 				worker: worker.clone(),
 				job,
 				class,
+				class_confirmed,
 				t_compute,
 				eta,
 				alpha,
@@ -649,9 +659,10 @@ impl<T: Config> Settlement<T::AccountId, T::RuntimeHoldReason> for Pallet<T> {
 		worker: &T::AccountId,
 		job: H256,
 		class: HardwareClass,
+		class_confirmed: bool,
 		t_compute: WorkUnits,
 	) -> Result<(ReceiptId, Self::Receipt), DispatchError> {
-		Self::do_settle_work(worker, job, class, t_compute)
+		Self::do_settle_work(worker, job, class, class_confirmed, t_compute)
 	}
 
 	fn consume_held(

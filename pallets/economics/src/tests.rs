@@ -14,7 +14,7 @@ fn fx(num: u128, den: u128) -> FixedU128 {
 }
 
 fn settle(t: WorkUnits, class: HardwareClass) -> (ReceiptId, ReceiptOf<Test>) {
-	<Economics as Settlement<_, _>>::settle_work(&WORKER, H256::repeat_byte(7), class, t)
+	<Economics as Settlement<_, _>>::settle_work(&WORKER, H256::repeat_byte(7), class, true, t)
 		.expect("settles")
 }
 
@@ -44,6 +44,33 @@ fn settlement_pays_the_formula_and_stores_a_receipt() {
 }
 
 #[test]
+fn an_unconfirmed_class_is_paid_at_most_the_eta_floor() {
+	ExtBuilder::default().build_and_execute(|| {
+		// An H100 (η = 2) that no benchmark challenge confirmed: η = 0.5, 1 h pays 0.5 CRED.
+		let (_, r) = <Economics as Settlement<_, _>>::settle_work(
+			&WORKER,
+			H256::repeat_byte(8),
+			HardwareClass::H100,
+			false,
+			GPU_HOUR,
+		)
+		.expect("settles");
+		assert_eq!((r.class_confirmed, r.eta, r.earned), (false, fx(1, 2), CRED / 2));
+		// η is clamped to the floor, so a class at the floor (L4) is paid the same either way.
+		let (_, r) = <Economics as Settlement<_, _>>::settle_work(
+			&WORKER,
+			H256::repeat_byte(9),
+			HardwareClass::L4,
+			false,
+			GPU_HOUR,
+		)
+		.expect("settles");
+		assert_eq!((r.eta, r.earned), (fx(1, 2), CRED / 2));
+		assert!(settle(GPU_HOUR, HardwareClass::H100).1.class_confirmed);
+	});
+}
+
+#[test]
 fn settlement_uses_eta_of_the_class_alpha_and_beta() {
 	ExtBuilder::default().build_and_execute(|| {
 		Alpha::<Test>::put(fx(3, 2));
@@ -65,6 +92,7 @@ fn zero_work_is_refused_and_changes_nothing() {
 				&WORKER,
 				H256::zero(),
 				HardwareClass::A100,
+				true,
 				0
 			),
 			Error::<Test>::ZeroWork

@@ -159,9 +159,11 @@ pub struct Receipt<AccountId, BlockNumber> {
 	pub job: H256,
 	/// The worker's hardware class.
 	pub class: HardwareClass,
+	/// Whether a benchmark challenge confirmed the class; if not, η was capped at the floor.
+	pub class_confirmed: bool,
 	/// Verified cost T on that class, in GPU-hours (`10^12` per hour).
 	pub t_compute: WorkUnits,
-	/// η of the class at settlement.
+	/// η of the class at settlement (at most the floor if the class was not confirmed).
 	pub eta: FixedU128,
 	/// α of the epoch.
 	pub alpha: FixedU128,

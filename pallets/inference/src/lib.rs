@@ -104,6 +104,22 @@ pub trait BlockRandomness<BlockNumber> {
 	fn randomness_of(n: BlockNumber) -> Option<H256>;
 }
 
+/// The auditor set for other pallets (the workers pallet's benchmark checks).
+pub struct AuditorSet<T>(PhantomData<T>);
+impl<T: Config> frame_support::traits::SortedMembers<T::AccountId> for AuditorSet<T> {
+	fn sorted_members() -> Vec<T::AccountId> {
+		let mut list = Auditors::<T>::get().into_inner();
+		list.sort();
+		list
+	}
+	fn contains(who: &T::AccountId) -> bool {
+		Auditors::<T>::get().contains(who)
+	}
+	fn count() -> usize {
+		Auditors::<T>::decode_len().unwrap_or(0)
+	}
+}
+
 /// [`BlockRandomness`] from the block hashes `frame_system` keeps (`BlockHashCount` blocks).
 pub struct BlockHashRandomness<T>(PhantomData<T>);
 impl<T: frame_system::Config<Hash = H256>> BlockRandomness<BlockNumberFor<T>>
@@ -1463,10 +1479,11 @@ impl<T: Config> Pallet<T> {
 			let worker = r.worker.clone();
 			let Some(record) = pallet_workers::Pallet::<T>::worker(&worker) else { continue };
 			let t = poi::t_compute(m.cost, record.class);
+			let confirmed = pallet_workers::Pallet::<T>::class_confirmed(&worker);
 			let minted = match <pallet_economics::Pallet<T> as Settlement<
 				T::AccountId,
 				HoldReasonOf<T>,
-			>>::settle_work(&worker, job_hash, record.class, t)
+			>>::settle_work(&worker, job_hash, record.class, confirmed, t)
 			{
 				Ok((receipt, r)) => {
 					receipts.push(receipt);

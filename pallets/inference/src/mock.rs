@@ -68,6 +68,16 @@ impl pallet_workers::Config for Test {
 	type TrustAfter = frame_support::traits::ConstU32<3>;
 	type MinAuditPpm = frame_support::traits::ConstU32<10_000>;
 	type ContributionHalfLife = frame_support::traits::ConstU64<1_000>;
+	type Auditors = crate::AuditorSet<Test>;
+	type BenchmarkSize = frame_support::traits::ConstU32<4>;
+	type BenchmarkRounds = frame_support::traits::ConstU32<10>;
+	// No test here runs 10,000 blocks: challenges are issued and never expire.
+	type BenchmarkWindow = frame_support::traits::ConstU64<10_000>;
+	type BenchmarkPeriod = frame_support::traits::ConstU64<10_000>;
+	type BenchmarkQuorum = frame_support::traits::ConstU32<1>;
+	type BenchmarkMinPermille = frame_support::traits::ConstU32<250>;
+	type BenchmarkMaxPermille = frame_support::traits::ConstU32<3_000>;
+	type MaxBenchmarksPerBlock = frame_support::traits::ConstU32<16>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = crate::benchmarking::ModelHelper<Test>;
@@ -249,6 +259,17 @@ impl ExtBuilder {
 					10 * CRED,
 				)
 				.unwrap();
+				// As if a benchmark challenge had confirmed the class (tests that need an
+				// unconfirmed worker remove this).
+				pallet_workers::Confirmed::<Test>::insert(
+					w,
+					pallet_workers::Confirmation {
+						challenge: 0,
+						at: 1,
+						micros: 1,
+						expected_micros: None,
+					},
+				);
 			}
 		});
 		ext

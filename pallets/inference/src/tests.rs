@@ -180,6 +180,32 @@ fn honest_replicated_job_is_served_burns_the_escrow_and_pays_both_by_the_formula
 }
 
 #[test]
+fn a_worker_whose_class_is_unconfirmed_is_paid_the_eta_floor() {
+	ExtBuilder::default().build_and_execute(|| {
+		for w in WORKERS {
+			pallet_workers::Confirmed::<Test>::remove(w);
+		}
+		let job = request(CONSUMER, DIGITS);
+		let workers = assigned(job);
+		serve_honestly(job);
+		let expected = credits_earned(
+			poi::t_compute(COST, declai_primitives::HardwareClass::A100),
+			FixedU128::from_rational(1, 2),
+			FixedU128::from_u32(1),
+			FixedU128::from_u32(1),
+		)
+		.unwrap();
+		for w in &workers {
+			assert_eq!(minted_to(*w), expected);
+		}
+		for id in JobReceipts::<Test>::get(job) {
+			let r = pallet_economics::Receipts::<Test>::get(id).unwrap();
+			assert_eq!((r.class_confirmed, r.eta), (false, FixedU128::from_rational(1, 2)));
+		}
+	});
+}
+
+#[test]
 fn float_replicas_agree_within_tolerance() {
 	ExtBuilder::default().build_and_execute(|| {
 		let job = request(CONSUMER, EMBED);

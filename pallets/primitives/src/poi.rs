@@ -663,5 +663,95 @@ pub fn decayed(score: u128, elapsed: u64, half_life: u64) -> u128 {
 	)
 }
 
+/// Domain separator of benchmark-challenge seeds.
+pub const BENCHMARK_SEED_DOMAIN: &[u8] = b"declai/benchmark-seed/v1";
+/// Domain separator of signed benchmark answers.
+pub const BENCHMARK_ANSWER_DOMAIN: &[u8] = b"declai/benchmark-answer/v1";
+
+/// `blake2_256(domain ‖ randomness ‖ worker ‖ challenge)`: the seed of a benchmark challenge.
+pub fn benchmark_seed(randomness: &[u8], worker: &[u8], challenge: u64) -> Hash {
+	let mut data = Vec::from(BENCHMARK_SEED_DOMAIN);
+	data.extend_from_slice(randomness);
+	data.extend_from_slice(worker);
+	data.extend_from_slice(&challenge.to_le_bytes());
+	blake2_256(&data)
+}
+
+/// The bytes a worker's attestation key signs to answer a benchmark challenge:
+/// `domain ‖ challenge ‖ seed ‖ digest ‖ micros` (integers little-endian).
+pub fn benchmark_answer_payload(
+	challenge: u64,
+	seed: &Hash,
+	digest: &Hash,
+	micros: u64,
+) -> Vec<u8> {
+	let mut out = Vec::from(BENCHMARK_ANSWER_DOMAIN);
+	out.extend_from_slice(&challenge.to_le_bytes());
+	out.extend_from_slice(seed);
+	out.extend_from_slice(digest);
+	out.extend_from_slice(&micros.to_le_bytes());
+	out
+}
+
+/// Rounds of a benchmark challenge for `class`: `reference_rounds` (what the reference GPU runs)
+/// scaled by the class's throughput ratio, at least 1, so each class should need about as long.
+pub fn benchmark_rounds(reference_rounds: u32, class: HardwareClass) -> u32 {
+	let (num, den) = class.throughput_ratio();
+	multiply_by_rational_with_rounding(
+		u128::from(reference_rounds),
+		num,
+		den.max(1),
+		Rounding::Down,
+	)
+	.map(|r| u32::try_from(r).unwrap_or(u32::MAX))
+	.unwrap_or(u32::MAX)
+	.max(1)
+}
+
+/// The two `size × size` matrices of a benchmark challenge (row-major), entries in `-8..=7`: the
+/// high nibble of each byte of `blake2_256(seed ‖ tag ‖ counter)` (tag 0: the start, 1: the
+/// multiplier), read as a signed byte.
+pub fn benchmark_matrices(seed: &Hash, size: u32) -> (Vec<i32>, Vec<i32>) {
+	let len = (size as usize).saturating_mul(size as usize);
+	let stream = |tag: u8| -> Vec<i32> {
+		let mut out = Vec::with_capacity(len);
+		let mut counter = 0u64;
+		while out.len() < len {
+			let mut input = Vec::with_capacity(41);
+			input.extend_from_slice(seed);
+			input.push(tag);
+			input.extend_from_slice(&counter.to_le_bytes());
+			out.extend(blake2_256(&input).iter().map(|b| i32::from(*b as i8).wrapping_shr(4)));
+			counter = counter.wrapping_add(1);
+		}
+		out.truncate(len);
+		out
+	};
+	(stream(0), stream(1))
+}
+
+/// The benchmark challenge computed plainly on the CPU (the definition workers' accelerated runs
+/// must match): `x ← A`, then `rounds` times `x ← (x · B) & 15` with exact `i32` products;
+/// returns `blake2_256` of the final `x`'s little-endian `i32`s. Cost `size³ × rounds`
+/// multiply-adds: fine for tests and small sizes, far too slow for a runtime.
+pub fn benchmark_reference(seed: &Hash, size: u32, rounds: u32) -> Hash {
+	let n = size as usize;
+	let (mut x, b) = benchmark_matrices(seed, size);
+	let mut next = alloc::vec![0i32; x.len()];
+	for _ in 0..rounds.max(1) {
+		for (row, out_row) in x.chunks(n.max(1)).zip(next.chunks_mut(n.max(1))) {
+			for (j, out) in out_row.iter_mut().enumerate() {
+				let sum = row
+					.iter()
+					.zip(b.iter().skip(j).step_by(n.max(1)))
+					.fold(0i32, |acc, (l, r)| acc.wrapping_add(l.wrapping_mul(*r)));
+				*out = sum & 15;
+			}
+		}
+		core::mem::swap(&mut x, &mut next);
+	}
+	blake2_256(&encode_i32s(&x))
+}
+
 #[cfg(test)]
 mod tests;

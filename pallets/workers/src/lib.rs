@@ -24,11 +24,14 @@
 
 extern crate alloc;
 
+mod eta;
 pub mod types;
 pub mod weights;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+#[cfg(test)]
+mod eta_tests;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -43,30 +46,38 @@ use declai_primitives::{
 	poi::{self, ModelId, RegionId, PPM},
 	Balance, HardwareClass, WorkUnits,
 };
-use frame_support::{pallet_prelude::*, traits::Contains};
+use frame_support::{
+	pallet_prelude::*,
+	traits::{Contains, SortedMembers},
+};
 use frame_system::pallet_prelude::*;
 use sp_runtime::{
-	traits::{Saturating, UniqueSaturatedInto, Zero},
+	traits::{One, Saturating, UniqueSaturatedInto, Zero},
 	Perbill,
 };
 
 /// A worker record of this runtime.
 pub type WorkerOf<T> = Worker<BlockNumberFor<T>, <T as Config>::MaxModelsPerWorker>;
 
+/// A benchmark challenge of this runtime (at most 16 auditor checks are kept).
+pub type BenchmarkOf<T> =
+	Benchmark<<T as frame_system::Config>::AccountId, BlockNumberFor<T>, MaxBenchmarkChecks>;
+
+/// Auditor checks a challenge keeps.
+pub type MaxBenchmarkChecks = ConstU32<16>;
+
 /// Selection weight floor (ppm of reputation), so a worker that lost its reputation can still be
 /// drawn, rarely, and earn it back.
 pub const MIN_SELECTION_WEIGHT: u64 = 10_000;
 
-/// Lets the benchmarks register models `1..=count` in the runtime's model registry.
+/// Lets the benchmarks register models `1..=count` in the runtime's model registry and make
+/// auditors.
 #[cfg(feature = "runtime-benchmarks")]
-pub trait BenchmarkHelper {
+pub trait BenchmarkHelper<AccountId> {
 	/// Makes models `1..=count` registered.
 	fn register_models(count: u32);
-}
-
-#[cfg(feature = "runtime-benchmarks")]
-impl BenchmarkHelper for () {
-	fn register_models(_count: u32) {}
+	/// Makes `who` an auditor.
+	fn make_auditor(who: &AccountId);
 }
 
 #[allow(clippy::expect_used)] // FRAME's storage macros expand to `expect`s with their own proofs.
@@ -136,12 +147,49 @@ pub mod pallet {
 		#[pallet::constant]
 		type ContributionHalfLife: Get<BlockNumberFor<Self>>;
 
+		/// The auditors (validators) that re-run benchmark challenges to check the answers.
+		type Auditors: SortedMembers<Self::AccountId>;
+
+		/// Matrix side of a benchmark challenge.
+		#[pallet::constant]
+		type BenchmarkSize: Get<u32>;
+
+		/// Products in a benchmark challenge for the reference GPU; other classes get this scaled
+		/// by their throughput ratio ([`poi::benchmark_rounds`]).
+		#[pallet::constant]
+		type BenchmarkRounds: Get<u32>;
+
+		/// Blocks a challenge stays open for the answer and the auditors' checks.
+		#[pallet::constant]
+		type BenchmarkWindow: Get<BlockNumberFor<Self>>;
+
+		/// Blocks from a challenge's end to the next challenge of the same worker.
+		#[pallet::constant]
+		type BenchmarkPeriod: Get<BlockNumberFor<Self>>;
+
+		/// Auditor checks that close a challenge (fewer when there are fewer auditors).
+		#[pallet::constant]
+		type BenchmarkQuorum: Get<u32>;
+
+		/// A reported time below this share (‰) of the auditors' expectation is forged.
+		#[pallet::constant]
+		type BenchmarkMinPermille: Get<u32>;
+
+		/// A reported time above this share (‰) of the auditors' expectation means hardware slower
+		/// than the attested class.
+		#[pallet::constant]
+		type BenchmarkMaxPermille: Get<u32>;
+
+		/// Benchmark events (issues and deadlines) one block handles at most.
+		#[pallet::constant]
+		type MaxBenchmarksPerBlock: Get<u32>;
+
 		/// Weights of the calls.
 		type WeightInfo: WeightInfo;
 
 		/// Registers models for the benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
-		type BenchmarkHelper: BenchmarkHelper;
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
 	#[pallet::pallet]
@@ -174,6 +222,31 @@ pub mod pallet {
 	pub type Contribution<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, (Balance, BlockNumberFor<T>), OptionQuery>;
 
+	/// Each worker's open benchmark challenge.
+	#[pallet::storage]
+	pub type Benchmarks<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, BenchmarkOf<T>, OptionQuery>;
+
+	/// Benchmark work due at a block: challenges to issue and deadlines to resolve.
+	#[pallet::storage]
+	pub type BenchmarkSchedule<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<(T::AccountId, BenchmarkDue), T::MaxBenchmarksPerBlock>,
+		ValueQuery,
+	>;
+
+	/// The next challenge's id.
+	#[pallet::storage]
+	pub type NextChallenge<T: Config> = StorageValue<_, ChallengeId, ValueQuery>;
+
+	/// Workers whose attested hardware class a passed benchmark challenge confirmed; only these
+	/// are paid their class's η.
+	#[pallet::storage]
+	pub type Confirmed<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, Confirmation<BlockNumberFor<T>>, OptionQuery>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -201,6 +274,36 @@ pub mod pallet {
 		Unbonding { who: T::AccountId, until: BlockNumberFor<T> },
 		/// A worker left and its bond was returned.
 		Withdrawn { who: T::AccountId, bond: Balance },
+		/// A benchmark challenge was issued: run it and `answer_benchmark` by `deadline`.
+		BenchmarkIssued {
+			who: T::AccountId,
+			id: ChallengeId,
+			seed: [u8; 32],
+			size: u32,
+			rounds: u32,
+			deadline: BlockNumberFor<T>,
+		},
+		/// A worker answered its challenge; auditors may now check it.
+		BenchmarkAnswered { who: T::AccountId, id: ChallengeId, micros: u64 },
+		/// An auditor re-ran a challenge.
+		BenchmarkChecked {
+			who: T::AccountId,
+			id: ChallengeId,
+			auditor: T::AccountId,
+			matches: bool,
+		},
+		/// A challenge passed: the worker's class is confirmed.
+		BenchmarkPassed {
+			who: T::AccountId,
+			id: ChallengeId,
+			class: HardwareClass,
+			micros: u64,
+			expected_micros: Option<u64>,
+		},
+		/// A challenge failed: the class is no longer confirmed and the fault was punished.
+		BenchmarkFailed { who: T::AccountId, id: ChallengeId, reason: BenchmarkFailure },
+		/// A challenge ended answered but without enough auditor checks: nothing changes.
+		BenchmarkUnchecked { who: T::AccountId, id: ChallengeId },
 	}
 
 	#[pallet::error]
@@ -235,10 +338,32 @@ pub mod pallet {
 		StillUnbonding,
 		/// Jobs assigned to the worker have not ended yet; wait for them.
 		JobsInFlight,
+		/// The worker has no open benchmark challenge with this id.
+		NoBenchmark,
+		/// The challenge was already answered.
+		AlreadyAnswered,
+		/// The challenge has no answer to check yet.
+		NotAnswered,
+		/// The challenge's deadline has passed.
+		BenchmarkClosed,
+		/// The attestation signature does not sign this answer with the worker's key.
+		BadSignature,
+		/// The signer is not an auditor.
+		NotAuditor,
+		/// This auditor already checked the challenge.
+		AlreadyChecked,
+		/// The worker already has a challenge open or scheduled.
+		BenchmarkPending,
+		/// Too many benchmark events are scheduled ahead; try later.
+		ScheduleFull,
 	}
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			Self::run_benchmark_schedule(now)
+		}
+
 		fn integrity_test() {
 			assert!(T::MaxModelsPerWorker::get() > 0, "MaxModelsPerWorker must be positive");
 			assert!(T::MaxWorkersPerModel::get() > 0, "MaxWorkersPerModel must be positive");
@@ -247,6 +372,13 @@ pub mod pallet {
 			assert!(
 				!T::ContributionHalfLife::get().is_zero(),
 				"ContributionHalfLife must be positive"
+			);
+			assert!(T::BenchmarkSize::get() > 0, "BenchmarkSize must be positive");
+			assert!(!T::BenchmarkWindow::get().is_zero(), "BenchmarkWindow must be positive");
+			assert!(T::MaxBenchmarksPerBlock::get() > 0, "MaxBenchmarksPerBlock must be positive");
+			assert!(
+				T::BenchmarkMinPermille::get() <= 1000 && T::BenchmarkMaxPermille::get() >= 1000,
+				"the benchmark band must hold the expectation"
 			);
 		}
 
@@ -307,6 +439,9 @@ pub mod pallet {
 				registered_at: frame_system::Pallet::<T>::block_number(),
 			};
 			Self::enlist(&who, &worker)?;
+			// The challenge is issued next block, from this block's hash.
+			let next = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
+			Self::schedule(&who, next, BenchmarkDue::Issue)?;
 			KeyOwner::<T>::insert(key, &who);
 			Workers::<T>::insert(&who, worker);
 			Self::deposit_event(Event::Registered { who, key, class, region, bond });
@@ -418,6 +553,8 @@ pub mod pallet {
 			}
 			KeyOwner::<T>::remove(worker.key);
 			Workers::<T>::remove(&who);
+			Benchmarks::<T>::remove(&who);
+			Confirmed::<T>::remove(&who);
 			Self::deposit_event(Event::Withdrawn { who, bond: worker.bond });
 			Ok(())
 		}
@@ -462,6 +599,114 @@ pub mod pallet {
 			Workers::<T>::insert(&who, worker);
 			Self::deposit_event(Event::Resumed { who });
 			Ok(())
+		}
+
+		/// Answer the signer's open benchmark challenge `id` with the digest of the product and
+		/// the time the run took, signed by the worker's attestation key over
+		/// [`poi::benchmark_answer_payload`].
+		///
+		/// Origin: signed by the challenged worker, before the deadline.
+		///
+		/// Errors: [`Error::NoBenchmark`], [`Error::AlreadyAnswered`], [`Error::BenchmarkClosed`],
+		/// [`Error::NotRegistered`], [`Error::BadSignature`]. Events: [`Event::BenchmarkAnswered`].
+		#[pallet::call_index(7)]
+		#[pallet::weight(<T as Config>::WeightInfo::answer_benchmark())]
+		pub fn answer_benchmark(
+			origin: OriginFor<T>,
+			id: ChallengeId,
+			digest: [u8; 32],
+			micros: u64,
+			signature: AttestationSignature,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut challenge =
+				Benchmarks::<T>::get(&who).filter(|c| c.id == id).ok_or(Error::<T>::NoBenchmark)?;
+			ensure!(challenge.answer.is_none(), Error::<T>::AlreadyAnswered);
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(now <= challenge.deadline, Error::<T>::BenchmarkClosed);
+			let worker = Workers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
+			let payload = poi::benchmark_answer_payload(id, &challenge.seed, &digest, micros);
+			ensure!(worker.key.verify(&payload, &signature), Error::<T>::BadSignature);
+			challenge.answer = Some(BenchmarkAnswer { digest, micros, at: now });
+			Benchmarks::<T>::insert(&who, challenge);
+			Self::deposit_event(Event::BenchmarkAnswered { who, id, micros });
+			Ok(())
+		}
+
+		/// Report an auditor's re-run of `worker`'s answered challenge `id`: its digest, the time
+		/// its run took and its hardware class. Once [`Config::BenchmarkQuorum`] auditors checked
+		/// (or every auditor, if fewer), the challenge closes: a majority digest other than the
+		/// worker's, or a reported time outside the band around the median time of the agreeing
+		/// auditors on the worker's class, fails it (a wrong-result fault); otherwise the worker's
+		/// class is confirmed.
+		///
+		/// Origin: signed by an auditor ([`Config::Auditors`]).
+		///
+		/// Errors: [`Error::NotAuditor`], [`Error::NoBenchmark`], [`Error::NotAnswered`],
+		/// [`Error::BenchmarkClosed`], [`Error::AlreadyChecked`]. Events:
+		/// [`Event::BenchmarkChecked`], then [`Event::BenchmarkPassed`] or
+		/// [`Event::BenchmarkFailed`] when it closes.
+		#[pallet::call_index(8)]
+		#[pallet::weight(<T as Config>::WeightInfo::check_benchmark())]
+		pub fn check_benchmark(
+			origin: OriginFor<T>,
+			worker: T::AccountId,
+			id: ChallengeId,
+			digest: [u8; 32],
+			micros: u64,
+			class: HardwareClass,
+		) -> DispatchResult {
+			let auditor = ensure_signed(origin)?;
+			ensure!(T::Auditors::contains(&auditor), Error::<T>::NotAuditor);
+			let mut challenge = Benchmarks::<T>::get(&worker)
+				.filter(|c| c.id == id)
+				.ok_or(Error::<T>::NoBenchmark)?;
+			let answer = challenge.answer.clone().ok_or(Error::<T>::NotAnswered)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(now <= challenge.deadline, Error::<T>::BenchmarkClosed);
+			ensure!(
+				!challenge.checks.iter().any(|c| c.auditor == auditor),
+				Error::<T>::AlreadyChecked
+			);
+			let matches = digest == answer.digest;
+			let same_class_micros = (class == challenge.class).then_some(micros);
+			challenge
+				.checks
+				.try_push(BenchmarkCheck { auditor: auditor.clone(), matches, same_class_micros })
+				.map_err(|_| Error::<T>::BenchmarkClosed)?;
+			Self::deposit_event(Event::BenchmarkChecked {
+				who: worker.clone(),
+				id,
+				auditor,
+				matches,
+			});
+			if challenge.checks.len() as u32 >= Self::benchmark_quorum() {
+				Self::close_benchmark(&worker, challenge, &answer, now);
+			} else {
+				Benchmarks::<T>::insert(&worker, challenge);
+			}
+			Ok(())
+		}
+
+		/// Challenge a worker's hardware class now (next block), e.g. after a complaint.
+		///
+		/// Origin: [`Config::GovernanceOrigin`].
+		///
+		/// Errors: [`Error::NotRegistered`], [`Error::BenchmarkPending`], [`Error::ScheduleFull`].
+		#[pallet::call_index(9)]
+		#[pallet::weight(<T as Config>::WeightInfo::challenge_benchmark())]
+		pub fn challenge_benchmark(origin: OriginFor<T>, who: T::AccountId) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			ensure!(Workers::<T>::contains_key(&who), Error::<T>::NotRegistered);
+			ensure!(!Benchmarks::<T>::contains_key(&who), Error::<T>::BenchmarkPending);
+			let next = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
+			ensure!(
+				!BenchmarkSchedule::<T>::get(next)
+					.iter()
+					.any(|(w, due)| w == &who && *due == BenchmarkDue::Issue),
+				Error::<T>::BenchmarkPending
+			);
+			Self::schedule(&who, next, BenchmarkDue::Issue)
 		}
 	}
 }
@@ -666,6 +911,7 @@ impl<T: Config> Pallet<T> {
 			status: w.status,
 			audit_ppm: Self::audit_ppm(&w),
 			contribution: Self::contribution(who),
+			confirmed: Confirmed::<T>::get(who),
 		})
 	}
 
@@ -708,6 +954,18 @@ impl<T: Config> Pallet<T> {
 			"a candidate list holds an inactive worker"
 		);
 		ensure!(KeyOwner::<T>::iter().count() == Workers::<T>::iter().count(), "stale key owner");
+		ensure!(
+			Benchmarks::<T>::iter_keys().all(Workers::<T>::contains_key),
+			"a benchmark challenge of a departed worker"
+		);
+		ensure!(
+			Confirmed::<T>::iter_keys().all(Workers::<T>::contains_key),
+			"a confirmation of a departed worker"
+		);
+		ensure!(
+			Benchmarks::<T>::iter_values().all(|c| c.answer.is_some() || c.checks.is_empty()),
+			"checks of an unanswered challenge"
+		);
 		Ok(())
 	}
 }

@@ -4,7 +4,10 @@
 
 use crate as pallet_workers;
 use declai_primitives::{poi::ModelId, Balance, CRED};
-use frame_support::{derive_impl, parameter_types, traits::Contains};
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{ConstU32, ConstU64, Contains, SortedMembers},
+};
 use sp_core::{ed25519, sr25519, Pair};
 use sp_runtime::{BuildStorage, Perbill};
 
@@ -31,7 +34,23 @@ parameter_types! {
 	pub const BondShare: Perbill = Perbill::from_percent(50);
 	pub const SlashInvalid: Perbill = Perbill::from_percent(10);
 	pub const SlashMissed: Perbill = Perbill::from_percent(1);
+	/// The auditors; tests may change them.
+	pub static AuditorList: Vec<AccountId> = vec![AUDITOR_1, AUDITOR_2];
 }
+
+pub struct MockAuditors;
+impl SortedMembers<AccountId> for MockAuditors {
+	fn sorted_members() -> Vec<AccountId> {
+		let mut list = AuditorList::get();
+		list.sort();
+		list
+	}
+}
+
+/// Benchmark challenges: 4 × 4 matrices, 10 rounds on the reference GPU, 5 blocks to answer and
+/// check, a new challenge 20 blocks after the last closed, two checks, times within 0.25–3×.
+pub const BENCH_WINDOW: u64 = 5;
+pub const BENCH_PERIOD: u64 = 20;
 
 pallet_credits::impl_mock_config!(Test, per_day: 24, expiry_days: 10, max_lots: 16);
 
@@ -57,14 +76,61 @@ impl pallet_workers::Config for Test {
 	type TrustAfter = frame_support::traits::ConstU32<10>;
 	type MinAuditPpm = frame_support::traits::ConstU32<10_000>;
 	type ContributionHalfLife = frame_support::traits::ConstU64<100>;
+	type Auditors = MockAuditors;
+	type BenchmarkSize = ConstU32<4>;
+	type BenchmarkRounds = ConstU32<10>;
+	type BenchmarkWindow = ConstU64<BENCH_WINDOW>;
+	type BenchmarkPeriod = ConstU64<BENCH_PERIOD>;
+	type BenchmarkQuorum = ConstU32<2>;
+	type BenchmarkMinPermille = ConstU32<250>;
+	type BenchmarkMaxPermille = ConstU32<3_000>;
+	type MaxBenchmarksPerBlock = ConstU32<2>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
-	type BenchmarkHelper = ();
+	type BenchmarkHelper = MockHelper;
+}
+
+/// Models 1–3 always exist; auditors join [`AuditorList`].
+#[cfg(feature = "runtime-benchmarks")]
+pub struct MockHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<AccountId> for MockHelper {
+	fn register_models(_count: u32) {}
+	fn make_auditor(who: &AccountId) {
+		let mut list = AuditorList::get();
+		if !list.contains(who) {
+			list.push(*who);
+		}
+		AuditorList::set(list);
+	}
+}
+
+/// Externalities for the benchmark tests: [`build`] plus a keystore for attestation keys.
+#[cfg(feature = "runtime-benchmarks")]
+pub fn bench_ext() -> sp_io::TestExternalities {
+	let mut ext = build();
+	ext.register_extension(sp_keystore::KeystoreExt::new(
+		sp_keystore::testing::MemoryKeystore::new(),
+	));
+	ext
 }
 
 pub const ALICE: AccountId = 1;
 pub const BOB: AccountId = 2;
 pub const NEWCOMER: AccountId = 3;
+pub const AUDITOR_1: AccountId = 10;
+pub const AUDITOR_2: AccountId = 11;
+
+/// Runs blocks up to `n`, with the workers pallet's block hook.
+pub fn run_to(n: u64) {
+	use frame_support::traits::Hooks;
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		System::set_parent_hash(sp_core::H256::from_low_u64_be(next));
+		Workers::on_initialize(next);
+	}
+}
 
 /// A deterministic sr25519 attestation key pair for account `who`.
 pub fn sr_pair(who: AccountId) -> sr25519::Pair {

@@ -175,4 +175,127 @@ pub struct WorkerView<BlockNumber> {
 	pub audit_ppm: Option<u32>,
 	/// Its recent verified contribution (decayed reference work), which sets its priority.
 	pub contribution: Balance,
+	/// The passed benchmark challenge that confirmed its class; `None`: not confirmed, paid the
+	/// η floor.
+	pub confirmed: Option<Confirmation<BlockNumber>>,
+}
+
+/// Id of a benchmark challenge (increasing, never reused).
+pub type ChallengeId = u64;
+
+/// A worker's answer to its benchmark challenge.
+#[derive(Clone, Debug, Decode, Encode, Eq, MaxEncodedLen, PartialEq, TypeInfo)]
+pub struct BenchmarkAnswer<BlockNumber> {
+	/// `blake2_256` of the final product's little-endian `i32`s.
+	pub digest: [u8; 32],
+	/// The wall time the worker reports for the run, µs (signed by its attestation key).
+	pub micros: u64,
+	/// Block that included the answer.
+	pub at: BlockNumber,
+}
+
+/// One auditor's re-execution of a benchmark challenge.
+#[derive(Clone, Debug, Decode, Encode, Eq, MaxEncodedLen, PartialEq, TypeInfo)]
+pub struct BenchmarkCheck<AccountId> {
+	/// The auditor.
+	pub auditor: AccountId,
+	/// Whether its digest equals the worker's.
+	pub matches: bool,
+	/// Its own run time, µs, when it runs on the worker's hardware class: only such checks set
+	/// the time the worker's run should take (the speed ratio between classes on this kernel is
+	/// not known well enough to convert).
+	pub same_class_micros: Option<u64>,
+}
+
+/// A timed benchmark challenge (the η check): multiply two `size × size` int8-valued matrices
+/// derived from `seed`, exactly (i32 accumulation, low 4 bits kept after each product), `rounds`
+/// times in a chain, and answer the digest of the last product with the time it took.
+#[derive(
+	CloneNoBound, DebugNoBound, Decode, Encode, EqNoBound, MaxEncodedLen, PartialEqNoBound, TypeInfo,
+)]
+#[scale_info(skip_type_params(MaxChecks))]
+pub struct Benchmark<
+	AccountId: Clone + core::fmt::Debug + Eq,
+	BlockNumber: Clone + core::fmt::Debug + Eq,
+	MaxChecks: Get<u32>,
+> {
+	/// The challenge's id.
+	pub id: ChallengeId,
+	/// The hardware class it tests.
+	pub class: HardwareClass,
+	/// 256 bits from the hash of the block before the one that issued it: unknown when the
+	/// challenge was scheduled, so the work cannot be done ahead.
+	pub seed: [u8; 32],
+	/// Matrix side.
+	pub size: u32,
+	/// Products in the chain: the reference rounds scaled by the class's throughput, so every
+	/// class should take about as long.
+	pub rounds: u32,
+	/// Block that issued it.
+	pub issued: BlockNumber,
+	/// Last block for the answer and the auditors' checks.
+	pub deadline: BlockNumber,
+	/// The worker's answer, once given.
+	pub answer: Option<BenchmarkAnswer<BlockNumber>>,
+	/// Auditors' checks of the answer.
+	pub checks: BoundedVec<BenchmarkCheck<AccountId>, MaxChecks>,
+}
+
+/// Why a benchmark challenge failed.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	Decode,
+	DecodeWithMemTracking,
+	Encode,
+	Eq,
+	MaxEncodedLen,
+	PartialEq,
+	TypeInfo,
+)]
+pub enum BenchmarkFailure {
+	/// No answer before the deadline.
+	Unanswered,
+	/// The auditors' majority computed another digest.
+	WrongDigest,
+	/// The reported time is below the plausible share of the same-class auditors' time (forged).
+	TooFast,
+	/// The reported time is beyond the plausible multiple of the same-class auditors' time: the
+	/// hardware is slower than attested.
+	TooSlow,
+}
+
+/// A hardware class confirmed by a passed benchmark challenge.
+#[derive(Clone, Debug, Decode, Encode, Eq, MaxEncodedLen, PartialEq, TypeInfo)]
+pub struct Confirmation<BlockNumber> {
+	/// The challenge that confirmed it.
+	pub challenge: ChallengeId,
+	/// Block of confirmation.
+	pub at: BlockNumber,
+	/// The worker's reported time, µs.
+	pub micros: u64,
+	/// The median time of the agreeing auditors on the same class, µs; `None` when no such
+	/// auditor checked (the time was then bounded by the deadline alone).
+	pub expected_micros: Option<u64>,
+}
+
+/// What is due for a worker's benchmark at a block.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	Decode,
+	DecodeWithMemTracking,
+	Encode,
+	Eq,
+	MaxEncodedLen,
+	PartialEq,
+	TypeInfo,
+)]
+pub enum BenchmarkDue {
+	/// Issue a new challenge.
+	Issue,
+	/// The deadline of this challenge: resolve it if it is still open.
+	Deadline(ChallengeId),
 }

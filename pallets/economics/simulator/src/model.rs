@@ -462,6 +462,7 @@ pub fn run(p: &Params, mut progress: impl FnMut(u32, usize)) -> Result<Outcome, 
 								&id,
 								job,
 								class,
+								true,
 								planck(claimed),
 							)
 							.map_err(|e| format!("settle: {e:?}"))?;

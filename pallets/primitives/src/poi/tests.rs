@@ -285,3 +285,65 @@ proptest! {
 		prop_assert_ne!(merkle_root(&[weight_leaf(&a)]), merkle_root(&[weight_leaf(&b)]));
 	}
 }
+
+/// The benchmark product written with plain indices, for comparison with `benchmark_reference`.
+fn benchmark_by_index(seed: &Hash, n: usize, rounds: u32) -> Hash {
+	let (mut x, b) = benchmark_matrices(seed, n as u32);
+	for _ in 0..rounds.max(1) {
+		let mut y = vec![0i32; n * n];
+		for i in 0..n {
+			for j in 0..n {
+				let mut s = 0i32;
+				for k in 0..n {
+					s += x[i * n + k] * b[k * n + j];
+				}
+				y[i * n + j] = s & 15;
+			}
+		}
+		x = y;
+	}
+	blake2_256(&encode_i32s(&x))
+}
+
+#[test]
+fn benchmark_matrices_are_small_signed_values_from_the_seed() {
+	let (a, b) = benchmark_matrices(&[3; 32], 9);
+	assert_eq!((a.len(), b.len()), (81, 81));
+	assert!(a.iter().chain(&b).all(|v| (-8..=7).contains(v)));
+	assert!(a.iter().any(|v| *v < 0) && a.iter().any(|v| *v > 0));
+	assert_ne!(a, b);
+	assert_ne!(benchmark_matrices(&[4; 32], 9).0, a);
+}
+
+#[test]
+fn benchmark_reference_is_the_plain_matrix_chain() {
+	for (seed, n, rounds) in [([1u8; 32], 1, 1), ([2; 32], 5, 3), ([9; 32], 17, 4), ([0; 32], 8, 0)]
+	{
+		assert_eq!(
+			benchmark_reference(&seed, n as u32, rounds),
+			benchmark_by_index(&seed, n, rounds)
+		);
+	}
+	assert_ne!(benchmark_reference(&[1; 32], 16, 2), benchmark_reference(&[1; 32], 16, 3));
+	assert_ne!(benchmark_reference(&[1; 32], 16, 2), benchmark_reference(&[2; 32], 16, 2));
+}
+
+#[test]
+fn benchmark_rounds_scale_with_throughput() {
+	assert_eq!(benchmark_rounds(1000, HardwareClass::A100), 1000);
+	assert_eq!(benchmark_rounds(1000, HardwareClass::H100), 2093);
+	assert_eq!(benchmark_rounds(1000, HardwareClass::Cpu), 597);
+	assert_eq!(benchmark_rounds(1, HardwareClass::Rtx3060), 1, "at least one round");
+}
+
+#[test]
+fn benchmark_seeds_and_payloads_bind_every_field() {
+	let s = benchmark_seed(&[1; 32], &[2; 32], 7);
+	assert_ne!(s, benchmark_seed(&[1; 32], &[2; 32], 8));
+	assert_ne!(s, benchmark_seed(&[1; 32], &[3; 32], 7));
+	assert_ne!(s, benchmark_seed(&[0; 32], &[2; 32], 7));
+	let p = benchmark_answer_payload(7, &s, &[5; 32], 1_000);
+	assert!(p.starts_with(BENCHMARK_ANSWER_DOMAIN));
+	assert_ne!(p, benchmark_answer_payload(7, &s, &[5; 32], 1_001));
+	assert_ne!(p, benchmark_answer_payload(6, &s, &[5; 32], 1_000));
+}
