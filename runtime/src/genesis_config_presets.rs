@@ -1,7 +1,7 @@
 //! Genesis presets: `development` (one validator, Alice) and `local_testnet` (Alice, Bob,
 //! Charlie). The node's `dev` and `local` chain specs are built from these.
 
-use crate::{AccountId, Balance, RuntimeGenesisConfig, CRED};
+use crate::{opaque::SessionKeys, AccountId, Balance, RuntimeGenesisConfig, CRED};
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use serde_json::Value;
@@ -21,9 +21,11 @@ pub const BOOTSTRAP_CIRCULATION: Balance = 1_000_000 * CRED;
 /// Most credits minted per hour (epoch).
 pub const EPOCH_MINT_CEILING: Balance = 10_000 * CRED;
 
-/// Genesis state from authorities, a sudo key and endowed accounts.
+/// Genesis state from validators (account, Aura and GRANDPA keys), a sudo key and endowed
+/// accounts. The validators' keys go to the session pallet, which hands them to Aura and GRANDPA;
+/// their genesis authority lists stay empty.
 pub fn testnet_genesis(
-	authorities: Vec<(AuraId, GrandpaId)>,
+	authorities: Vec<(AccountId, AuraId, GrandpaId)>,
 	endowed: Vec<AccountId>,
 	root: AccountId,
 	auditors: Vec<AccountId>,
@@ -41,22 +43,29 @@ pub fn testnet_genesis(
 			},
 		},
 		inference: pallet_inference::GenesisConfig { auditors },
-		aura: pallet_aura::GenesisConfig {
-			authorities: authorities.iter().map(|(aura, _)| aura.clone()).collect::<Vec<_>>(),
+		validators: pallet_validators::GenesisConfig {
+			validators: authorities.iter().map(|(who, _, _)| who.clone()).collect::<Vec<_>>(),
 		},
-		grandpa: pallet_grandpa::GenesisConfig {
-			authorities: authorities
+		session: pallet_session::GenesisConfig {
+			keys: authorities
 				.iter()
-				.map(|(_, grandpa)| (grandpa.clone(), 1))
+				.map(|(who, aura, grandpa)| {
+					(
+						who.clone(),
+						who.clone(),
+						SessionKeys { aura: aura.clone(), grandpa: grandpa.clone() },
+					)
+				})
 				.collect::<Vec<_>>(),
 		},
 		sudo: pallet_sudo::GenesisConfig { key: Some(root) },
 	})
 }
 
-/// The well-known development keys of `name`: sr25519 for Aura, ed25519 for GRANDPA.
-fn authority(aura: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AuraId, GrandpaId) {
-	(aura.public().into(), grandpa.public().into())
+/// The well-known development keys of `name`: its sr25519 account, sr25519 for Aura, ed25519 for
+/// GRANDPA.
+fn authority(aura: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AccountId, AuraId, GrandpaId) {
+	(aura.to_account_id(), aura.public().into(), grandpa.public().into())
 }
 
 /// One validator (Alice); the well-known accounts endowed.

@@ -11,6 +11,8 @@
 //! | 3 | `Grandpa` | finality |
 //! | 4 | `TransactionPayment` | fees, paid in credits |
 //! | 5 | `Sudo` | governance for now |
+//! | 6 | `Validators` | the permissioned validator set (governance), handed to `Session` |
+//! | 7 | `Session` | session keys; validator set changes at session boundaries (5 minutes) |
 //! | 10 | `Credits` | the credit ledger |
 //! | 11 | `Economics` | credits for verified work (`T × η × α / β`), supply caps, receipts |
 //! | 12 | `Workers` | worker registration, bonds, attestation keys, reputation, trust |
@@ -37,7 +39,7 @@ use frame_support::{
 	derive_impl,
 	dispatch::DispatchClass,
 	parameter_types,
-	traits::{ConstBool, ConstU32, ConstU64, ConstU8},
+	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8},
 	weights::{
 		constants::{RocksDbWeight, WEIGHT_REF_TIME_PER_SECOND},
 		ConstantMultiplier, IdentityFee, Weight,
@@ -124,7 +126,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("declai"),
 	impl_name: alloc::borrow::Cow::Borrowed("declai"),
 	authoring_version: 1,
-	spec_version: 103,
+	spec_version: 104,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -201,6 +203,48 @@ impl pallet_grandpa::Config for Runtime {
 	type MaxSetIdSessionEntries = ConstU64<0>;
 	type KeyOwnerProof = sp_core::Void;
 	type EquivocationReportSystem = ();
+}
+
+/// Blocks per session: the validator set changes only at session boundaries.
+pub const SESSION_PERIOD: BlockNumber = 5 * MINUTES;
+
+parameter_types! {
+	pub const SessionPeriod: BlockNumber = SESSION_PERIOD;
+	pub const SessionOffset: BlockNumber = 0;
+}
+
+impl pallet_session::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type ValidatorId = AccountId;
+	type ValidatorIdOf = sp_runtime::traits::ConvertInto;
+	type ShouldEndSession = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
+	type NextSessionRotation = pallet_session::PeriodicSessions<SessionPeriod, SessionOffset>;
+	// The validator set is ours (governance), handed over at each boundary.
+	type SessionManager = Validators;
+	type SessionHandler =
+		<opaque::SessionKeys as sp_runtime::traits::OpaqueKeys>::KeyTypeIdProviders;
+	type Keys = opaque::SessionKeys;
+	type DisablingStrategy = ();
+	type WeightInfo = ();
+	type Currency = Credits;
+	// Validators are permissioned: registering keys holds no deposit.
+	type KeyDeposit = ConstU128<0>;
+}
+
+/// Accounts that registered session keys.
+pub struct HasSessionKeys;
+impl frame_support::traits::Contains<AccountId> for HasSessionKeys {
+	fn contains(who: &AccountId) -> bool {
+		pallet_session::NextKeys::<Runtime>::contains_key(who)
+	}
+}
+
+impl pallet_validators::Config for Runtime {
+	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
+	type KeysRegistered = HasSessionKeys;
+	type MaxValidators = ConstU32<32>;
+	type MinValidators = ConstU32<1>;
+	type WeightInfo = pallet_validators::weights::SubstrateWeight<Runtime>;
 }
 
 impl pallet_sudo::Config for Runtime {
@@ -391,6 +435,13 @@ mod runtime {
 
 	#[runtime::pallet_index(5)]
 	pub type Sudo = pallet_sudo;
+
+	// Before `Session`: its genesis set is built first and handed to the session pallet.
+	#[runtime::pallet_index(6)]
+	pub type Validators = pallet_validators;
+
+	#[runtime::pallet_index(7)]
+	pub type Session = pallet_session;
 
 	#[runtime::pallet_index(10)]
 	pub type Credits = pallet_credits;

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
+use codec::Encode;
 use frame_support::{dispatch::GetDispatchInfo, traits::Hooks};
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::{
@@ -223,5 +224,81 @@ fn admission_control_is_in_the_transaction_pipeline() {
 		assert!(
 			pallet_inference::CheckAdmission::<Runtime>::new().weight(&request(0)).ref_time() > 0
 		);
+	});
+}
+
+/// The local preset's storage with a keystore (for session keys).
+fn local_genesis_ext() -> sp_io::TestExternalities {
+	let patch = genesis_config_presets::get_preset(
+		&sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET.into(),
+	)
+	.expect("preset exists");
+	let mut base = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
+	json_merge(&mut base, serde_json::from_slice(&patch).unwrap());
+	let config: RuntimeGenesisConfig = serde_json::from_value(base).unwrap();
+	let mut ext = sp_io::TestExternalities::new(config.build_storage().unwrap());
+	ext.register_extension(sp_keystore::KeystoreExt::new(
+		sp_keystore::testing::MemoryKeystore::new(),
+	));
+	ext
+}
+
+/// Runs blocks up to `n` with the session pallet's hook (sessions rotate every `SESSION_PERIOD`).
+fn run_sessions_to(n: BlockNumber) {
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		Session::on_initialize(next);
+	}
+}
+
+fn aura_authorities() -> Vec<sp_consensus_aura::sr25519::AuthorityId> {
+	pallet_aura::Authorities::<Runtime>::get().into_inner()
+}
+
+/// Governance adds a validator that registered session keys; Aura and GRANDPA take it over from
+/// the second session boundary, and removing it works the same way.
+#[test]
+fn validator_set_changes_reach_aura_and_grandpa_at_session_boundaries() {
+	local_genesis_ext().execute_with(|| {
+		System::set_block_number(1);
+		let genesis: Vec<AccountId> =
+			[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie]
+				.iter()
+				.map(|k| k.to_account_id())
+				.collect();
+		assert_eq!(pallet_session::Validators::<Runtime>::get(), genesis);
+		assert_eq!(Validators::validators(), genesis);
+		assert_eq!(aura_authorities().len(), 3);
+		assert_eq!(Grandpa::grandpa_authorities().len(), 3);
+
+		// Dave generates keys (with a proof of possession) and registers them.
+		let dave = Sr25519Keyring::Dave.to_account_id();
+		assert_eq!(
+			Validators::add_validator(RuntimeOrigin::root(), dave.clone()),
+			Err(pallet_validators::Error::<Runtime>::NoSessionKeys.into())
+		);
+		let generated = opaque::SessionKeys::generate(&dave.encode(), None);
+		Session::set_keys(
+			RuntimeOrigin::signed(dave.clone()),
+			generated.keys.clone(),
+			generated.proof.encode(),
+		)
+		.unwrap();
+		Validators::add_validator(RuntimeOrigin::root(), dave.clone()).unwrap();
+
+		run_sessions_to(SESSION_PERIOD);
+		assert_eq!(aura_authorities().len(), 3, "queued, not active yet");
+		run_sessions_to(2 * SESSION_PERIOD);
+		assert_eq!(pallet_session::Validators::<Runtime>::get().len(), 4);
+		assert!(aura_authorities().contains(&generated.keys.aura));
+		// GRANDPA's change is scheduled by the session change and enacted by its own hook.
+		assert!(pallet_grandpa::PendingChange::<Runtime>::get()
+			.is_some_and(|c| c.next_authorities.iter().any(|(k, _)| *k == generated.keys.grandpa)));
+
+		Validators::remove_validator(RuntimeOrigin::root(), dave).unwrap();
+		run_sessions_to(4 * SESSION_PERIOD);
+		assert!(!aura_authorities().contains(&generated.keys.aura));
+		Validators::do_try_state().unwrap();
 	});
 }
