@@ -126,7 +126,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("declai"),
 	impl_name: alloc::borrow::Cow::Borrowed("declai"),
 	authoring_version: 1,
-	spec_version: 104,
+	spec_version: 105,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -245,6 +245,28 @@ impl pallet_validators::Config for Runtime {
 	type MaxValidators = ConstU32<32>;
 	type MinValidators = ConstU32<1>;
 	type WeightInfo = pallet_validators::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = ValidatorKeysHelper;
+}
+
+/// Registers freshly generated session keys (keystore) for the validators pallet's benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct ValidatorKeysHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_validators::BenchmarkHelper<AccountId> for ValidatorKeysHelper {
+	#[allow(clippy::expect_used)] // Benchmark setup: a failure must stop the run.
+	fn register_keys(who: &AccountId) {
+		use codec::Encode;
+		// Keys need a live account.
+		frame_system::Pallet::<Runtime>::inc_providers(who);
+		let generated = opaque::SessionKeys::generate(&who.encode(), None);
+		pallet_session::Pallet::<Runtime>::set_keys(
+			RuntimeOrigin::signed(who.clone()),
+			generated.keys,
+			generated.proof.encode(),
+		)
+		.expect("generated keys register");
+	}
 }
 
 impl pallet_sudo::Config for Runtime {
@@ -462,6 +484,7 @@ frame_benchmarking::define_benchmarks!(
 	[pallet_economics, Economics]
 	[pallet_workers, Workers]
 	[pallet_inference, Inference]
+	[pallet_validators, Validators]
 );
 
 #[cfg(test)]

@@ -19,6 +19,8 @@ extern crate alloc;
 
 pub mod weights;
 
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -31,6 +33,13 @@ use alloc::vec::Vec;
 use frame_support::{pallet_prelude::*, traits::Contains};
 use frame_system::pallet_prelude::*;
 use sp_staking::SessionIndex;
+
+/// Lets the benchmarks give an account session keys.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// Registers session keys for `who`.
+	fn register_keys(who: &AccountId);
+}
 
 #[allow(clippy::expect_used)] // FRAME's storage macros expand to `expect`s with their own proofs.
 #[frame_support::pallet]
@@ -55,6 +64,10 @@ pub mod pallet {
 
 		/// Weights of the calls.
 		type WeightInfo: WeightInfo;
+
+		/// Gives accounts session keys for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
 	#[pallet::pallet]

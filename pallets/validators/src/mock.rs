@@ -88,6 +88,28 @@ impl pallet_validators::Config for Test {
 	type MaxValidators = ConstU32<4>;
 	type MinValidators = ConstU32<2>;
 	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = KeysHelper;
+}
+
+/// Registers test session keys with a proof of possession, as `session.set_keys` needs.
+pub struct KeysHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<AccountId> for KeysHelper {
+	fn register_keys(who: &AccountId) {
+		// Keys need a live account.
+		frame_system::Pallet::<Test>::inc_providers(who);
+		register_keys(*who);
+	}
+}
+
+/// `session.set_keys` for `who` with its test key and a proof of possession.
+pub fn register_keys(who: AccountId) {
+	use codec::Encode;
+	let mut key = keys(who).dummy;
+	let proof = key.generate_proof_of_possession(&who.encode()).expect("test keys prove");
+	Session::set_keys(RuntimeOrigin::signed(who), keys(who), proof.encode())
+		.expect("keys register");
 }
 
 pub fn keys(who: AccountId) -> MockKeys {

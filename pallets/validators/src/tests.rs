@@ -4,16 +4,12 @@
 #![allow(clippy::arithmetic_side_effects)]
 
 use crate::{mock::*, Error, Event};
-use codec::Encode;
 use frame_support::{assert_noop, assert_ok};
 use sp_runtime::DispatchError;
-use sp_runtime::RuntimeAppPublic;
 
 /// `session.set_keys` with a proof of possession, as a validator would.
 fn set_keys(who: AccountId) {
-	let mut key = keys(who).dummy;
-	let proof = key.generate_proof_of_possession(&who.encode()).expect("test keys prove");
-	assert_ok!(Session::set_keys(RuntimeOrigin::signed(who), keys(who), proof.encode()));
+	register_keys(who);
 }
 
 #[test]
