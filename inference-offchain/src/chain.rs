@@ -310,14 +310,6 @@ pub struct BenchmarkCheckInfo {
 	pub matches: bool,
 }
 
-/// A confirmed class (`Workers.Confirmed`).
-#[derive(Clone, Debug, DecodeAsType)]
-#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
-pub struct ConfirmationInfo {
-	/// The challenge that confirmed it.
-	pub challenge: u64,
-}
-
 /// An open benchmark challenge (`Workers.Benchmarks`).
 #[derive(Clone, Debug, DecodeAsType)]
 #[decode_as_type(crate_path = "subxt::ext::scale_decode")]
@@ -516,13 +508,6 @@ impl Chain {
 	/// `who`'s open benchmark challenge.
 	pub async fn benchmark(&self, who: &AccountId32) -> Result<Option<BenchmarkInfo>, ChainError> {
 		self.read("Workers", "Benchmarks", (*who,)).await
-	}
-
-	/// Whether a passed benchmark challenge confirmed `who`'s hardware class.
-	pub async fn class_confirmed(&self, who: &AccountId32) -> Result<bool, ChainError> {
-		let confirmed: Option<ConfirmationInfo> =
-			self.read("Workers", "Confirmed", (*who,)).await?;
-		Ok(confirmed.is_some())
 	}
 
 	/// A job.

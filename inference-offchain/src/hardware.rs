@@ -69,11 +69,9 @@ fn detect_cuda() -> Option<Detected> {
 /// The result of one timed benchmark.
 #[derive(Clone, Debug, Serialize)]
 pub struct BenchmarkAnswer {
-	/// Digest of the product (`blake2_256` of its little-endian `i32`s), hex.
-	pub digest: String,
-	/// The same digest as bytes.
-	#[serde(skip)]
-	pub digest_bytes: [u8; 32],
+	/// Digest of the product (`blake2_256` of its little-endian `i32`s); hex in JSON.
+	#[serde(serialize_with = "crate::store::hex_array::serialize")]
+	pub digest: [u8; 32],
 	/// Wall time in microseconds: from the matrices on the device (after an untimed warm-up
 	/// product) to the product read back.
 	pub micros: u64,
@@ -107,12 +105,7 @@ pub fn benchmark<B: Backend>(
 	let values: Vec<i32> = x.into_data().convert::<i32>().into_vec().unwrap_or_default();
 	let micros = start.elapsed().as_micros() as u64;
 	let digest = blake2_256(&poi::encode_i32s(&values));
-	BenchmarkAnswer {
-		digest: hex::encode(digest),
-		digest_bytes: digest,
-		micros,
-		mac: u64::from(size).pow(3) * u64::from(rounds.max(1)),
-	}
+	BenchmarkAnswer { digest, micros, mac: u64::from(size).pow(3) * u64::from(rounds.max(1)) }
 }
 
 #[cfg(test)]
@@ -147,7 +140,7 @@ mod tests {
 		let d = Default::default();
 		for (seed, size, rounds) in [([5u8; 32], 1, 1), ([6; 32], 7, 3), ([7; 32], 33, 5)] {
 			let run = benchmark::<Cpu>(&seed, size, rounds, &d);
-			assert_eq!(run.digest_bytes, poi::benchmark_reference(&seed, size, rounds));
+			assert_eq!(run.digest, poi::benchmark_reference(&seed, size, rounds));
 		}
 	}
 
@@ -157,7 +150,7 @@ mod tests {
 		let d = Default::default();
 		for (seed, size, rounds) in [([5u8; 32], 1, 1), ([6; 32], 7, 3), ([7; 32], 65, 5)] {
 			let run = benchmark::<burn::backend::Cuda>(&seed, size, rounds, &d);
-			assert_eq!(run.digest_bytes, poi::benchmark_reference(&seed, size, rounds));
+			assert_eq!(run.digest, poi::benchmark_reference(&seed, size, rounds));
 		}
 	}
 }

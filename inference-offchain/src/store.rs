@@ -255,7 +255,7 @@ mod hex_bytes {
 	}
 }
 
-mod hex_array {
+pub(crate) mod hex_array {
 	use serde::{Deserialize, Deserializer, Serializer};
 
 	pub fn serialize<S: Serializer>(bytes: &[u8; 32], s: S) -> Result<S::Ok, S::Error> {

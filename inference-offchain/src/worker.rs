@@ -192,7 +192,7 @@ impl<B: Backend> Engine<B> {
 		dishonest: Option<Dishonesty>,
 	) -> Self {
 		let audits = store.audits().unwrap_or_default();
-		let benchmarks = eta::load_state(&store);
+		let benchmarks = store.benchmarks().unwrap_or_default();
 		Self {
 			chain,
 			store,

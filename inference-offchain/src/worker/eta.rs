@@ -9,7 +9,7 @@
 //! are sent and are not repeated within [`RESUBMIT_AFTER`] blocks.
 
 use super::*;
-use crate::{chain::BenchmarkInfo, hardware, store::BenchmarkState};
+use crate::{chain::BenchmarkInfo, hardware};
 use subxt::utils::AccountId32;
 
 /// Marks older than this many blocks are dropped.
@@ -61,7 +61,7 @@ impl<B: Backend> Engine<B> {
 			return Ok(());
 		}
 		let run = self.run_challenge(&c);
-		let mut digest = run.digest_bytes;
+		let mut digest = run.digest;
 		if self.dishonest.is_some() {
 			// The test modes cheat here too: a digest of nothing.
 			digest = blake2_256(b"not computed");
@@ -120,14 +120,14 @@ impl<B: Backend> Engine<B> {
 			}
 			let run = self.run_challenge(&c);
 			self.mark_benchmark(key, number)?;
-			let matches = c.answer.as_ref().is_some_and(|a| a.digest == run.digest_bytes);
+			let matches = c.answer.as_ref().is_some_and(|a| a.digest == run.digest);
 			let call = RawCall::new(
 				"Workers",
 				"check_benchmark",
 				RawArgs::default()
 					.arg(&who)
 					.arg(&id)
-					.arg(&run.digest_bytes)
+					.arg(&run.digest)
 					.arg(&run.micros)
 					.arg(&self.class),
 			);
@@ -138,11 +138,6 @@ impl<B: Backend> Engine<B> {
 		self.store.save_benchmarks(&self.benchmarks)?;
 		Ok(())
 	}
-}
-
-/// Loads the bookkeeping, or starts empty.
-pub(super) fn load_state(store: &JobStore) -> BenchmarkState {
-	store.benchmarks().unwrap_or_default()
 }
 
 #[cfg(test)]
