@@ -51,3 +51,35 @@ export function sudoResult(api, events) {
   }
   return err.toString();
 }
+
+/// Every event of the best chain, read block by block (a storage subscription may skip blocks
+/// when the client or the node is busy). Call `sync()` before reading `all`.
+export class EventLog {
+  constructor(api) {
+    this.api = api;
+    this.all = [];
+    this.next = 1;
+  }
+
+  /// Reads the events of every block from the last one read up to the best block.
+  async sync() {
+    const best = (await this.api.rpc.chain.getHeader()).number.toNumber();
+    for (; this.next <= best; this.next += 1) {
+      const hash = await this.api.rpc.chain.getBlockHash(this.next);
+      const records = await this.api.query.system.events.at(hash);
+      for (const r of records) this.all.push(r.event);
+    }
+    return this.all;
+  }
+
+  /// The first event of `section.method` that satisfies `pred`, after a sync.
+  async find(section, method, pred = () => true) {
+    await this.sync();
+    return this.all.find((e) => e.section === section && e.method === method && pred(e));
+  }
+
+  /// Whether an event of `section.method` satisfies `pred`, after a sync.
+  async some(section, method, pred = () => true) {
+    return (await this.find(section, method, pred)) !== undefined;
+  }
+}

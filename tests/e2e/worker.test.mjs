@@ -17,7 +17,7 @@ import net from 'node:net';
 import { ApiPromise, WsProvider, Keyring } from '@polkadot/api';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { u8aToHex, stringToHex, hexToU8a } from '@polkadot/util';
-import { send, sudoResult } from './support.mjs';
+import { send, sudoResult, EventLog } from './support.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NODE = process.env.DECLAI_NODE;
@@ -25,7 +25,7 @@ const WORKER = process.env.DECLAI_WORKER;
 const MINILM = process.env.DECLAI_MINILM_DIR;
 const work = mkdtempSync(join(tmpdir(), 'declai-worker-e2e-'));
 const procs = new Map();
-let api, keyring, ws, alice, ferdie, bob, charlie, dave, models, events = [];
+let api, keyring, ws, alice, ferdie, bob, charlie, dave, models, events;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const freePort = () => new Promise((resolve) => {
@@ -132,7 +132,7 @@ before(async () => {
     } catch { return false; }
   }, 120_000);
   api = await ApiPromise.create({ provider: new WsProvider(ws), noInitWarn: true, throwOnConnect: true });
-  api.query.system.events((records) => { for (const r of records) events.push(r.event); });
+  events = new EventLog(api);
   keyring = new Keyring({ type: 'sr25519', ss58Format: api.registry.chainSS58 });
   [alice, bob, charlie, dave, ferdie] = ['//Alice', '//Bob', '//Charlie', '//Dave', '//Ferdie'].map((u) => keyring.addFromUri(u));
 
@@ -157,7 +157,7 @@ after(async () => {
   await api?.disconnect();
 });
 
-const findEvent = (method, who, pred = () => true) => events.find((e) => e.section === 'workers' && e.method === method && e.data.who.toString() === who && pred(e));
+const findEvent = (method, who, pred = () => true) => events.find('workers', method, (e) => e.data.who.toString() === who && pred(e));
 
 test('the η check: each worker answers a benchmark challenge, the auditor re-runs it, the class is confirmed', async () => {
   for (const w of [bob, charlie]) {
@@ -169,17 +169,17 @@ test('the η check: each worker answers a benchmark challenge, the auditor re-ru
     const ofThis = (e) => e.data.id.toBigInt() === id;
     // Issued from chain randomness the block after registration: 512 × 512, 100 reference
     // rounds scaled to the CPU class (597/1000).
-    const issued = findEvent('BenchmarkIssued', w.address, ofThis);
+    const issued = await findEvent('BenchmarkIssued', w.address, ofThis);
     assert.ok(issued, 'BenchmarkIssued');
     assert.equal(issued.data[3].toNumber(), 512); // `size`, by position: the name is taken by the Map's own property
     assert.equal(issued.data.rounds.toNumber(), 59);
-    const answered = findEvent('BenchmarkAnswered', w.address, ofThis);
+    const answered = await findEvent('BenchmarkAnswered', w.address, ofThis);
     assert.ok(answered && answered.data.micros.toBigInt() > 0n, 'BenchmarkAnswered with a time');
-    const checked = findEvent('BenchmarkChecked', w.address, ofThis);
+    const checked = await findEvent('BenchmarkChecked', w.address, ofThis);
     assert.ok(checked, 'BenchmarkChecked');
     assert.equal(checked.data.auditor.toString(), alice.address);
     assert.ok(checked.data.matches.isTrue, "the auditor's re-run gave the worker's digest");
-    const passed = findEvent('BenchmarkPassed', w.address, ofThis);
+    const passed = await findEvent('BenchmarkPassed', w.address, ofThis);
     assert.ok(passed, 'BenchmarkPassed');
     assert.equal(passed.data.class.toString(), 'Cpu');
     assert.equal(passed.data.micros.toBigInt(), answered.data.micros.toBigInt());
@@ -217,8 +217,8 @@ test('a digits image and a MiniLM text are served, verified and paid by the form
 
   // The escrow was burned as consumption and nothing stays held.
   for (const { job, price } of [digits, embed]) {
-    assert.ok(events.some((e) => e.section === 'credits' && e.method === 'Burned' && e.data.who.toString() === ferdie.address && e.data.amount.toBigInt() === price), `burn of job ${job}`);
-    assert.ok(events.some((e) => e.section === 'economics' && e.method === 'Consumed' && e.data.amount.toBigInt() === price), `consumption of job ${job}`);
+    assert.ok(await events.some('credits', 'Burned', (e) => e.data.who.toString() === ferdie.address && e.data.amount.toBigInt() === price), `burn of job ${job}`);
+    assert.ok(await events.some('economics', 'Consumed', (e) => e.data.amount.toBigInt() === price), `consumption of job ${job}`);
   }
   assert.equal((await api.call.creditsApi.accountSummary(ferdie.address)).held.toBigInt(), heldBefore);
 
@@ -240,7 +240,7 @@ test('a digits image and a MiniLM text are served, verified and paid by the form
       const earned = (t * r.eta.toBigInt() / ONE) * r.alpha.toBigInt() / r.beta.toBigInt();
       assert.equal(r.earned.toBigInt(), earned);
       assert.equal(r.minted.toBigInt() + r.withheld.toBigInt(), earned);
-      assert.ok(events.some((e) => e.section === 'credits' && e.method === 'Minted' && e.data.who.toString() === r.worker.toString()) || r.minted.toBigInt() === 0n);
+      assert.ok(await events.some('credits', 'Minted', (e) => e.data.who.toString() === r.worker.toString()) || r.minted.toBigInt() === 0n);
     }
   }
 });
@@ -272,7 +272,7 @@ test('a dishonest worker is caught: faulted, slashed and paid nothing', async ()
   }
   assert.ok(caught, `Dave was never assigned a job\n${tail('dave')}`);
   assert.ok(caught.state.isFaulted && caught.state.asFaulted.isInvalid, `Dave's replica: ${caught.state.toString()}`);
-  const faulted = events.find((e) => e.section === 'inference' && e.method === 'ReplicaFaulted' && e.data.worker.toString() === dave.address);
+  const faulted = await events.find('inference', 'ReplicaFaulted', (e) => e.data.worker.toString() === dave.address);
   assert.ok(faulted && faulted.data.slashed.toBigInt() > 0n, 'a slash was recorded');
   const info = (await api.query.workers.workers(dave.address)).unwrap();
   assert.ok(info.bond.toBigInt() < bondBefore, `bond ${info.bond} not below ${bondBefore}`);
