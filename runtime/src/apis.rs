@@ -81,13 +81,19 @@ impl_runtime_apis! {
 		}
 	}
 
-	impl sp_consensus_aura::AuraApi<Block, AuraId> for Runtime {
-		fn slot_duration() -> sp_consensus_aura::SlotDuration {
-			sp_consensus_aura::SlotDuration::from_millis(Aura::slot_duration())
+	impl pallet_consensus::ConsensusApi<Block> for Runtime {
+		fn slot_duration() -> u64 {
+			Consensus::slot_duration()
 		}
 
-		fn authorities() -> Vec<AuraId> {
-			pallet_aura::Authorities::<Runtime>::get().into_inner()
+		fn leader_draw() -> pallet_consensus::LeaderDraw {
+			Consensus::leader_draw()
+		}
+
+		fn submit_report_equivocation_unsigned_extrinsic(
+			proof: pallet_consensus::EquivocationProof<<Block as BlockT>::Header>,
+		) -> Option<()> {
+			Consensus::submit_report(proof)
 		}
 	}
 

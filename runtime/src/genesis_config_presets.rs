@@ -1,11 +1,12 @@
-//! Genesis presets: `development` (one validator, Alice) and `local_testnet` (Alice, Bob,
-//! Charlie). The node's `dev` and `local` chain specs are built from these.
+//! Genesis presets: `development` (one validator, Alice, 5-minute sessions) and `local_testnet`
+//! (Alice, Bob, Charlie and Dave, 1-minute sessions). The node's `dev` and `local` chain specs
+//! are built from these.
 
-use crate::{opaque::SessionKeys, AccountId, Balance, RuntimeGenesisConfig, CRED};
+use crate::{opaque::SessionKeys, AccountId, Balance, BlockNumber, RuntimeGenesisConfig, CRED, MINUTES};
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use serde_json::Value;
-use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use pallet_consensus::AuthorityId as ConsensusId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
@@ -21,11 +22,12 @@ pub const BOOTSTRAP_CIRCULATION: Balance = 1_000_000 * CRED;
 /// Most credits minted per hour (epoch).
 pub const EPOCH_MINT_CEILING: Balance = 10_000 * CRED;
 
-/// Genesis state from validators (account, Aura and GRANDPA keys), a sudo key and endowed
-/// accounts. The validators' keys go to the session pallet, which hands them to Aura and GRANDPA;
-/// their genesis authority lists stay empty.
+/// Genesis state from validators (account, block-authoring and GRANDPA keys), the session
+/// length, a sudo key and endowed accounts. The validators' keys go to the session pallet, which
+/// hands them to the consensus and GRANDPA; GRANDPA's genesis authority list stays empty.
 pub fn testnet_genesis(
-	authorities: Vec<(AccountId, AuraId, GrandpaId)>,
+	authorities: Vec<(AccountId, ConsensusId, GrandpaId)>,
+	session_length: BlockNumber,
 	endowed: Vec<AccountId>,
 	root: AccountId,
 	auditors: Vec<AccountId>,
@@ -45,15 +47,16 @@ pub fn testnet_genesis(
 		inference: pallet_inference::GenesisConfig { auditors },
 		validators: pallet_validators::GenesisConfig {
 			validators: authorities.iter().map(|(who, _, _)| who.clone()).collect::<Vec<_>>(),
+			session_length: Some(session_length),
 		},
 		session: pallet_session::GenesisConfig {
 			keys: authorities
 				.iter()
-				.map(|(who, aura, grandpa)| {
+				.map(|(who, consensus, grandpa)| {
 					(
 						who.clone(),
 						who.clone(),
-						SessionKeys { aura: aura.clone(), grandpa: grandpa.clone() },
+						SessionKeys { consensus: consensus.clone(), grandpa: grandpa.clone() },
 					)
 				})
 				.collect::<Vec<_>>(),
@@ -62,30 +65,37 @@ pub fn testnet_genesis(
 	})
 }
 
-/// The well-known development keys of `name`: its sr25519 account, sr25519 for Aura, ed25519 for
-/// GRANDPA.
-fn authority(aura: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AccountId, AuraId, GrandpaId) {
-	(aura.to_account_id(), aura.public().into(), grandpa.public().into())
+/// The well-known development keys of `name`: its sr25519 account, sr25519 for block authoring,
+/// ed25519 for GRANDPA.
+fn authority(
+	sr25519: Sr25519Keyring,
+	grandpa: Ed25519Keyring,
+) -> (AccountId, ConsensusId, GrandpaId) {
+	(sr25519.to_account_id(), sr25519.public().into(), grandpa.public().into())
 }
 
 /// One validator (Alice); the well-known accounts endowed.
 pub fn development_config_genesis() -> Value {
 	testnet_genesis(
 		vec![authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
+		crate::SESSION_PERIOD,
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
 		Sr25519Keyring::Alice.to_account_id(),
 		vec![Sr25519Keyring::Alice.to_account_id()],
 	)
 }
 
-/// Three validators (Alice, Bob, Charlie); the well-known accounts endowed.
+/// Four validators (Alice, Bob, Charlie, Dave) with 1-minute sessions, so that weights and set
+/// changes show quickly on a test network; the well-known accounts endowed.
 pub fn local_config_genesis() -> Value {
 	testnet_genesis(
 		vec![
 			authority(Sr25519Keyring::Alice, Ed25519Keyring::Alice),
 			authority(Sr25519Keyring::Bob, Ed25519Keyring::Bob),
 			authority(Sr25519Keyring::Charlie, Ed25519Keyring::Charlie),
+			authority(Sr25519Keyring::Dave, Ed25519Keyring::Dave),
 		],
+		MINUTES,
 		Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect(),
 		Sr25519Keyring::Alice.to_account_id(),
 		[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie]

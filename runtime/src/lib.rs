@@ -7,12 +7,13 @@
 //! |---|---|---|
 //! | 0 | `System` | accounts, nonces, events |
 //! | 1 | `Timestamp` | block time |
-//! | 2 | `Aura` | block authoring (stand-in until the Proof-of-Inference engine) |
+//! | 2 | (retired: `Aura`, the stand-in block authoring) | |
 //! | 3 | `Grandpa` | finality |
 //! | 4 | `TransactionPayment` | fees, paid in credits |
 //! | 5 | `Sudo` | governance for now |
 //! | 6 | `Validators` | the permissioned validator set (governance), handed to `Session` |
-//! | 7 | `Session` | session keys; validator set changes at session boundaries (5 minutes) |
+//! | 7 | `Session` | session keys; validator set changes at session boundaries (5 minutes unless the chain spec says otherwise) |
+//! | 8 | `Consensus` | Proof-of-Inference consensus: authorities weighted by verified work, VRF leader draw, chain randomness, equivocations |
 //! | 10 | `Credits` | the credit ledger |
 //! | 11 | `Economics` | credits for verified work (`T × η × α / β`), supply caps, receipts |
 //! | 12 | `Workers` | worker registration, bonds, attestation keys, reputation, trust |
@@ -39,7 +40,7 @@ use frame_support::{
 	derive_impl,
 	dispatch::DispatchClass,
 	parameter_types,
-	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8},
+	traits::{ConstU128, ConstU32, ConstU64, ConstU8},
 	weights::{
 		constants::{RocksDbWeight, WEIGHT_REF_TIME_PER_SECOND},
 		ConstantMultiplier, IdentityFee, Weight,
@@ -47,7 +48,6 @@ use frame_support::{
 };
 use frame_system::limits::{BlockLength, BlockWeights};
 use pallet_transaction_payment::{ConstFeeMultiplier, Multiplier};
-use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_runtime::{
 	generic, impl_opaque_keys,
 	traits::{BlakeTwo256, IdentifyAccount, Verify},
@@ -115,7 +115,7 @@ pub mod opaque {
 	impl_opaque_keys! {
 		/// Session keys of a validator.
 		pub struct SessionKeys {
-			pub aura: Aura,
+			pub consensus: Consensus,
 			pub grandpa: Grandpa,
 		}
 	}
@@ -133,7 +133,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	system_version: 1,
 };
 
-/// Target block time. Aura slots have this length.
+/// Target block time. Consensus slots have this length.
 pub const MILLISECS_PER_BLOCK: u64 = 3_000;
 /// Slot duration (ms).
 pub const SLOT_DURATION: u64 = MILLISECS_PER_BLOCK;
@@ -182,17 +182,51 @@ impl frame_system::Config for Runtime {
 
 impl pallet_timestamp::Config for Runtime {
 	type Moment = u64;
-	type OnTimestampSet = Aura;
+	// The consensus checks that each block's timestamp falls in its slot.
+	type OnTimestampSet = Consensus;
 	type MinimumPeriod = ConstU64<{ SLOT_DURATION / 2 }>;
 	type WeightInfo = ();
 }
 
-impl pallet_aura::Config for Runtime {
-	type AuthorityId = AuraId;
-	type DisabledValidators = ();
+parameter_types! {
+	/// A tenth of the leader-draw weight is shared equally, whatever the work.
+	pub const ConsensusMinShare: Perbill = Perbill::from_percent(10);
+}
+
+impl pallet_consensus::Config for Runtime {
 	type MaxAuthorities = ConstU32<32>;
-	type AllowMultipleBlocksPerSlot = ConstBool<false>;
-	type SlotDuration = pallet_aura::MinimumPeriodTimesTwo<Runtime>;
+	type SlotDuration = ConstU64<SLOT_DURATION>;
+	type MinShare = ConsensusMinShare;
+	// Randomness as far back as block hashes go (the challenge and assignment seeds use it).
+	type RandomnessHistory = ConstU32<2_400>;
+	// A proven equivocator is planned out of the validator set.
+	type OnEquivocation = PlanOutEquivocator;
+}
+
+/// Plans a proven equivocator out of the validator set (at the next session change).
+pub struct PlanOutEquivocator;
+impl pallet_consensus::OnEquivocation<AccountId> for PlanOutEquivocator {
+	fn on_equivocation(offender: &AccountId, _slot: sp_consensus_slots::Slot) {
+		Validators::remove_offender(offender);
+	}
+}
+
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Runtime
+where
+	RuntimeCall: From<C>,
+{
+	type RuntimeCall = RuntimeCall;
+	type Extrinsic = UncheckedExtrinsic;
+}
+
+/// Unsigned extrinsics the runtime makes itself (equivocation reports from the node).
+impl<C> frame_system::offchain::CreateBare<C> for Runtime
+where
+	RuntimeCall: From<C>,
+{
+	fn create_bare(call: RuntimeCall) -> UncheckedExtrinsic {
+		UncheckedExtrinsic::new_bare(call)
+	}
 }
 
 impl pallet_grandpa::Config for Runtime {
@@ -205,11 +239,12 @@ impl pallet_grandpa::Config for Runtime {
 	type EquivocationReportSystem = ();
 }
 
-/// Blocks per session: the validator set changes only at session boundaries.
+/// Blocks per session unless a chain spec says otherwise: the validator set and the consensus
+/// weights change only at session boundaries.
 pub const SESSION_PERIOD: BlockNumber = 5 * MINUTES;
 
 parameter_types! {
-	pub const SessionPeriod: BlockNumber = SESSION_PERIOD;
+	pub SessionPeriod: BlockNumber = pallet_validators::SessionLength::<Runtime>::get();
 	pub const SessionOffset: BlockNumber = 0;
 }
 
@@ -244,6 +279,7 @@ impl pallet_validators::Config for Runtime {
 	type KeysRegistered = HasSessionKeys;
 	type MaxValidators = ConstU32<32>;
 	type MinValidators = ConstU32<1>;
+	type DefaultSessionLength = ConstU32<SESSION_PERIOD>;
 	type WeightInfo = pallet_validators::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = ValidatorKeysHelper;
@@ -377,6 +413,14 @@ impl pallet_workers::Config for Runtime {
 	type BenchmarkHelper = pallet_inference::benchmarking::ModelHelper<Runtime>;
 }
 
+/// The consensus's per-block VRF randomness for Proof-of-Inference assignments and challenges.
+pub struct ConsensusRandomness;
+impl pallet_inference::BlockRandomness<BlockNumber> for ConsensusRandomness {
+	fn randomness_of(n: BlockNumber) -> Option<Hash> {
+		pallet_consensus::ChainRandomness::<Runtime>::of(n)
+	}
+}
+
 parameter_types! {
 	/// Recent verified work that makes an account a contributor: 3.6 s of reference GPU time.
 	pub const InferenceContributorThreshold: declai_primitives::WorkUnits =
@@ -385,8 +429,10 @@ parameter_types! {
 
 impl pallet_inference::Config for Runtime {
 	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
-	// Block hashes until the Proof-of-Inference consensus provides a VRF output per block.
-	type BlockRandomness = pallet_inference::BlockHashRandomness<Runtime>;
+	// The consensus's chain randomness: a VRF output per block.
+	type BlockRandomness = ConsensusRandomness;
+	// Verified work weighs the validators in the leader draw.
+	type WorkTally = Consensus;
 	// A text of 16 KiB; digits images are 64 bytes.
 	type MaxInputLen = ConstU32<16_384>;
 	// A 384-float embedding is 1,536 bytes.
@@ -446,11 +492,13 @@ mod runtime {
 	#[runtime::pallet_index(1)]
 	pub type Timestamp = pallet_timestamp;
 
-	#[runtime::pallet_index(2)]
-	pub type Aura = pallet_aura;
-
 	#[runtime::pallet_index(3)]
 	pub type Grandpa = pallet_grandpa;
+
+	// Declared (hence initialized) before `Session`: a block's leader is checked against the
+	// authorities of its parent, before a session change installs new ones.
+	#[runtime::pallet_index(8)]
+	pub type Consensus = pallet_consensus;
 
 	#[runtime::pallet_index(4)]
 	pub type TransactionPayment = pallet_transaction_payment;

@@ -243,7 +243,7 @@ fn local_genesis_ext() -> sp_io::TestExternalities {
 	ext
 }
 
-/// Runs blocks up to `n` with the session pallet's hook (sessions rotate every `SESSION_PERIOD`).
+/// Runs blocks up to `n` with the session pallet's hook (sessions rotate every `SessionLength`).
 fn run_sessions_to(n: BlockNumber) {
 	while System::block_number() < n {
 		let next = System::block_number() + 1;
@@ -252,53 +252,59 @@ fn run_sessions_to(n: BlockNumber) {
 	}
 }
 
-fn aura_authorities() -> Vec<sp_consensus_aura::sr25519::AuthorityId> {
-	pallet_aura::Authorities::<Runtime>::get().into_inner()
+fn consensus_authorities() -> Vec<pallet_consensus::AuthorityId> {
+	Consensus::leader_draw().authorities.into_iter().map(|(k, _)| k).collect()
 }
 
-/// Governance adds a validator that registered session keys; Aura and GRANDPA take it over from
-/// the second session boundary, and removing it works the same way.
+/// Governance adds a validator that registered session keys; the consensus and GRANDPA take it
+/// over from the second session boundary, and removing it works the same way.
 #[test]
-fn validator_set_changes_reach_aura_and_grandpa_at_session_boundaries() {
+fn validator_set_changes_reach_the_consensus_and_grandpa_at_session_boundaries() {
 	local_genesis_ext().execute_with(|| {
 		System::set_block_number(1);
-		let genesis: Vec<AccountId> =
-			[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie]
-				.iter()
-				.map(|k| k.to_account_id())
-				.collect();
+		let genesis: Vec<AccountId> = [
+			Sr25519Keyring::Alice,
+			Sr25519Keyring::Bob,
+			Sr25519Keyring::Charlie,
+			Sr25519Keyring::Dave,
+		]
+		.iter()
+		.map(|k| k.to_account_id())
+		.collect();
+		let session = pallet_validators::SessionLength::<Runtime>::get();
+		assert_eq!(session, MINUTES, "the local chain rotates every minute");
 		assert_eq!(pallet_session::Validators::<Runtime>::get(), genesis);
 		assert_eq!(Validators::validators(), genesis);
-		assert_eq!(aura_authorities().len(), 3);
-		assert_eq!(Grandpa::grandpa_authorities().len(), 3);
+		assert_eq!(consensus_authorities().len(), 4);
+		assert_eq!(Grandpa::grandpa_authorities().len(), 4);
 
-		// Dave generates keys (with a proof of possession) and registers them.
-		let dave = Sr25519Keyring::Dave.to_account_id();
+		// Eve generates keys (with a proof of possession) and registers them.
+		let eve = Sr25519Keyring::Eve.to_account_id();
 		assert_eq!(
-			Validators::add_validator(RuntimeOrigin::root(), dave.clone()),
+			Validators::add_validator(RuntimeOrigin::root(), eve.clone()),
 			Err(pallet_validators::Error::<Runtime>::NoSessionKeys.into())
 		);
-		let generated = opaque::SessionKeys::generate(&dave.encode(), None);
+		let generated = opaque::SessionKeys::generate(&eve.encode(), None);
 		Session::set_keys(
-			RuntimeOrigin::signed(dave.clone()),
+			RuntimeOrigin::signed(eve.clone()),
 			generated.keys.clone(),
 			generated.proof.encode(),
 		)
 		.unwrap();
-		Validators::add_validator(RuntimeOrigin::root(), dave.clone()).unwrap();
+		Validators::add_validator(RuntimeOrigin::root(), eve.clone()).unwrap();
 
-		run_sessions_to(SESSION_PERIOD);
-		assert_eq!(aura_authorities().len(), 3, "queued, not active yet");
-		run_sessions_to(2 * SESSION_PERIOD);
-		assert_eq!(pallet_session::Validators::<Runtime>::get().len(), 4);
-		assert!(aura_authorities().contains(&generated.keys.aura));
+		run_sessions_to(session);
+		assert_eq!(consensus_authorities().len(), 4, "queued, not active yet");
+		run_sessions_to(2 * session);
+		assert_eq!(pallet_session::Validators::<Runtime>::get().len(), 5);
+		assert!(consensus_authorities().contains(&generated.keys.consensus));
 		// GRANDPA's change is scheduled by the session change and enacted by its own hook.
 		assert!(pallet_grandpa::PendingChange::<Runtime>::get()
 			.is_some_and(|c| c.next_authorities.iter().any(|(k, _)| *k == generated.keys.grandpa)));
 
-		Validators::remove_validator(RuntimeOrigin::root(), dave).unwrap();
-		run_sessions_to(4 * SESSION_PERIOD);
-		assert!(!aura_authorities().contains(&generated.keys.aura));
+		Validators::remove_validator(RuntimeOrigin::root(), eve).unwrap();
+		run_sessions_to(4 * session);
+		assert!(!consensus_authorities().contains(&generated.keys.consensus));
 		Validators::do_try_state().unwrap();
 	});
 }

@@ -227,6 +227,10 @@ pub mod pallet {
 		/// Randomness of past blocks, for assignments and challenges.
 		type BlockRandomness: BlockRandomness<BlockNumberFor<Self>>;
 
+		/// Receives each account's verified work (served and audited), which weighs validators
+		/// in the consensus.
+		type WorkTally: poi::WorkTally<Self::AccountId>;
+
 		/// Largest input stored on chain (bytes).
 		#[pallet::constant]
 		type MaxInputLen: Get<u32>;
@@ -1396,15 +1400,16 @@ impl<T: Config> Pallet<T> {
 				Self::fault(id, j, index, FaultReason::AuditedWrong);
 			}
 		}
-		// Auditors near the median gain reputation, those far from it lose it.
+		// Auditors near the median gain reputation (and their re-run counts as verified work),
+		// those far from it lose it.
 		for ((auditor, _), d) in votes.iter().zip(distance) {
+			let agreed = d < u32::from(AUDIT_PASS);
 			AuditorReputation::<T>::mutate(auditor, |r| {
-				*r = if d < u32::from(AUDIT_PASS) {
-					r.saturating_add(PPM.saturating_sub(*r) / 20)
-				} else {
-					*r / 2
-				};
+				*r = if agreed { r.saturating_add(PPM.saturating_sub(*r) / 20) } else { *r / 2 };
 			});
+			if agreed {
+				<T::WorkTally as poi::WorkTally<_>>::note_work(auditor, m.cost);
+			}
 		}
 		Self::conclude(id, j, m, now);
 	}
@@ -1495,6 +1500,7 @@ impl<T: Config> Pallet<T> {
 				}
 			};
 			pallet_workers::Pallet::<T>::record_valid(&worker, m.cost, minted);
+			<T::WorkTally as poi::WorkTally<_>>::note_work(&worker, m.cost);
 			workers.push(worker);
 		}
 		if let Some(result) = result {

@@ -83,12 +83,32 @@ impl pallet_workers::Config for Test {
 	type BenchmarkHelper = crate::benchmarking::ModelHelper<Test>;
 }
 
+std::thread_local! {
+	/// Verified work per account, as the consensus would receive it.
+	pub static WORK: std::cell::RefCell<std::collections::BTreeMap<AccountId, u128>> =
+		const { std::cell::RefCell::new(std::collections::BTreeMap::new()) };
+}
+
+/// Records the verified work in [`WORK`].
+pub struct Tally;
+impl declai_primitives::poi::WorkTally<AccountId> for Tally {
+	fn note_work(who: &AccountId, units: u128) {
+		WORK.with(|w| *w.borrow_mut().entry(*who).or_default() += units);
+	}
+}
+
+/// The verified work recorded for `who`.
+pub fn work_of(who: AccountId) -> u128 {
+	WORK.with(|w| w.borrow().get(&who).copied().unwrap_or(0))
+}
+
 pub const WINDOW: u64 = 5;
 pub const QUEUE_TIMEOUT: u64 = 20;
 
 impl pallet_inference::Config for Test {
 	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
 	type BlockRandomness = BlockHashRandomness<Test>;
+	type WorkTally = Tally;
 	type MaxInputLen = frame_support::traits::ConstU32<256>;
 	type MaxOutputLen = frame_support::traits::ConstU32<256>;
 	type MaxNameLen = frame_support::traits::ConstU32<32>;

@@ -414,6 +414,14 @@ fn a_dishonest_auditor_is_outvoted_and_loses_audit_reputation() {
 		assert_eq!(minted_to(ws[1]), 0);
 		assert_eq!(AuditorReputation::<Test>::get(AUDITORS[2]), 250_000);
 		assert_eq!(AuditorReputation::<Test>::get(AUDITORS[0]), 525_000);
+		// Verified work for the consensus: the paid worker and the auditors who agreed, one
+		// model cost each; nothing for the cheat and its colluder.
+		let cost = crate::Models::<Test>::get(DIGITS).unwrap().cost;
+		assert!(cost > 0);
+		assert_eq!(
+			[ws[0], ws[1], AUDITORS[0], AUDITORS[1], AUDITORS[2]].map(work_of),
+			[cost, 0, cost, cost, 0]
+		);
 	});
 }
 

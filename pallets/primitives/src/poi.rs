@@ -753,5 +753,18 @@ pub fn benchmark_reference(seed: &Hash, size: u32, rounds: u32) -> Hash {
 	blake2_256(&encode_i32s(&x))
 }
 
+/// Receives the Proof-of-Inference work that the chain verified, per account: the consensus
+/// weighs each validator by the work its account did in the last epoch.
+pub trait WorkTally<AccountId> {
+	/// `who` did `units` of verified work (served a verified result, or audited one in agreement
+	/// with the other auditors), in the model's cost units.
+	fn note_work(who: &AccountId, units: crate::WorkUnits);
+}
+
+/// No tally (for runtimes without the consensus, and tests).
+impl<AccountId> WorkTally<AccountId> for () {
+	fn note_work(_: &AccountId, _: crate::WorkUnits) {}
+}
+
 #[cfg(test)]
 mod tests;

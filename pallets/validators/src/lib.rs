@@ -32,6 +32,7 @@ pub use weights::WeightInfo;
 use alloc::vec::Vec;
 use frame_support::{pallet_prelude::*, traits::Contains};
 use frame_system::pallet_prelude::*;
+use sp_runtime::traits::Zero;
 use sp_staking::SessionIndex;
 
 /// Lets the benchmarks give an account session keys.
@@ -62,6 +63,10 @@ pub mod pallet {
 		#[pallet::constant]
 		type MinValidators: Get<u32>;
 
+		/// Session length (blocks) unless the genesis sets one.
+		#[pallet::constant]
+		type DefaultSessionLength: Get<BlockNumberFor<Self>>;
+
 		/// Weights of the calls.
 		type WeightInfo: WeightInfo;
 
@@ -83,16 +88,28 @@ pub mod pallet {
 	pub type Planned<T: Config> =
 		StorageValue<_, BoundedVec<T::AccountId, T::MaxValidators>, ValueQuery>;
 
+	/// Blocks per session, for the runtime's session schedule: fixed at genesis (a test network
+	/// may rotate faster than a production one).
+	#[pallet::storage]
+	pub type SessionLength<T: Config> =
+		StorageValue<_, BlockNumberFor<T>, ValueQuery, T::DefaultSessionLength>;
+
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
 	pub struct GenesisConfig<T: Config> {
 		/// The initial validators (their session keys come from `pallet-session`'s genesis).
 		pub validators: Vec<T::AccountId>,
+		/// Blocks per session; `None` for [`Config::DefaultSessionLength`].
+		pub session_length: Option<BlockNumberFor<T>>,
 	}
 
 	#[pallet::genesis_build]
 	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
 		fn build(&self) {
+			if let Some(length) = self.session_length {
+				assert!(!length.is_zero(), "sessions must have at least one block");
+				SessionLength::<T>::put(length);
+			}
 			if self.validators.is_empty() {
 				// No set of ours: pallet-session's genesis keys define the first validators.
 				return;
@@ -118,6 +135,12 @@ pub mod pallet {
 		ValidatorRemoved { who: T::AccountId },
 		/// The planned set was handed to the session pallet for session `session`.
 		NewSet { session: SessionIndex, validators: Vec<T::AccountId> },
+		/// A validator proven to have misbehaved (signed two blocks for one slot) was planned
+		/// out of the set; it leaves at the next session change.
+		OffenderRemoved { who: T::AccountId },
+		/// A validator misbehaved but stays: removing it would leave fewer than
+		/// `MinValidators`. Governance must act.
+		OffenderKept { who: T::AccountId },
 	}
 
 	#[pallet::error]
@@ -193,6 +216,23 @@ pub mod pallet {
 }
 
 impl<T: Config> Pallet<T> {
+	/// Plans a misbehaving validator out of the set (as governance's `remove_validator` would),
+	/// unless that would leave fewer than `MinValidators`.
+	pub fn remove_offender(who: &T::AccountId) {
+		let mut planned = Planned::<T>::get();
+		if !planned.contains(who) {
+			return;
+		}
+		if planned.len() as u32 <= T::MinValidators::get() {
+			log::warn!(target: "runtime::validators", "offender {who:?} kept: the set is at its minimum");
+			Self::deposit_event(Event::OffenderKept { who: who.clone() });
+			return;
+		}
+		planned.retain(|v| v != who);
+		Planned::<T>::put(planned);
+		Self::deposit_event(Event::OffenderRemoved { who: who.clone() });
+	}
+
 	/// The validator set in force.
 	pub fn validators() -> Vec<T::AccountId> {
 		Validators::<T>::get().into_inner()

@@ -87,6 +87,7 @@ impl pallet_validators::Config for Test {
 	type KeysRegistered = HasKeys;
 	type MaxValidators = ConstU32<4>;
 	type MinValidators = ConstU32<2>;
+	type DefaultSessionLength = ConstU64<SESSION>;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = KeysHelper;
@@ -130,7 +131,7 @@ pub fn build() -> sp_io::TestExternalities {
 	}
 	.assimilate_storage(&mut storage)
 	.unwrap();
-	pallet_validators::GenesisConfig::<Test> { validators: vec![1, 2, 3] }
+	pallet_validators::GenesisConfig::<Test> { validators: vec![1, 2, 3], session_length: None }
 		.assimilate_storage(&mut storage)
 		.unwrap();
 	let mut ext = sp_io::TestExternalities::new(storage);

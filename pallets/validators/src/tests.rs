@@ -5,7 +5,7 @@
 
 use crate::{mock::*, Error, Event};
 use frame_support::{assert_noop, assert_ok};
-use sp_runtime::DispatchError;
+use sp_runtime::{BuildStorage, DispatchError};
 
 /// `session.set_keys` with a proof of possession, as a validator would.
 fn set_keys(who: AccountId) {
@@ -106,4 +106,34 @@ fn errors() {
 			Error::<Test>::TooFewValidators
 		);
 	});
+}
+
+#[test]
+fn an_offender_is_planned_out_unless_the_set_is_at_its_minimum() {
+	build_and_execute(|| {
+		Validators::remove_offender(&3);
+		assert_eq!(Validators::planned(), vec![1, 2]);
+		assert_eq!(Validators::validators(), vec![1, 2, 3], "in force until the session change");
+		// Not a validator (any more): nothing happens.
+		Validators::remove_offender(&3);
+		Validators::remove_offender(&9);
+		// At the minimum (2): kept, and governance is told.
+		Validators::remove_offender(&2);
+		assert_eq!(Validators::planned(), vec![1, 2]);
+		assert_eq!(
+			validators_events(),
+			vec![Event::OffenderRemoved { who: 3 }, Event::OffenderKept { who: 2 }]
+		);
+	});
+}
+
+#[test]
+fn the_session_length_is_the_default_or_the_genesis_one() {
+	build_and_execute(|| assert_eq!(crate::SessionLength::<Test>::get(), SESSION));
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	crate::GenesisConfig::<Test> { validators: vec![], session_length: Some(4) }
+		.assimilate_storage(&mut storage)
+		.unwrap();
+	sp_io::TestExternalities::new(storage)
+		.execute_with(|| assert_eq!(crate::SessionLength::<Test>::get(), 4));
 }
