@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: Rust unit, property and benchmark tests, the runtime tests, the end-to-end
-# test of a real node process (tests/node_e2e.rs), and the polkadot.js suite (tests/e2e/) against
-# a dev node that this script starts and stops.
+# test of a real node process (tests/node_e2e.rs), the polkadot.js suite (tests/e2e/) against a
+# dev node that this script starts and stops, and the multi-validator network test
+# (tests/network/: four validators, two workers and misbehaving nodes, which it starts itself).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 cd "$DECLAI_ROOT"
@@ -35,4 +36,9 @@ for _ in $(seq 1 120); do
 	sleep 1
 done
 (cd tests && DECLAI_WS="ws://127.0.0.1:$rpc_port" node --test --test-concurrency=1 e2e/) || { echo "node log: $log"; tail -30 "$log"; exit 1; }
+kill $node_pid 2>/dev/null || true
+wait $node_pid 2>/dev/null || true
+
+echo "== multi-validator network (about 15 minutes)"
+(cd tests && node --test --test-concurrency=1 network/)
 echo "== all tests passed"

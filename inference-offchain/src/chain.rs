@@ -471,16 +471,10 @@ impl Chain {
 		self.account.encode()
 	}
 
-	/// The hash of block `number` on the node's best chain.
-	pub async fn block_hash(&self, number: u32) -> Result<Option<[u8; 32]>, ChainError> {
-		let hash =
-			self.rpc.chain_get_block_hash(Some(u64::from(number).into())).await.map_err(|e| {
-				ChainError::Rpc {
-					context: format!("hash of block {number}"),
-					reason: e.to_string(),
-				}
-			})?;
-		Ok(hash.map(|h| h.0))
+	/// The chain randomness after block `number` (`Consensus.RandomnessOf`: the hash of the
+	/// block author's VRF output), from which the Proof-of-Inference challenges are drawn.
+	pub async fn chain_randomness(&self, number: u32) -> Result<Option<[u8; 32]>, ChainError> {
+		self.read("Consensus", "RandomnessOf", (number,)).await
 	}
 
 	/// Reads `pallet.item(keys)` at the latest finalized block, decoded as `V`.

@@ -549,10 +549,11 @@ impl<B: Backend> Engine<B> {
 			job: id,
 			reason: "challenged before commitments closed".into(),
 		})?;
-		let randomness = self.chain.block_hash(closed).await?.ok_or_else(|| WorkerError::Job {
-			job: id,
-			reason: format!("no hash for block {closed}"),
-		})?;
+		let randomness =
+			self.chain.chain_randomness(closed).await?.ok_or_else(|| WorkerError::Job {
+				job: id,
+				reason: format!("no chain randomness for block {closed}"),
+			})?;
 		let seed = poi::challenge_seed(&randomness, id, &self.chain.account_bytes());
 		let layer = poi::challenged_layer(&seed, model.layers.len());
 		let trace = record.trace.clone().unwrap_or_default();

@@ -8,6 +8,11 @@ pub struct Cli {
 
 	#[clap(flatten)]
 	pub run: sc_cli::RunCmd,
+
+	/// For network tests only: make this validator misbehave, so that the test can show that
+	/// honest nodes reject its blocks.
+	#[arg(long, value_enum, default_value_t = crate::consensus::Misbehaviour::None, hide = true)]
+	pub misbehave: crate::consensus::Misbehaviour,
 }
 
 /// Subcommands of the node.

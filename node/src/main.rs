@@ -2,8 +2,9 @@
 //!
 //! The DeCLAI validator and full node: the standard Substrate CLI (`--dev`, `--chain`,
 //! `--validator`, `--base-path`, `key insert`, `export-chain-spec`, `purge-chain`, …), a RocksDB
-//! database, JSON-RPC over jsonrpsee with the standard methods and the `declai_*` methods, Aura
-//! block authoring (a stand-in for the Proof-of-Inference engine) and GRANDPA finality.
+//! database, JSON-RPC over jsonrpsee with the standard methods and the `declai_*` methods, the
+//! Proof-of-Inference slot engine (`consensus`: a VRF leader draw weighted by verified work) and
+//! GRANDPA finality.
 //!
 //! Data flow: `cli` parses flags → `command` loads a chain spec (`chain_spec`) and builds the
 //! `service` (database, executor, import queue, network, transaction pool, authoring, GRANDPA)
@@ -15,6 +16,7 @@
 mod chain_spec;
 mod cli;
 mod command;
+mod consensus;
 mod rpc;
 mod service;
 

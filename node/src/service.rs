@@ -1,15 +1,14 @@
 //! The node service: database, wasm executor, import queue, networking, transaction pool, RPC,
-//! Aura authoring and the GRANDPA voter.
+//! Proof-of-Inference authoring and the GRANDPA voter.
 
 use declai_runtime::{apis::RuntimeApi, opaque::Block};
 use futures::FutureExt;
 use sc_client_api::{Backend, BlockBackend};
-use sc_consensus_aura::{ImportQueueParams, SlotProportion, StartAuraParams};
+use crate::consensus;
 use sc_consensus_grandpa::SharedVoterState;
 use sc_service::{error::Error as ServiceError, Configuration, TaskManager, WarpSyncConfig};
 use sc_telemetry::{Telemetry, TelemetryWorker};
 use sc_transaction_pool_api::OffchainTransactionPoolFactory;
-use sp_consensus_aura::sr25519::{AuthorityId as AuraId, AuthorityPair as AuraPair};
 use std::{sync::Arc, time::Duration};
 
 /// Host functions of the runtime: Substrate's, plus the BLS12-381 operations with which the
@@ -39,18 +38,6 @@ pub type Service = sc_service::PartialComponents<
 		Option<Telemetry>,
 	),
 >;
-
-/// Inherent data for a block: the timestamp and the Aura slot it falls in.
-fn slot_and_timestamp(
-	slot_duration: sp_consensus_aura::SlotDuration,
-) -> (sp_consensus_aura::inherents::InherentDataProvider, sp_timestamp::InherentDataProvider) {
-	let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
-	let slot = sp_consensus_aura::inherents::InherentDataProvider::from_timestamp_and_slot_duration(
-		*timestamp,
-		slot_duration,
-	);
-	(slot, timestamp)
-}
 
 /// Builds the client, database, pool and import queue.
 pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
@@ -101,28 +88,16 @@ pub fn new_partial(config: &Configuration) -> Result<Service, ServiceError> {
 		telemetry.as_ref().map(|x| x.handle()),
 	)?;
 
-	let cidp_client = client.clone();
-	let import_queue =
-		sc_consensus_aura::import_queue::<AuraPair, _, _, _, _, _>(ImportQueueParams {
-			block_import: grandpa_block_import.clone(),
-			justification_import: Some(Box::new(grandpa_block_import.clone())),
-			client: client.clone(),
-			create_inherent_data_providers: move |parent_hash, _| {
-				let cidp_client = cidp_client.clone();
-				async move {
-					let slot_duration = sc_consensus_aura::standalone::slot_duration_at(
-						&*cidp_client,
-						parent_hash,
-					)?;
-					Ok(slot_and_timestamp(slot_duration))
-				}
-			},
-			spawner: &task_manager.spawn_essential_handle(),
-			registry: config.prometheus_registry(),
-			check_for_equivocation: Default::default(),
-			telemetry: telemetry.as_ref().map(|x| x.handle()),
-			compatibility_mode: Default::default(),
-		})?;
+	let slot_duration = consensus::slot_duration(&*client)?;
+	let import_queue = consensus::import_queue(
+		client.clone(),
+		grandpa_block_import.clone(),
+		Some(Box::new(grandpa_block_import.clone())),
+		move |_, ()| async move { Ok(consensus::slot_and_timestamp(slot_duration)) },
+		OffchainTransactionPoolFactory::new(transaction_pool.clone()),
+		&task_manager.spawn_essential_handle(),
+		config.prometheus_registry(),
+	);
 
 	Ok(sc_service::PartialComponents {
 		client,
@@ -141,6 +116,7 @@ pub fn new_full<
 	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
 >(
 	config: Configuration,
+	misbehaviour: consensus::Misbehaviour,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -259,32 +235,29 @@ pub fn new_full<
 			telemetry.as_ref().map(|x| x.handle()),
 		);
 
-		let slot_duration = sc_consensus_aura::slot_duration::<AuraId, _, _>(&*client)?;
-
-		let aura = sc_consensus_aura::start_aura::<AuraPair, _, _, _, _, _, _, _, _, _, _>(
-			StartAuraParams {
-				slot_duration,
-				client,
-				select_chain,
-				block_import,
-				proposer_factory,
-				create_inherent_data_providers: move |_, ()| async move {
-					Ok(slot_and_timestamp(slot_duration))
-				},
-				force_authoring,
-				backoff_authoring_blocks: Option::<()>::None,
-				keystore: keystore_container.keystore(),
-				sync_oracle: sync_service.clone(),
-				justification_sync_link: sync_service.clone(),
-				block_proposal_slot_portion: SlotProportion::new(2f32 / 3f32),
-				max_block_proposal_slot_portion: None,
-				telemetry: telemetry.as_ref().map(|x| x.handle()),
-				compatibility_mode: Default::default(),
+		let slot_duration = consensus::slot_duration(&*client)?;
+		let authoring = consensus::start(consensus::StartParams {
+			slot_duration,
+			client,
+			select_chain,
+			block_import,
+			proposer_factory,
+			create_inherent_data_providers: move |_, ()| async move {
+				Ok(consensus::slot_and_timestamp(slot_duration))
 			},
-		)?;
+			keystore: keystore_container.keystore(),
+			sync_oracle: sync_service.clone(),
+			justification_sync_link: sync_service.clone(),
+			force_authoring,
+			misbehaviour,
+		});
 
 		// Authoring is essential: if it fails, the node stops.
-		task_manager.spawn_essential_handle().spawn_blocking("aura", Some("block-authoring"), aura);
+		task_manager.spawn_essential_handle().spawn_blocking(
+			"declai-consensus",
+			Some("block-authoring"),
+			authoring,
+		);
 	}
 
 	if enable_grandpa {

@@ -1,5 +1,10 @@
 // Shared by the polkadot.js suites: the connection (as Polkadot-JS Apps connects: no custom
-// types) and a send helper that reports the dispatch error by name.
+// types), a send helper that reports the dispatch error by name, an event log read block by
+// block, and child processes (nodes, workers) with their logs.
+import { spawn } from 'node:child_process';
+import { existsSync, openSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
 import { ApiPromise, WsProvider, Keyring } from '@polkadot/api';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 
@@ -81,5 +86,69 @@ export class EventLog {
   /// Whether an event of `section.method` satisfies `pred`, after a sync.
   async some(section, method, pred = () => true) {
     return (await this.find(section, method, pred)) !== undefined;
+  }
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/// A free TCP port on localhost.
+export const freePort = () => new Promise((resolve) => {
+  const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+});
+
+/// Polls `fn` every second until it returns something truthy (which it returns).
+export async function until(what, fn, timeoutMs = 180_000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(1000);
+  }
+}
+
+/// Named child processes with their logs in `dir` (appended across restarts).
+export class Processes {
+  constructor(dir) {
+    this.dir = dir;
+    this.children = new Map();
+  }
+
+  log(name) {
+    return join(this.dir, `${name}.log`);
+  }
+
+  start(name, bin, args, env = {}) {
+    const log = this.log(name);
+    const child = spawn(bin, args, { stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')], env: { ...process.env, RUST_LOG: 'info', ...env } });
+    this.children.set(name, child);
+    return child;
+  }
+
+  /// Stops `name` (SIGTERM: gracefully; SIGKILL: a crash) and waits for it to exit.
+  stop(name, signal = 'SIGTERM') {
+    const child = this.children.get(name);
+    if (!child) return Promise.resolve();
+    this.children.delete(name);
+    return new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  }
+
+  /// Stops everything, the last started first.
+  async stopAll() {
+    for (const name of [...this.children.keys()].reverse()) await this.stop(name);
+  }
+
+  running(name) {
+    return this.children.has(name);
+  }
+
+  /// The last lines of `name`'s log.
+  tail(name, lines = 25) {
+    const log = this.log(name);
+    return existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-lines).join('\n') : '';
   }
 }

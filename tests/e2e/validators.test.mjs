@@ -32,7 +32,12 @@ const rotateKeysWithOwner = (owner) => api._rpcCore.provider.send('author_rotate
 test('the dev chain starts with Alice as its only validator, with 100-block sessions', async () => {
   assert.deepEqual(addresses(await api.query.validators.validators()), [alice.address]);
   assert.deepEqual(addresses(await api.query.session.validators()), [alice.address]);
-  assert.equal((await api.query.aura.authorities()).length, 1);
+  assert.equal((await api.query.validators.sessionLength()).toNumber(), 100);
+  const authorities = await api.query.consensus.authorities();
+  assert.equal(authorities.length, 1);
+  assert.equal(authorities[0].account.toString(), alice.address);
+  // Alone, Alice has all the weight of the leader draw (parts per billion).
+  assert.equal(authorities[0].weight.toBigInt(), 1_000_000_000n);
 });
 
 test('governance plans a validator with session keys; the set in force waits for the session change', async () => {

@@ -7,63 +7,28 @@
 // scripts/test.sh sets them.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync, readdirSync, openSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import net from 'node:net';
 import { ApiPromise, WsProvider, Keyring } from '@polkadot/api';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { u8aToHex, stringToHex, hexToU8a } from '@polkadot/util';
-import { send, sudoResult, EventLog } from './support.mjs';
+import { send, sudoResult, EventLog, Processes, sleep, freePort, until } from './support.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NODE = process.env.DECLAI_NODE;
 const WORKER = process.env.DECLAI_WORKER;
 const MINILM = process.env.DECLAI_MINILM_DIR;
 const work = mkdtempSync(join(tmpdir(), 'declai-worker-e2e-'));
-const procs = new Map();
 let api, keyring, ws, alice, ferdie, bob, charlie, dave, models, events;
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const freePort = () => new Promise((resolve) => {
-  const s = net.createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
-});
-
-async function until(what, fn, timeoutMs = 180_000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(1000);
-  }
-}
-
-function start(name, bin, args) {
-  const log = join(work, `${name}.log`);
-  const child = spawn(bin, args, { stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')], env: { ...process.env, RUST_LOG: 'info' } });
-  procs.set(name, { child, log });
-  return child;
-}
-
-function stop(name, signal = 'SIGTERM') {
-  const p = procs.get(name);
-  if (!p) return Promise.resolve();
-  procs.delete(name);
-  return new Promise((resolve) => {
-    if (p.child.exitCode !== null) return resolve();
-    p.child.once('exit', () => resolve());
-    p.child.kill(signal);
-  });
-}
-
-function tail(name) {
-  const log = join(work, `${name}.log`);
-  return existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-25).join('\n') : '';
-}
+const procs = new Processes(work);
+const start = (name, bin, args) => procs.start(name, bin, args);
+const stop = (name, signal) => procs.stop(name, signal);
+const tail = (name) => procs.tail(name);
 
 function workerArgs(name, account, extra = []) {
   return ['run', '--node', ws, '--account', account, '--state-dir', join(work, name), '--status-addr', '',
@@ -153,7 +118,7 @@ before(async () => {
 
 after(async () => {
   // Workers first (gracefully), the node last.
-  for (const name of [...procs.keys()].reverse()) await stop(name);
+  await procs.stopAll();
   await api?.disconnect();
 });
 

@@ -122,16 +122,6 @@ fn randomness_is_kept_for_the_history_only() {
 }
 
 #[test]
-#[should_panic(expected = "the author must be the slot's leader")]
-fn a_block_of_another_authority_is_invalid() {
-	build().execute_with(|| {
-		let slot = 50;
-		let other = [1, 2, 3].into_iter().find(|a| *a != leader_of(slot)).unwrap();
-		author_block(other, slot);
-	});
-}
-
-#[test]
 #[should_panic(expected = "the slot must increase")]
 fn a_block_must_have_a_later_slot_than_its_parent() {
 	build().execute_with(|| {
