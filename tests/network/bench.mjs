@@ -63,9 +63,7 @@ try {
   const names = ['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie'];
   const senders = names.flatMap((n) => [keyring.addFromUri(`//${n}`), keyring.addFromUri(`//${n}//stash`)]);
   const amount = 10n ** 9n; // a thousandth of a credit
-  const sample = api.tx.credits.transfer(senders[1].address, amount);
-  await sample.signAsync(senders[0]);
-  const info = await api.call.transactionPaymentApi.queryInfo(sample.toHex(), sample.encodedLength);
+  const info = await api.tx.credits.transfer(senders[1].address, amount).paymentInfo(senders[0]);
   const txRefTime = info.weight.refTime.toBigInt();
   const weights = api.consts.system.blockWeights;
   const normal = weights.perClass.normal;
