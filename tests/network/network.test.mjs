@@ -6,7 +6,8 @@
 // - blocks of an ineligible author or with a bad seal are rejected by the honest nodes;
 // - with one of four validators down blocks keep being finalized; with two down finality stalls
 //   and resumes when they rejoin; a crashed validator catches up and authors again;
-// - a validator added by governance authors after the session change.
+// - a validator added by governance authors after the session change;
+// - two nodes sealing with one key are reported as an equivocation and the offender planned out.
 //
 // Needs DECLAI_NODE and DECLAI_WORKER (scripts/test.sh sets them). About 15 minutes.
 import { test, before, after } from 'node:test';
@@ -211,4 +212,35 @@ test('the leader frequencies follow the Proof-of-Inference weights of the verifi
     load = false;
     await loadLoop;
   }
+});
+
+test('a second node with the same authoring key equivocates; the honest nodes report it and the offender is planned out', async () => {
+  // Bob's key in a second node: both seal a block for each of Bob's slots (different timestamps
+  // and bodies, hence two headers for one slot). Importers see both, submit the two sealed
+  // headers to the runtime, which checks both seals and plans Bob out of the validator set.
+  const from = await bestNumber();
+  await net.prepare('bob-twin', '//Bob', 11, 'author');
+  net.startNode('bob-twin');
+  let found;
+  try {
+    found = await until('an equivocation report on chain', async () => {
+      const best = await bestNumber();
+      for (let n = from + 1; n <= best; n += 1) {
+        const events = await api.query.system.events.at(await api.rpc.chain.getBlockHash(n));
+        const e = events.find((r) => r.event.section === 'consensus' && r.event.method === 'Equivocation');
+        if (e) return { n, event: e.event, events };
+      }
+      return null;
+    }, 240_000);
+  } finally {
+    await net.stop('bob-twin');
+  }
+  assert.equal(found.event.data.offender.toString(), accounts.bob.address);
+  assert.ok(found.events.some((r) => r.event.section === 'validators' && r.event.method === 'OffenderRemoved'
+    && r.event.data.who.toString() === accounts.bob.address), 'Bob planned out');
+  const planned = (await api.query.validators.planned()).map((a) => a.toString());
+  assert.ok(!planned.includes(accounts.bob.address), `planned: ${planned.map(nameOf)}`);
+  const reporters = VALIDATORS.filter((v) => logOf(v).includes('equivocated at slot'));
+  assert.ok(reporters.length > 0, 'some node logged the equivocation');
+  console.log(`Bob equivocated at slot ${found.event.data.slot}; reported in block #${found.n} (seen by ${reporters.join(', ')}); planned set: ${planned.map(nameOf).join(', ')}`);
 });

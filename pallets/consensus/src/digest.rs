@@ -120,9 +120,10 @@ pub fn weights_from_work(work: &[u128], floor: sp_runtime::Perbill) -> Vec<u64> 
 	}
 	let total: u128 = work.iter().sum();
 	if total == 0 {
-		return alloc::vec![WEIGHT_SCALE / n; work.len()];
+		return alloc::vec![WEIGHT_SCALE.checked_div(n).unwrap_or(0); work.len()];
 	}
-	let floor_total = floor * WEIGHT_SCALE;
+	let floor_total = floor.mul_floor(WEIGHT_SCALE);
+	let floor_each = floor_total.checked_div(n).unwrap_or(0);
 	let share = u128::from(WEIGHT_SCALE.saturating_sub(floor_total));
 	work.iter()
 		.map(|w| {
@@ -133,7 +134,7 @@ pub fn weights_from_work(work: &[u128], floor: sp_runtime::Perbill) -> Vec<u64> 
 				sp_runtime::Rounding::Down,
 			)
 			.unwrap_or(0);
-			(floor_total / n).saturating_add(u64::try_from(proportional).unwrap_or(u64::MAX))
+			floor_each.saturating_add(u64::try_from(proportional).unwrap_or(u64::MAX))
 		})
 		.collect()
 }

@@ -51,7 +51,7 @@ use sp_application_crypto::RuntimeAppPublic;
 use sp_consensus_slots::Slot;
 use sp_core::H256;
 use sp_runtime::{
-	traits::{Header as _, SaturatedConversion},
+	traits::{Header as _, SaturatedConversion, Saturating},
 	transaction_validity::{
 		InvalidTransaction, TransactionPriority, TransactionSource, TransactionValidity,
 		ValidTransaction,
@@ -220,7 +220,7 @@ pub mod pallet {
 			RandomnessOf::<T>::insert(now, next);
 			let history: BlockNumberFor<T> = T::RandomnessHistory::get().into();
 			if now > history {
-				RandomnessOf::<T>::remove(now - history);
+				RandomnessOf::<T>::remove(now.saturating_sub(history));
 			}
 			T::DbWeight::get().reads_writes(3, 4)
 		}
@@ -433,7 +433,7 @@ impl<T: Config> frame_support::traits::OnTimestampSet<T::Moment> for Pallet<T> {
 		// Blocks built by hand in tests have no slot: nothing to compare with.
 		if u64::from(slot) != 0 {
 			assert_eq!(
-				Slot::from(timestamp / slot_duration),
+				Slot::from(timestamp.checked_div(slot_duration).unwrap_or(0)),
 				slot,
 				"the timestamp must fall in the block's slot"
 			);

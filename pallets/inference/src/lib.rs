@@ -41,15 +41,15 @@
 //! with the highest pool priority, so requests and tips cannot crowd them out.
 //!
 //! ## Randomness
-//! [`Config::BlockRandomness`] gives the randomness of a past block. The runtime uses the block
-//! hash until the Proof-of-Inference consensus provides a VRF output per block. Workers do not
-//! author blocks, so they cannot predict the hash of the block that closes the commitments and
-//! hence cannot know at commit time whether (or which layer) they will be challenged. Residual
-//! risks: the author of that block knows its hash before publishing it and could, colluding with
-//! a worker, reorder or drop transactions, or withhold the block, to re-roll the challenge; the
-//! assignment draw uses the parent block's hash, which a colluding author can likewise influence.
-//! With a permissioned validator set such grinding is attributable but not prevented. The
-//! insecure collective-flip pallet is never used.
+//! [`Config::BlockRandomness`] gives the randomness of a past block: in the runtime the
+//! consensus's chain randomness (a hash of each block author's VRF output, which the author cannot
+//! grind by reordering transactions). Workers do not author blocks, so they cannot predict the
+//! randomness of the block that closes the commitments and hence cannot know at commit time
+//! whether (or which layer) they will be challenged. Residual risks: the author of that block
+//! knows its randomness before publishing it and could, colluding with a worker, withhold the
+//! block or move the close of the commitments by one block: a choice between two seeds. With a
+//! permissioned validator set this is attributable but not prevented. The insecure
+//! collective-flip pallet is never used.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 

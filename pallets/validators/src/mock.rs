@@ -94,6 +94,7 @@ impl pallet_validators::Config for Test {
 }
 
 /// Registers test session keys with a proof of possession, as `session.set_keys` needs.
+#[cfg(feature = "runtime-benchmarks")]
 pub struct KeysHelper;
 #[cfg(feature = "runtime-benchmarks")]
 impl crate::BenchmarkHelper<AccountId> for KeysHelper {
