@@ -134,8 +134,7 @@ pub fn check_header<H: HeaderT>(
 	if slot > slot_now {
 		return Err(CheckError::TooFarInFuture { slot, now: slot_now });
 	}
-	let weights: Vec<u64> = draw.authorities.iter().map(|(_, w)| *w).collect();
-	let drawn = digest::leader(&weights, &draw.randomness, slot);
+	let drawn = draw.leader(slot);
 	if drawn != Some(pre_digest.authority_index) {
 		return Err(CheckError::NotTheLeader { claimed: pre_digest.authority_index, drawn });
 	}
@@ -276,8 +275,7 @@ where
 		if slot <= draw.slot {
 			return None;
 		}
-		let weights: Vec<u64> = draw.authorities.iter().map(|(_, w)| *w).collect();
-		let drawn = digest::leader(&weights, &draw.randomness, slot)?;
+		let drawn = draw.leader(slot)?;
 		let index = if self.misbehaviour == Misbehaviour::ClaimEverySlot {
 			// Any of our own keys, drawn or not.
 			draw.authorities.iter().position(|(k, _)| self.has_key(k))? as u32

@@ -23,8 +23,7 @@ fn draw() -> LeaderDraw {
 }
 
 fn leader_of(draw: &LeaderDraw, slot: u64) -> usize {
-	let weights: Vec<u64> = draw.authorities.iter().map(|(_, w)| *w).collect();
-	digest::leader(&weights, &draw.randomness, Slot::from(slot)).unwrap() as usize
+	draw.leader(Slot::from(slot)).unwrap() as usize
 }
 
 /// A header of slot `slot` claimed by authority `index` with `vrf_by`'s VRF on `vrf_slot`,

@@ -84,6 +84,14 @@ pub struct LeaderDraw {
 	pub slot: Slot,
 }
 
+impl LeaderDraw {
+	/// The index of the leader of `slot` ([`digest::leader`] over these weights and randomness).
+	pub fn leader(&self, slot: Slot) -> Option<u32> {
+		let weights: Vec<u64> = self.authorities.iter().map(|(_, w)| *w).collect();
+		digest::leader(&weights, &self.randomness, slot)
+	}
+}
+
 /// Called once for each proven equivocation.
 pub trait OnEquivocation<AccountId> {
 	/// `offender` signed two blocks for `slot`.

@@ -204,11 +204,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::remove_validator())]
 		pub fn remove_validator(origin: OriginFor<T>, who: T::AccountId) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
-			let mut planned = Planned::<T>::get();
-			ensure!(planned.contains(&who), Error::<T>::NotValidator);
-			ensure!(planned.len() as u32 > T::MinValidators::get(), Error::<T>::TooFewValidators);
-			planned.retain(|v| v != &who);
-			Planned::<T>::put(planned);
+			Self::plan_removal(&who)?;
 			Self::deposit_event(Event::ValidatorRemoved { who });
 			Ok(())
 		}
@@ -216,21 +212,28 @@ pub mod pallet {
 }
 
 impl<T: Config> Pallet<T> {
+	/// Takes `who` out of the planned set, keeping at least `MinValidators`.
+	fn plan_removal(who: &T::AccountId) -> Result<(), Error<T>> {
+		let mut planned = Planned::<T>::get();
+		ensure!(planned.contains(who), Error::<T>::NotValidator);
+		ensure!(planned.len() as u32 > T::MinValidators::get(), Error::<T>::TooFewValidators);
+		planned.retain(|v| v != who);
+		Planned::<T>::put(planned);
+		Ok(())
+	}
+
 	/// Plans a misbehaving validator out of the set (as governance's `remove_validator` would),
 	/// unless that would leave fewer than `MinValidators`.
 	pub fn remove_offender(who: &T::AccountId) {
-		let mut planned = Planned::<T>::get();
-		if !planned.contains(who) {
-			return;
+		match Self::plan_removal(who) {
+			Ok(()) => Self::deposit_event(Event::OffenderRemoved { who: who.clone() }),
+			Err(Error::TooFewValidators) => {
+				log::warn!(target: "runtime::validators", "offender {who:?} kept: the set is at its minimum");
+				Self::deposit_event(Event::OffenderKept { who: who.clone() });
+			},
+			// Not (or no longer) a planned validator: nothing to do.
+			Err(_) => {},
 		}
-		if planned.len() as u32 <= T::MinValidators::get() {
-			log::warn!(target: "runtime::validators", "offender {who:?} kept: the set is at its minimum");
-			Self::deposit_event(Event::OffenderKept { who: who.clone() });
-			return;
-		}
-		planned.retain(|v| v != who);
-		Planned::<T>::put(planned);
-		Self::deposit_event(Event::OffenderRemoved { who: who.clone() });
 	}
 
 	/// The validator set in force.
