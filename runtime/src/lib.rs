@@ -126,7 +126,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("declai"),
 	impl_name: alloc::borrow::Cow::Borrowed("declai"),
 	authoring_version: 1,
-	spec_version: 106,
+	spec_version: 107,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -381,6 +381,7 @@ parameter_types! {
 }
 
 impl pallet_workers::Config for Runtime {
+	type BlockRandomness = ConsensusRandomness;
 	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
 	type Models = pallet_inference::ActiveModels<Runtime>;
 	type MinBond = WorkerMinBond;
@@ -415,7 +416,7 @@ impl pallet_workers::Config for Runtime {
 
 /// The consensus's per-block VRF randomness for Proof-of-Inference assignments and challenges.
 pub struct ConsensusRandomness;
-impl pallet_inference::BlockRandomness<BlockNumber> for ConsensusRandomness {
+impl pallet_workers::BlockRandomness<BlockNumber> for ConsensusRandomness {
 	fn randomness_of(n: BlockNumber) -> Option<Hash> {
 		pallet_consensus::ChainRandomness::<Runtime>::of(n)
 	}
@@ -430,7 +431,6 @@ parameter_types! {
 impl pallet_inference::Config for Runtime {
 	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
 	// The consensus's chain randomness: a VRF output per block.
-	type BlockRandomness = ConsensusRandomness;
 	// Verified work weighs the validators in the leader draw.
 	type WorkTally = Consensus;
 	// A text of 16 KiB; digits images are 64 bytes.

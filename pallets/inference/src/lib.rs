@@ -41,7 +41,7 @@
 //! with the highest pool priority, so requests and tips cannot crowd them out.
 //!
 //! ## Randomness
-//! [`Config::BlockRandomness`] gives the randomness of a past block: in the runtime the
+//! `pallet_workers::Config::BlockRandomness` gives the randomness of a past block: in the runtime the
 //! consensus's chain randomness (a hash of each block author's VRF output, which the author cannot
 //! grind by reordering transactions). Workers do not author blocks, so they cannot predict the
 //! randomness of the block that closes the commitments and hence cannot know at commit time
@@ -86,7 +86,7 @@ use declai_primitives::{
 use frame_support::{pallet_prelude::*, traits::Contains};
 use frame_system::pallet_prelude::*;
 use pallet_economics::{ReceiptId, Settlement};
-use pallet_workers::{AttestationSignature, Fault, Reputation};
+use pallet_workers::{AttestationSignature, BlockRandomness, Fault, Reputation};
 use sp_core::H256;
 use sp_runtime::traits::{Saturating, UniqueSaturatedInto, Zero};
 
@@ -97,12 +97,6 @@ pub type JobOf<T> =
 	Job<<T as frame_system::Config>::AccountId, BlockNumberFor<T>, <T as Config>::MaxReplicas>;
 /// The credits pallet's hold reason of this runtime.
 pub type HoldReasonOf<T> = <T as pallet_credits::Config>::RuntimeHoldReason;
-
-/// Randomness of a past block.
-pub trait BlockRandomness<BlockNumber> {
-	/// 256 bits fixed when block `n` was sealed; `None` if unknown (future or too old).
-	fn randomness_of(n: BlockNumber) -> Option<H256>;
-}
 
 /// The auditor set for other pallets (the workers pallet's benchmark checks).
 pub struct AuditorSet<T>(PhantomData<T>);
@@ -117,17 +111,6 @@ impl<T: Config> frame_support::traits::SortedMembers<T::AccountId> for AuditorSe
 	}
 	fn count() -> usize {
 		Auditors::<T>::decode_len().unwrap_or(0)
-	}
-}
-
-/// [`BlockRandomness`] from the block hashes `frame_system` keeps (`BlockHashCount` blocks).
-pub struct BlockHashRandomness<T>(PhantomData<T>);
-impl<T: frame_system::Config<Hash = H256>> BlockRandomness<BlockNumberFor<T>>
-	for BlockHashRandomness<T>
-{
-	fn randomness_of(n: BlockNumberFor<T>) -> Option<H256> {
-		let hash = frame_system::Pallet::<T>::block_hash(n);
-		(hash != H256::zero()).then_some(hash)
 	}
 }
 
@@ -223,9 +206,6 @@ pub mod pallet {
 	{
 		/// Origin of model registration and the auditor set (governance).
 		type GovernanceOrigin: EnsureOrigin<Self::RuntimeOrigin>;
-
-		/// Randomness of past blocks, for assignments and challenges.
-		type BlockRandomness: BlockRandomness<BlockNumberFor<Self>>;
 
 		/// Receives each account's verified work (served and audited), which weighs validators
 		/// in the consensus.

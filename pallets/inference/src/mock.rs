@@ -5,7 +5,8 @@
 #![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing, clippy::unwrap_used)]
 
 use crate as pallet_inference;
-use crate::{BlockHashRandomness, ModelSpec};
+use crate::ModelSpec;
+use pallet_workers::BlockHashRandomness;
 use declai_primitives::{
 	poi::{self, IntegerLayer, JobId, ModelKind, Timings, VerificationTier},
 	Balance, HardwareClass, CRED, GPU_HOUR,
@@ -55,6 +56,7 @@ impl pallet_economics::Config for Test {
 }
 
 impl pallet_workers::Config for Test {
+	type BlockRandomness = BlockHashRandomness<Test>;
 	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
 	type Models = crate::ActiveModels<Test>;
 	type MinBond = MinBond;
@@ -107,7 +109,6 @@ pub const QUEUE_TIMEOUT: u64 = 20;
 
 impl pallet_inference::Config for Test {
 	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
-	type BlockRandomness = BlockHashRandomness<Test>;
 	type WorkTally = Tally;
 	type MaxInputLen = frame_support::traits::ConstU32<256>;
 	type MaxOutputLen = frame_support::traits::ConstU32<256>;

@@ -93,8 +93,18 @@ impl<T: Config> Pallet<T> {
 		}
 		let id = NextChallenge::<T>::get();
 		NextChallenge::<T>::put(id.saturating_add(1));
-		let randomness = frame_system::Pallet::<T>::parent_hash();
-		let seed = poi::benchmark_seed(randomness.as_ref(), &who.encode(), id);
+		// The chain randomness of the parent block: fixed by its author's VRF, after the worker
+		// registered or answered last, so it cannot precompute the work. Only a challenge issued
+		// in block 1 (parent: genesis, which has none) falls back to the parent hash.
+		let parent = now.saturating_sub(One::one());
+		let seed = match T::BlockRandomness::randomness_of(parent) {
+			Some(randomness) => poi::benchmark_seed(randomness.as_ref(), &who.encode(), id),
+			None => poi::benchmark_seed(
+				frame_system::Pallet::<T>::parent_hash().as_ref(),
+				&who.encode(),
+				id,
+			),
+		};
 		let size = T::BenchmarkSize::get();
 		let rounds = poi::benchmark_rounds(T::BenchmarkRounds::get(), worker.class);
 		let deadline = now.saturating_add(T::BenchmarkWindow::get());

@@ -85,14 +85,30 @@ fn failed(who: AccountId) -> Option<BenchmarkFailure> {
 }
 
 #[test]
+fn a_challenge_in_block_one_is_seeded_by_the_genesis_hash() {
+	build_and_execute(|| {
+		// Registered at genesis (a genesis worker): block 1's parent has no chain randomness.
+		System::set_block_number(0);
+		register(ALICE);
+		run_to(1);
+		let c = Benchmarks::<Test>::get(ALICE).unwrap();
+		let parent = System::parent_hash();
+		assert_eq!(c.seed, poi::benchmark_seed(parent.as_ref(), &ALICE.encode(), 0));
+	});
+}
+
+#[test]
 fn registration_issues_a_challenge_next_block_seeded_by_this_block() {
 	build_and_execute(|| {
 		register(ALICE);
 		assert!(Benchmarks::<Test>::get(ALICE).is_none(), "issued next block");
 		run_to(2);
 		let c = Benchmarks::<Test>::get(ALICE).unwrap();
-		let parent = sp_core::H256::from_low_u64_be(2);
-		assert_eq!(c.seed, poi::benchmark_seed(parent.as_ref(), &ALICE.encode(), 0));
+		// The chain randomness of block 1 (the registration block), not the parent hash.
+		let randomness = <MockRandomness as crate::BlockRandomness<u64>>::randomness_of(1).unwrap();
+		assert_eq!(c.seed, poi::benchmark_seed(randomness.as_ref(), &ALICE.encode(), 0));
+		let parent = System::parent_hash();
+		assert_ne!(c.seed, poi::benchmark_seed(parent.as_ref(), &ALICE.encode(), 0));
 		assert_eq!((c.id, c.class, c.size, c.rounds), (0, HardwareClass::Rtx4090, 4, 10));
 		assert_eq!((c.issued, c.deadline), (2, 2 + BENCH_WINDOW));
 		assert!(workers_events().contains(&Event::BenchmarkIssued {

@@ -51,6 +51,7 @@ use frame_support::{
 	traits::{Contains, SortedMembers},
 };
 use frame_system::pallet_prelude::*;
+use sp_core::H256;
 use sp_runtime::{
 	traits::{One, Saturating, UniqueSaturatedInto, Zero},
 	Perbill,
@@ -65,6 +66,24 @@ pub type BenchmarkOf<T> =
 
 /// Auditor checks a challenge keeps.
 pub type MaxBenchmarkChecks = ConstU32<16>;
+
+/// Randomness of a past block.
+pub trait BlockRandomness<BlockNumber> {
+	/// 256 bits fixed when block `n` was sealed; `None` if unknown (future or too old).
+	fn randomness_of(n: BlockNumber) -> Option<H256>;
+}
+
+/// [`BlockRandomness`] from the block hashes `frame_system` keeps (`BlockHashCount` blocks), for
+/// mock runtimes; a chain uses its consensus's randomness, which block authors cannot grind.
+pub struct BlockHashRandomness<T>(core::marker::PhantomData<T>);
+impl<T: frame_system::Config<Hash = H256>> BlockRandomness<BlockNumberFor<T>>
+	for BlockHashRandomness<T>
+{
+	fn randomness_of(n: BlockNumberFor<T>) -> Option<H256> {
+		let hash = frame_system::Pallet::<T>::block_hash(n);
+		(hash != H256::zero()).then_some(hash)
+	}
+}
 
 /// Selection weight floor (ppm of reputation), so a worker that lost its reputation can still be
 /// drawn, rarely, and earn it back.
@@ -146,6 +165,10 @@ pub mod pallet {
 		/// Half-life of the contribution score, in blocks.
 		#[pallet::constant]
 		type ContributionHalfLife: Get<BlockNumberFor<Self>>;
+
+		/// Randomness of past blocks: benchmark challenge seeds here, job assignments and
+		/// challenges in the inference pallet.
+		type BlockRandomness: BlockRandomness<BlockNumberFor<Self>>;
 
 		/// The auditors (validators) that re-run benchmark challenges to check the answers.
 		type Auditors: SortedMembers<Self::AccountId>;

@@ -63,6 +63,7 @@ impl Contains<ModelId> for MockModels {
 }
 
 impl pallet_workers::Config for Test {
+	type BlockRandomness = MockRandomness;
 	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
 	type Models = MockModels;
 	type MinBond = MinBond;
@@ -120,6 +121,16 @@ pub const BOB: AccountId = 2;
 pub const NEWCOMER: AccountId = 3;
 pub const AUDITOR_1: AccountId = 10;
 pub const AUDITOR_2: AccountId = 11;
+
+/// Chain randomness of the mock: known for blocks 1 up to the parent of the current block, and
+/// unlike the parent hashes `run_to` sets.
+pub struct MockRandomness;
+impl crate::BlockRandomness<u64> for MockRandomness {
+	fn randomness_of(n: u64) -> Option<sp_core::H256> {
+		(n >= 1 && n < System::block_number())
+			.then(|| sp_core::H256::from_low_u64_be(0xdec1_a100_0000 + n))
+	}
+}
 
 /// Runs blocks up to `n`, with the workers pallet's block hook.
 pub fn run_to(n: u64) {
