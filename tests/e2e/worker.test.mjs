@@ -14,8 +14,8 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { ApiPromise, WsProvider, Keyring } from '@polkadot/api';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { u8aToHex, stringToHex, hexToU8a } from '@polkadot/util';
+import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
+import { bnToU8a, stringToU8a, u8aConcat, u8aToHex, stringToHex, hexToU8a } from '@polkadot/util';
 import { send, sudoResult, EventLog, Processes, sleep, freePort, until } from './support.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -138,6 +138,13 @@ test('the η check: each worker answers a benchmark challenge, the auditor re-ru
     assert.ok(issued, 'BenchmarkIssued');
     assert.equal(issued.data[3].toNumber(), 512); // `size`, by position: the name is taken by the Map's own property
     assert.equal(issued.data.rounds.toNumber(), 59);
+    // seed = blake2(domain ‖ chain randomness of the issuing block's parent ‖ worker ‖ id); the
+    // challenge was issued 20 blocks (the window) before its deadline.
+    const issuedAt = issued.data.deadline.toNumber() - 20;
+    const randomness = (await api.query.consensus.randomnessOf(issuedAt - 1)).unwrap();
+    const seed = blake2AsU8a(u8aConcat(stringToU8a('declai/benchmark-seed/v1'), randomness,
+      w.publicKey, bnToU8a(id, { bitLength: 64, isLe: true })), 256);
+    assert.equal(issued.data.seed.toHex(), u8aToHex(seed), 'the seed comes from the chain randomness');
     const answered = await findEvent('BenchmarkAnswered', w.address, ofThis);
     assert.ok(answered && answered.data.micros.toBigInt() > 0n, 'BenchmarkAnswered with a time');
     const checked = await findEvent('BenchmarkChecked', w.address, ofThis);
