@@ -503,7 +503,7 @@ where
 			.await
 			.map_err(|e| format!("block {hash:?}: inherent data providers: {e}"))?;
 		// One slot of drift allowed.
-		let slot_now = providers.slot() + 1;
+		let slot_now = Slot::from(u64::from(providers.slot()).saturating_add(1));
 		let checked = check_header(&block.header, &draw, slot_now).map_err(|e| {
 			warn!(target: LOG_TARGET, "rejected block #{} {hash:?}: {e}", block.header.number());
 			format!("block {hash:?} rejected: {e}")
