@@ -13,7 +13,9 @@ set -euo pipefail
 "$DECLAI_ROOT/scripts/build.sh"
 args=("$@")
 has_base=false
-for a in "${args[@]}"; do [ "$a" = "--base-path" ] && has_base=true; done
+for a in "${args[@]}"; do
+	case "$a" in --base-path | --base-path=* | -d) has_base=true ;; esac
+done
 $has_base || args+=(--tmp)
 echo "DeCLAI dev node: Polkadot-JS Apps at https://polkadot.js.org/apps/?rpc=ws://127.0.0.1:9944"
 if [ -n "${DECLAI_NO_WORKER:-}" ]; then

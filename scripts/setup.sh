@@ -9,6 +9,9 @@ need_apt=()
 for pkg in clang libclang-dev protobuf-compiler pkg-config libssl-dev make g++ fonts-dejavu-core; do
 	dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
+# Tools the scripts call, wherever they come from (a distribution package or not).
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+python3 -m pip --version >/dev/null 2>&1 || need_apt+=(python3 python3-pip)
 if [ ${#need_apt[@]} -gt 0 ]; then
 	echo "setup: installing system packages: ${need_apt[*]}"
 	SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo

@@ -158,6 +158,11 @@ impl RawCall {
 	pub fn name(&self) -> String {
 		format!("{}.{}", self.pallet, self.call)
 	}
+
+	/// The encoded arguments.
+	pub fn args(&self) -> &RawArgs {
+		&self.args
+	}
 }
 
 impl Payload for RawCall {
@@ -308,6 +313,18 @@ pub struct BenchmarkCheckInfo {
 	pub auditor: AccountId32,
 	/// Whether its digest matched.
 	pub matches: bool,
+}
+
+/// A worker's registration (`Workers.Workers`): the fields the worker checks when it starts.
+#[derive(Clone, Debug, DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub struct Registration {
+	/// The attestation key commitments must be signed with.
+	pub key: crate::worker::AttestationKey,
+	/// Its region.
+	pub region: u16,
+	/// The models it is assigned jobs of.
+	pub models: Vec<u32>,
 }
 
 /// An open benchmark challenge (`Workers.Benchmarks`).
@@ -534,9 +551,12 @@ impl Chain {
 		self.read("Economics", "Receipts", (id,)).await
 	}
 
-	/// Whether `who` is a registered worker.
-	pub async fn is_worker(&self, who: &AccountId32) -> Result<bool, ChainError> {
-		Ok(self.read::<_, subxt::dynamic::Value>("Workers", "Workers", (*who,)).await?.is_some())
+	/// `who`'s worker registration, if it is registered.
+	pub async fn registration(
+		&self,
+		who: &AccountId32,
+	) -> Result<Option<Registration>, ChainError> {
+		self.read("Workers", "Workers", (*who,)).await
 	}
 
 	/// Every registered model with its id.

@@ -54,7 +54,8 @@ pub struct WorkerConfig {
 	pub bond: f64,
 	/// Models to serve.
 	pub models: Vec<ModelEntry>,
-	/// How long to keep retrying an unreachable node at start (seconds).
+	/// How long to keep retrying an unreachable node at start (seconds); once running, the worker
+	/// retries a lost node for as long as it takes.
 	pub connect_timeout_s: u64,
 }
 

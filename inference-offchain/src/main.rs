@@ -34,7 +34,10 @@ use declai_worker::{
 	},
 	status::{self, ModelStatus, Status},
 	store::JobStore,
-	worker::{register_call, tier_of, Dishonesty, Engine, Loaded, ModelSpec, Served},
+	worker::{
+		register_call, registration_update, tier_of, AttestationKey, Dishonesty, Engine, Loaded,
+		ModelSpec, Served,
+	},
 };
 use tracing_subscriber::{fmt, EnvFilter};
 
@@ -311,6 +314,7 @@ async fn run(command: Command) -> Result<(), Error> {
 			max_price,
 			timeout,
 		} => {
+			let is_text = text.is_some();
 			let input = match (text, digits_sample, pixels) {
 				(Some(t), _, _) => t.into_bytes(),
 				(_, Some(n), _) => {
@@ -324,7 +328,7 @@ async fn run(command: Command) -> Result<(), Error> {
 				(_, _, Some(p)) => parse_pixels(&p)?,
 				_ => return Err("give --text, --digits-sample or --pixels".into()),
 			};
-			request(&node, &account, &model, input, max_price, timeout).await
+			request(&node, &account, &model, (input, is_text), max_price, timeout).await
 		}
 		Command::RegisterModels { node, sudo, digits, minilm } => {
 			register_models(&node, &sudo, &digits, minilm).await
@@ -401,8 +405,14 @@ async fn run(command: Command) -> Result<(), Error> {
 }
 
 fn parse_pixels(text: &str) -> Result<Vec<u8>, Error> {
-	let pixels: Vec<u8> =
-		text.split(',').map(|v| v.trim().parse::<u8>()).collect::<Result<_, _>>()?;
+	let pixels: Vec<u8> = text
+		.split(',')
+		.map(|v| {
+			v.trim()
+				.parse::<u8>()
+				.map_err(|e| format!("--pixels: {:?} is not a pixel value: {e}", v.trim()))
+		})
+		.collect::<Result<_, _>>()?;
 	if pixels.len() != digits::PIXELS || pixels.iter().any(|p| *p > 16) {
 		return Err(format!("--pixels needs {} values in 0..=16", digits::PIXELS).into());
 	}
@@ -497,18 +507,37 @@ async fn run_worker<B: Backend>(flags: RunFlags, device: B::Device) -> Result<()
 			})
 			.collect(),
 	);
-	if !flags.audit_only && !chain.is_worker(chain.account()).await? {
+	if !flags.audit_only {
 		let ids: Vec<u32> = served.keys().copied().collect();
-		tracing::info!(models = ?ids, bond = cfg.bond, "registering as a worker");
-		chain
-			.submit_and_wait(&register_call(
-				&attestation,
-				class,
-				cfg.region,
-				&ids,
-				credits(cfg.bond),
-			))
-			.await?;
+		match chain.registration(chain.account()).await? {
+			None => {
+				tracing::info!(models = ?ids, bond = cfg.bond, "registering as a worker");
+				chain
+					.submit_and_wait(&register_call(
+						&attestation,
+						class,
+						cfg.region,
+						&ids,
+						credits(cfg.bond),
+					))
+					.await?;
+			}
+			Some(registered) => {
+				let key = AttestationKey::Sr25519(attestation.public_key().0);
+				let key_path = cfg.attestation_key_path();
+				if let Some(update) =
+					registration_update(&registered, &key, &key_path, cfg.region, &ids)?
+				{
+					tracing::info!(
+						registered = ?registered.models,
+						models = ?ids,
+						region = cfg.region,
+						"the registration differs from the models loaded here: updating it"
+					);
+					chain.submit_and_wait(&update).await?;
+				}
+			}
+		}
 	}
 	if let Some(mode) = flags.dishonest {
 		tracing::warn!(?mode, "TEST MODE: this worker misbehaves on purpose");
@@ -530,7 +559,10 @@ async fn run_worker<B: Backend>(flags: RunFlags, device: B::Device) -> Result<()
 			Ok(b) => b,
 			Err(e) => {
 				tracing::warn!(error = %e, "cannot follow blocks");
-				chain = reconnect(&cfg, &account, &status, &mut engine).await?;
+				chain = tokio::select! {
+					_ = &mut shutdown => return Ok(()),
+					c = reconnect(&cfg, &account, &status, &mut engine) => c?,
+				};
 				continue;
 			}
 		};
@@ -572,14 +604,10 @@ async fn reconnect(
 	status: &Status,
 	engine: &mut Engine<impl Backend>,
 ) -> Result<Arc<Chain>, Error> {
-	let chain = Arc::new(
-		Chain::connect_with_retry(
-			&cfg.node,
-			account.clone(),
-			Duration::from_secs(cfg.connect_timeout_s),
-		)
-		.await?,
-	);
+	// Once running, the worker waits for its node as long as it takes (backing off to one try
+	// every 30 s); `connect_timeout_s` only bounds the first connection at start.
+	let chain =
+		Arc::new(Chain::connect_with_retry(&cfg.node, account.clone(), Duration::MAX).await?);
 	status.set_connected(true);
 	status.count("reconnects");
 	engine.set_chain(chain.clone());
@@ -786,7 +814,7 @@ async fn request(
 	node: &str,
 	account: &str,
 	model: &str,
-	input: Vec<u8>,
+	(input, is_text): (Vec<u8>, bool),
 	max_price: f64,
 	timeout: u64,
 ) -> Result<(), Error> {
@@ -794,6 +822,17 @@ async fn request(
 		Chain::connect_with_retry(node, keys::account_key(account)?, Duration::from_secs(30))
 			.await?;
 	let (id, info) = find_model(&chain, model).await?;
+	// Refused before anything is paid: the chain would refuse it too (`InputNotText`, `BadInput`).
+	let embedder = matches!(info.tier, declai_worker::chain::Tier::FloatTolerance { .. });
+	if embedder && !is_text {
+		return Err(format!("InputKindMismatch: {model} embeds text: give --text").into());
+	}
+	if !embedder && is_text {
+		return Err(format!(
+			"InputKindMismatch: {model} classifies 8×8 images: give --digits-sample or --pixels"
+		)
+		.into());
+	}
 	let job = submit_request(&chain, id, &input, credits(max_price)).await?;
 	eprintln!("job {job} requested (model {id}); waiting for the verified result…");
 	let outcome =

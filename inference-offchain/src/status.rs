@@ -128,11 +128,22 @@ impl Status {
 /// Serves `/status` and `/metrics` until the task is dropped.
 pub async fn serve(listener: TcpListener, status: std::sync::Arc<Status>) {
 	loop {
-		let Ok((mut socket, _)) = listener.accept().await else { continue };
+		let (mut socket, _) = match listener.accept().await {
+			Ok(accepted) => accepted,
+			Err(e) => {
+				// Out of file descriptors and the like: wait instead of spinning.
+				tracing::warn!(error = %e, "status endpoint: accept failed");
+				tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+				continue;
+			}
+		};
 		let status = status.clone();
 		tokio::spawn(async move {
 			let mut buf = vec![0u8; 2048];
-			let n = socket.read(&mut buf).await.unwrap_or(0);
+			// A client that sends nothing is dropped after 5 s.
+			let read =
+				tokio::time::timeout(std::time::Duration::from_secs(5), socket.read(&mut buf));
+			let n = read.await.ok().and_then(Result::ok).unwrap_or(0);
 			let request = String::from_utf8_lossy(&buf[..n]);
 			let path = request.split_whitespace().nth(1).unwrap_or("/");
 			let (code, kind, body) = match path {

@@ -2,7 +2,8 @@
 //! (temporary file, fsync, rename) **before** the commitment is submitted. A restarted worker
 //! therefore still holds the output and salt behind every commitment it made and can reveal
 //! them and answer challenges; the chain's state decides what is still to do, so nothing is
-//! submitted twice and nothing is lost.
+//! lost, and a step is sent again only when the chain has not taken it within
+//! [`crate::worker::RESUBMIT_AFTER`] finalized blocks of the first submission.
 
 use std::{
 	collections::{BTreeMap, BTreeSet},

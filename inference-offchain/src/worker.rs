@@ -5,8 +5,8 @@
 //! |---|---|
 //! | Committing / Assigned | read the input, run the model, draw a salt, **save the record**, commit with an attested signature |
 //! | Revealing / Committed | reveal output, salt and activation root from the record |
-//! | Challenged / Challenged | recompute the challenge seed from the hash of the block that closed the commitments, open the layer |
-//! | Done, or not assigned any more | forget the record |
+//! | Challenged / Challenged | recompute the challenge seed from the chain randomness of the block that closed the commitments, open the layer |
+//! | Done, or not assigned any more | forget the record (kept while the node's finalized view is older than the record's last submission) |
 //!
 //! The decision is taken from chain state, not from events, so a restarted worker (or one that
 //! missed blocks) picks up exactly where the chain is. A step submitted at block `n` is not
@@ -68,6 +68,20 @@ pub enum WorkerError {
 	/// A model failed.
 	#[error(transparent)]
 	Model(#[from] ModelError),
+	/// This account is registered with another attestation key than the local key file's.
+	#[error(
+		"AttestationKeyMismatch: this account is registered with attestation key {on_chain}, but \
+		 the key file {path} holds {local}; restore the key file the worker registered with, or \
+		 unbond this account and run the worker under another"
+	)]
+	AttestationKeyMismatch {
+		/// The registered key.
+		on_chain: String,
+		/// The key file's key.
+		local: String,
+		/// The key file.
+		path: String,
+	},
 	/// The chain's data is inconsistent with what the worker expects.
 	#[error("job {job}: {reason}")]
 	Job {
@@ -178,8 +192,9 @@ pub struct Engine<B: Backend> {
 	device: B::Device,
 }
 
-/// At most this many missed blocks are scanned for audit events after a restart.
-const CATCH_UP_MAX: u32 = 600;
+/// At most this many missed blocks are scanned for audit events after a restart: a node keeps
+/// the state (and so the events) of its last 256 blocks unless it runs as an archive.
+const CATCH_UP_MAX: u32 = 240;
 
 impl<B: Backend> Engine<B> {
 	/// An engine over connected parts.
@@ -268,7 +283,17 @@ impl<B: Backend> Engine<B> {
 			.map_or(number, |b| b.saturating_add(1))
 			.max(number.saturating_sub(CATCH_UP_MAX));
 		for n in from..=number {
-			for event in self.chain.events_at(n).await? {
+			let events = match self.chain.events_at(n).await {
+				Ok(events) => events,
+				// An older block's state may be pruned: skip it rather than stall the catch-up
+				// at it for good (its audits end by their deadline without this vote).
+				Err(e) if n < number => {
+					tracing::warn!(block = n, error = %e, "events not readable; block skipped");
+					continue;
+				}
+				Err(e) => return Err(e.into()),
+			};
+			for event in events {
 				if event.pallet == "Inference" && event.name == "AuditStarted" {
 					if let Some(job) = event
 						.fields
@@ -340,10 +365,10 @@ impl<B: Backend> Engine<B> {
 	async fn handle(&mut self, id: u64, number: u32) -> Result<(), WorkerError> {
 		let me = *self.chain.account();
 		let Some(job) = self.chain.job(id).await? else {
-			return self.forget(id, "ended and pruned");
+			return self.forget_unless_behind(id, "ended and pruned", number);
 		};
 		let Some(replica) = job.replica(&me) else {
-			return self.forget(id, "no longer assigned");
+			return self.forget_unless_behind(id, "no longer assigned", number);
 		};
 		match (&job.phase, &replica.state) {
 			(Phase::Done(outcome), _) => self.forget(id, &format!("{outcome:?}")),
@@ -357,6 +382,24 @@ impl<B: Backend> Engine<B> {
 			}
 			_ => Ok(()),
 		}
+	}
+
+	/// Like [`Self::forget`] for a job the chain no longer shows, unless the node's finalized
+	/// state is older than this worker's last submission for it (a node that is still syncing
+	/// after a restart): then the record is kept, because the job is still due there.
+	fn forget_unless_behind(&mut self, id: u64, why: &str, number: u32) -> Result<(), WorkerError> {
+		if let Some(last) = self.store.load(id)?.and_then(|r| r.submitted.values().max().copied()) {
+			if number < last {
+				tracing::warn!(
+					job = id,
+					block = number,
+					last_submitted = last,
+					"node behind this job's records; kept"
+				);
+				return Ok(());
+			}
+		}
+		self.forget(id, why)
 	}
 
 	fn forget(&mut self, id: u64, why: &str) -> Result<(), WorkerError> {
@@ -549,11 +592,9 @@ impl<B: Backend> Engine<B> {
 			job: id,
 			reason: "challenged before commitments closed".into(),
 		})?;
-		let randomness =
-			self.chain.chain_randomness(closed).await?.ok_or_else(|| WorkerError::Job {
-				job: id,
-				reason: format!("no chain randomness for block {closed}"),
-			})?;
+		let randomness = self.chain.chain_randomness(closed).await?.ok_or_else(|| {
+			WorkerError::Job { job: id, reason: format!("no chain randomness for block {closed}") }
+		})?;
 		let seed = poi::challenge_seed(&randomness, id, &self.chain.account_bytes());
 		let layer = poi::challenged_layer(&seed, model.layers.len());
 		let trace = record.trace.clone().unwrap_or_default();
@@ -580,12 +621,51 @@ pub enum AttestationSignature {
 }
 
 /// `pallet_workers::AttestationKey` as encoded on chain.
-#[derive(Clone, Debug, Encode)]
+#[derive(Clone, Debug, Encode, Eq, PartialEq, subxt::ext::scale_decode::DecodeAsType)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
 pub enum AttestationKey {
 	/// ed25519.
 	Ed25519([u8; 32]),
 	/// sr25519.
 	Sr25519([u8; 32]),
+}
+
+impl std::fmt::Display for AttestationKey {
+	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+		match self {
+			Self::Ed25519(k) => write!(f, "ed25519 0x{}", hex::encode(k)),
+			Self::Sr25519(k) => write!(f, "sr25519 0x{}", hex::encode(k)),
+		}
+	}
+}
+
+/// What a worker that is registered already must do at start, from its registration on chain:
+/// nothing, or `Workers.update` when the models it loaded or its region differ from the
+/// registered ones (the chain would otherwise assign it jobs of a model it cannot run). A
+/// different attestation key is [`WorkerError::AttestationKeyMismatch`]: every commitment it
+/// signed would be refused as forged, and the chain cannot change a worker's key.
+pub fn registration_update(
+	registered: &crate::chain::Registration,
+	key: &AttestationKey,
+	key_path: &std::path::Path,
+	region: u16,
+	models: &[u32],
+) -> Result<Option<RawCall>, WorkerError> {
+	if registered.key != *key {
+		return Err(WorkerError::AttestationKeyMismatch {
+			on_chain: registered.key.to_string(),
+			local: key.to_string(),
+			path: key_path.display().to_string(),
+		});
+	}
+	let mut wanted = models.to_vec();
+	wanted.sort_unstable();
+	let mut have = registered.models.clone();
+	have.sort_unstable();
+	if wanted == have && registered.region == region {
+		return Ok(None);
+	}
+	Ok(Some(RawCall::new("Workers", "update", RawArgs::default().arg(&region).arg(&wanted))))
 }
 
 /// `pallet_inference::ModelSpec` as encoded on chain.
@@ -639,4 +719,59 @@ pub fn register_call(
 			.arg(&models.to_vec())
 			.arg(&bond),
 	)
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use crate::chain::Registration;
+	use std::path::Path;
+
+	const KEY: [u8; 32] = [7; 32];
+
+	fn registered(models: Vec<u32>, region: u16) -> Registration {
+		Registration { key: AttestationKey::Sr25519(KEY), region, models }
+	}
+
+	#[test]
+	fn a_matching_registration_needs_nothing_whatever_the_model_order() {
+		let key = AttestationKey::Sr25519(KEY);
+		let update =
+			registration_update(&registered(vec![2, 1], 0), &key, Path::new("k"), 0, &[1, 2]);
+		assert!(matches!(update, Ok(None)));
+	}
+
+	#[test]
+	fn other_models_or_region_update_the_registration_to_what_is_loaded() {
+		let key = AttestationKey::Sr25519(KEY);
+		// Model 2 failed to load here: the chain must stop assigning it.
+		let call = registration_update(&registered(vec![1, 2], 0), &key, Path::new("k"), 0, &[1])
+			.unwrap()
+			.expect("an update");
+		assert_eq!(call.name(), "Workers.update");
+		assert_eq!(call.args().0, vec![0u16.encode(), vec![1u32].encode()]);
+		let call = registration_update(&registered(vec![1], 0), &key, Path::new("k"), 3, &[1])
+			.unwrap()
+			.expect("an update");
+		assert_eq!(call.args().0, vec![3u16.encode(), vec![1u32].encode()]);
+	}
+
+	#[test]
+	fn another_attestation_key_is_a_named_error_naming_both_keys_and_the_file() {
+		let local = AttestationKey::Sr25519([8; 32]);
+		let err =
+			registration_update(&registered(vec![1], 0), &local, Path::new("/d/att.key"), 0, &[1])
+				.unwrap_err();
+		let text = err.to_string();
+		assert!(matches!(err, WorkerError::AttestationKeyMismatch { .. }));
+		assert!(text.starts_with("AttestationKeyMismatch"), "{text}");
+		assert!(
+			text.contains(&hex::encode(KEY)) && text.contains(&hex::encode([8u8; 32])),
+			"{text}"
+		);
+		assert!(text.contains("/d/att.key"), "{text}");
+		// The kind of key counts too.
+		let ed = AttestationKey::Ed25519(KEY);
+		assert!(registration_update(&registered(vec![1], 0), &ed, Path::new("k"), 0, &[1]).is_err());
+	}
 }

@@ -87,13 +87,16 @@ impl fmt::Display for CheckError {
 			Self::PreDigest(e) => write!(f, "PreDigest: {e:?}"),
 			Self::SlotNotIncreasing { parent, slot } => {
 				write!(f, "SlotNotIncreasing: slot {slot} after the parent's {parent}")
-			},
+			}
 			Self::TooFarInFuture { slot, now } => {
 				write!(f, "TooFarInFuture: slot {slot}, now {now}")
-			},
+			}
 			Self::NotTheLeader { claimed, drawn } => {
-				write!(f, "NotTheLeader: authority {claimed} claimed the slot, the draw is {drawn:?}")
-			},
+				write!(
+					f,
+					"NotTheLeader: authority {claimed} claimed the slot, the draw is {drawn:?}"
+				)
+			}
 			Self::BadSignature => write!(f, "BadSignature: the seal is not the leader's"),
 			Self::BadVrf => write!(f, "BadVrf: the VRF is not the leader's on this slot"),
 		}
@@ -123,7 +126,7 @@ pub fn check_header<H: HeaderT>(
 	let signature = match &seal {
 		DigestItem::Seal(id, _) if *id == ENGINE_ID => {
 			seal.seal_try_to::<AuthoritySignature>(&ENGINE_ID).ok_or(CheckError::BadSeal)?
-		},
+		}
 		_ => return Err(CheckError::Unsealed),
 	};
 	let pre_digest = digest::find_pre_digest(pre_header.digest()).map_err(CheckError::PreDigest)?;
@@ -195,7 +198,9 @@ impl sp_inherents::InherentDataProvider for SlotProvider {
 }
 
 /// The inherent data providers of a block made now: the slot and the timestamp.
-pub fn slot_and_timestamp(duration: SlotDuration) -> (SlotProvider, sp_timestamp::InherentDataProvider) {
+pub fn slot_and_timestamp(
+	duration: SlotDuration,
+) -> (SlotProvider, sp_timestamp::InherentDataProvider) {
 	let timestamp = sp_timestamp::InherentDataProvider::from_system_time();
 	(SlotProvider::from_timestamp(*timestamp, duration), timestamp)
 }
@@ -241,8 +246,9 @@ where
 	type BlockImport = I;
 	type SyncOracle = SO;
 	type JustificationSyncLink = L;
-	type CreateProposer =
-		Pin<Box<dyn std::future::Future<Output = Result<E::Proposer, ConsensusError>> + Send + 'static>>;
+	type CreateProposer = Pin<
+		Box<dyn std::future::Future<Output = Result<E::Proposer, ConsensusError>> + Send + 'static>,
+	>;
 	type Proposer = E::Proposer;
 	type Claim = (PreDigest, AuthorityId);
 	type AuxData = LeaderDraw;
@@ -294,7 +300,7 @@ where
 			Err(e) => {
 				warn!(target: LOG_TARGET, "VRF signing failed at slot {slot}: {e}");
 				return None;
-			},
+			}
 		};
 		debug!(target: LOG_TARGET, "leader of slot {slot} (authority {index})");
 		Some((PreDigest { authority_index: index, slot, vrf }, key))
@@ -346,10 +352,7 @@ where
 	}
 
 	fn proposer(&mut self, block: &B::Header) -> Self::CreateProposer {
-		self.env
-			.init(block)
-			.map_err(|e| ConsensusError::ClientImport(format!("{e:?}")))
-			.boxed()
+		self.env.init(block).map_err(|e| ConsensusError::ClientImport(format!("{e:?}"))).boxed()
 	}
 
 	fn telemetry(&self) -> Option<sc_telemetry::TelemetryHandle> {
@@ -455,7 +458,7 @@ where
 			Err(e) => {
 				warn!(target: LOG_TARGET, "equivocation check failed: {e}");
 				return;
-			},
+			}
 		};
 		warn!(
 			target: LOG_TARGET,
@@ -484,7 +487,10 @@ where
 	CIDP: CreateInherentDataProviders<B, ()> + Send + Sync,
 	CIDP::InherentDataProviders: InherentDataProviderExt + Send + Sync,
 {
-	async fn verify(&self, mut block: BlockImportParams<B>) -> Result<BlockImportParams<B>, String> {
+	async fn verify(
+		&self,
+		mut block: BlockImportParams<B>,
+	) -> Result<BlockImportParams<B>, String> {
 		// State imported by warp sync, or blocks a finality proof vouched for: nothing to execute.
 		if block.with_state() || block.state_action.skip_execution_checks() {
 			block.fork_choice = Some(ForkChoiceStrategy::Custom(block.with_state()));

@@ -1,10 +1,10 @@
 //! The node service: database, wasm executor, import queue, networking, transaction pool, RPC,
 //! Proof-of-Inference authoring and the GRANDPA voter.
 
+use crate::consensus;
 use declai_runtime::{apis::RuntimeApi, opaque::Block};
 use futures::FutureExt;
 use sc_client_api::{Backend, BlockBackend};
-use crate::consensus;
 use sc_consensus_grandpa::SharedVoterState;
 use sc_service::{error::Error as ServiceError, Configuration, TaskManager, WarpSyncConfig};
 use sc_telemetry::{Telemetry, TelemetryWorker};

@@ -2,11 +2,13 @@
 //! (Alice, Bob, Charlie and Dave, 1-minute sessions). The node's `dev` and `local` chain specs
 //! are built from these.
 
-use crate::{opaque::SessionKeys, AccountId, Balance, BlockNumber, RuntimeGenesisConfig, CRED, MINUTES};
+use crate::{
+	opaque::SessionKeys, AccountId, Balance, BlockNumber, RuntimeGenesisConfig, CRED, MINUTES,
+};
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
-use serde_json::Value;
 use pallet_consensus::AuthorityId as ConsensusId;
+use serde_json::Value;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};

@@ -245,6 +245,15 @@ test('admission control keeps a free-rider off premium models before a block', a
     send(api.tx.inference.request(premium, u8aToHex(stringToU8a('hi')), CRED, null), freeRider),
     /Invalid Transaction|Custom error/,
   );
+  // Bytes that are not text, for an embedding model: refused in the pool with the pallet's
+  // named error (`InputNotText`), before anything is escrowed.
+  const notText = api.errors.inference.InputNotText.meta.index.toNumber();
+  const before = (await api.call.creditsApi.held(freeRider.address)).toBigInt();
+  await assert.rejects(
+    send(api.tx.inference.request(model, '0xc328', CRED, null), freeRider),
+    new RegExp(`Custom error: ${notText}\\b`),
+  );
+  assert.equal((await api.call.creditsApi.held(freeRider.address)).toBigInt(), before);
   // A worker with verified work is a contributor and may use it.
   const r = await send(api.tx.inference.request(premium, u8aToHex(stringToU8a('hi')), CRED, null), workers[0]);
   assert.equal(r.error, null);

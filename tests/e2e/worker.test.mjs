@@ -285,3 +285,28 @@ test('a worker killed mid-job resumes from its records and loses nothing', async
   // Its record is gone once the job ended.
   await until('the record to be removed', async () => !readdirSync(join(work, victim, 'jobs')).includes(`${job}.json`), 60_000);
 });
+
+test('a restarted worker brings its registration in line with what it has, and refuses another key', async () => {
+  const digitsId = models['digits-mlp-v1'];
+  const registered = async () => (await api.query.workers.workers(charlie.address)).unwrap();
+  const keyBefore = (await registered()).key.toHex();
+  assert.equal((await registered()).models.length, 2);
+  // Restarted with the digits model only (say MiniLM's files went missing): the chain must stop
+  // assigning it MiniLM jobs, so the worker updates its registration at start.
+  await stop(procs.running('charlie-2') ? 'charlie-2' : 'charlie');
+  start('charlie-3', WORKER, workerArgs('charlie', '//Charlie', ['--digits', join(root, 'inference-offchain/models/digits-mlp.json')]));
+  await until('the registration to list the digits model only', async () => {
+    const m = (await registered()).models.map((x) => x.toNumber());
+    return m.length === 1 && m[0] === digitsId;
+  }, 120_000);
+  assert.ok(await events.find('workers', 'Updated', (e) => e.data.who.toString() === charlie.address), 'workers.Updated');
+  assert.equal((await registered()).key.toHex(), keyBefore);
+  await stop('charlie-3');
+  // The same account with another state directory has another attestation key: the worker stops
+  // with a named error instead of signing commitments the chain would refuse as forged.
+  const child = start('charlie-other', WORKER, workerArgs('charlie-other', '//Charlie', ['--digits', join(root, 'inference-offchain/models/digits-mlp.json')]));
+  const code = await new Promise((resolve) => child.once('exit', (c) => resolve(c)));
+  assert.notEqual(code, 0);
+  assert.match(tail('charlie-other'), /AttestationKeyMismatch/);
+  assert.equal((await registered()).key.toHex(), keyBefore, 'the registration is untouched');
+});

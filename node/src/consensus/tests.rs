@@ -84,7 +84,10 @@ fn an_ineligible_author_is_rejected() {
 		Err(CheckError::NotTheLeader { claimed: other as u32, drawn: Some(l as u32) })
 	);
 	// An index outside the set.
-	assert!(matches!(check(&header(7, slot, l, slot, l, false)), Err(CheckError::NotTheLeader { .. })));
+	assert!(matches!(
+		check(&header(7, slot, l, slot, l, false)),
+		Err(CheckError::NotTheLeader { .. })
+	));
 }
 
 #[test]
@@ -131,7 +134,8 @@ fn stale_and_future_slots_are_rejected() {
 
 #[test]
 fn a_header_without_pre_digest_is_rejected() {
-	let mut h = Header::new(7, Default::default(), Default::default(), [1; 32].into(), Digest::default());
+	let mut h =
+		Header::new(7, Default::default(), Default::default(), [1; 32].into(), Digest::default());
 	let signature: AuthoritySignature = pairs()[0].sign(h.hash().as_ref()).into();
 	h.digest_mut().push(digest::seal_item(signature));
 	assert_eq!(check(&h), Err(CheckError::PreDigest(DigestError::Missing)));

@@ -139,7 +139,9 @@ pub mod pallet {
 
 	#[pallet::config]
 	pub trait Config:
-		frame_system::Config<Hash = H256> + pallet_timestamp::Config + frame_system::offchain::CreateBare<Call<Self>>
+		frame_system::Config<Hash = H256>
+		+ pallet_timestamp::Config
+		+ frame_system::offchain::CreateBare<Call<Self>>
 	{
 		/// Most authorities (the validator set's bound).
 		#[pallet::constant]
@@ -281,8 +283,7 @@ pub mod pallet {
 			if !matches!(source, TransactionSource::Local | TransactionSource::InBlock) {
 				return InvalidTransaction::Call.into();
 			}
-			let offender = Self::check_report(proof)
-				.map_err(|_| InvalidTransaction::BadProof)?;
+			let offender = Self::check_report(proof).map_err(|_| InvalidTransaction::BadProof)?;
 			ValidTransaction::with_tag_prefix("DeclaiEquivocation")
 				.priority(TransactionPriority::MAX)
 				.and_provides((offender, proof.slot))
@@ -315,10 +316,13 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Checks a report; returns the offender's account.
-	pub fn check_report(proof: &EquivocationProof<HeaderFor<T>>) -> Result<T::AccountId, ReportError> {
+	pub fn check_report(
+		proof: &EquivocationProof<HeaderFor<T>>,
+	) -> Result<T::AccountId, ReportError> {
 		let mut pre_hashes = Vec::with_capacity(2);
 		for header in [&proof.first_header, &proof.second_header] {
-			let pre = digest::find_pre_digest(header.digest()).map_err(|_| ReportError::WrongSlot)?;
+			let pre =
+				digest::find_pre_digest(header.digest()).map_err(|_| ReportError::WrongSlot)?;
 			if pre.slot != proof.slot {
 				return Err(ReportError::WrongSlot);
 			}

@@ -147,7 +147,11 @@ pub fn author_block(author: AccountId, slot: u64) {
 	let next = System::block_number() + 1;
 	let pre = pre_digest(author, slot);
 	System::reset_events();
-	System::initialize(&next, &System::parent_hash(), &sp_runtime::Digest { logs: vec![pre.to_digest_item()] });
+	System::initialize(
+		&next,
+		&System::parent_hash(),
+		&sp_runtime::Digest { logs: vec![pre.to_digest_item()] },
+	);
 	Consensus::on_initialize(next);
 	Timestamp::set(RuntimeOrigin::none(), slot * SLOT_MS).expect("timestamp in the slot");
 	Timestamp::on_finalize(next);

@@ -56,7 +56,10 @@ fn leader_frequencies_follow_the_weights() {
 #[test]
 fn genesis_authorities_have_equal_weights() {
 	build().execute_with(|| {
-		assert_eq!(weights(), vec![(1, WEIGHT_SCALE / 3), (2, WEIGHT_SCALE / 3), (3, WEIGHT_SCALE / 3)]);
+		assert_eq!(
+			weights(),
+			vec![(1, WEIGHT_SCALE / 3), (2, WEIGHT_SCALE / 3), (3, WEIGHT_SCALE / 3)]
+		);
 		let draw = Consensus::leader_draw();
 		assert_eq!(draw.authorities.len(), 3);
 		assert_eq!(draw.authorities[1].0, key(2));
@@ -83,7 +86,10 @@ fn a_session_weighs_authorities_by_the_work_of_the_last_one() {
 		// The count starts anew: a session without work gives equal weights.
 		assert_eq!(EpochWork::<Test>::get(1), 0);
 		new_session(&[1, 2, 3, 4]);
-		assert_eq!(weights().iter().map(|(_, w)| *w).collect::<Vec<_>>(), vec![WEIGHT_SCALE / 4; 4]);
+		assert_eq!(
+			weights().iter().map(|(_, w)| *w).collect::<Vec<_>>(),
+			vec![WEIGHT_SCALE / 4; 4]
+		);
 	});
 }
 
@@ -139,7 +145,11 @@ fn the_timestamp_must_fall_in_the_slot() {
 		let author = leader_of(slot);
 		let next = System::block_number() + 1;
 		let pre = pre_digest(author, slot);
-		System::initialize(&next, &System::parent_hash(), &sp_runtime::Digest { logs: vec![pre.to_digest_item()] });
+		System::initialize(
+			&next,
+			&System::parent_hash(),
+			&sp_runtime::Digest { logs: vec![pre.to_digest_item()] },
+		);
 		Consensus::on_initialize(next);
 		let _ = Timestamp::set(RuntimeOrigin::none(), (slot + 1) * SLOT_MS);
 	});
@@ -155,9 +165,13 @@ fn an_equivocation_is_recorded_once_and_punished() {
 			first_header: sealed_header(2, slot, 5, 1),
 			second_header: sealed_header(2, slot, 5, 2),
 		};
-		assert_ok!(Consensus::report_equivocation_unsigned(RuntimeOrigin::none(), Box::new(proof.clone())));
+		assert_ok!(Consensus::report_equivocation_unsigned(
+			RuntimeOrigin::none(),
+			Box::new(proof.clone())
+		));
 		assert_eq!(Equivocations::<Test>::get((2, Slot::from(slot))), Some(1));
-		assert!(consensus_events().contains(&Event::Equivocation { offender: 2, slot: Slot::from(slot) }));
+		assert!(consensus_events()
+			.contains(&Event::Equivocation { offender: 2, slot: Slot::from(slot) }));
 		assert_eq!(PUNISHED.with(|p| p.borrow().clone()), vec![(2, Slot::from(slot))]);
 		assert_eq!(Consensus::check_report(&proof), Err(ReportError::AlreadyReported));
 		assert_noop!(
@@ -190,14 +204,26 @@ fn invalid_equivocation_reports_are_refused_by_name() {
 			second_header: second,
 		};
 		let same = h(2, 40, 1);
-		assert_eq!(Consensus::check_report(&proof(2, same.clone(), same)), Err(ReportError::SameHeader));
-		assert_eq!(Consensus::check_report(&proof(2, h(2, 40, 1), h(2, 41, 2))), Err(ReportError::WrongSlot));
+		assert_eq!(
+			Consensus::check_report(&proof(2, same.clone(), same)),
+			Err(ReportError::SameHeader)
+		);
+		assert_eq!(
+			Consensus::check_report(&proof(2, h(2, 40, 1), h(2, 41, 2))),
+			Err(ReportError::WrongSlot)
+		);
 		// Sealed by someone else.
-		assert_eq!(Consensus::check_report(&proof(2, h(2, 40, 1), h(3, 40, 2))), Err(ReportError::BadSeal));
+		assert_eq!(
+			Consensus::check_report(&proof(2, h(2, 40, 1), h(3, 40, 2))),
+			Err(ReportError::BadSeal)
+		);
 		// Unsealed.
 		let mut unsealed = h(2, 40, 2);
 		sp_runtime::traits::Header::digest_mut(&mut unsealed).pop();
-		assert_eq!(Consensus::check_report(&proof(2, h(2, 40, 1), unsealed)), Err(ReportError::BadSeal));
+		assert_eq!(
+			Consensus::check_report(&proof(2, h(2, 40, 1), unsealed)),
+			Err(ReportError::BadSeal)
+		);
 		// Not an authority (validator 4 has a key but is not in the set).
 		assert_eq!(
 			Consensus::check_report(&crate::EquivocationProof {
@@ -223,8 +249,16 @@ fn only_local_or_included_reports_enter_the_pool() {
 			second_header: sealed_header(1, 9, 5, 2),
 		};
 		let call = crate::Call::report_equivocation_unsigned { proof: Box::new(proof) };
-		assert!(<Consensus as ValidateUnsigned>::validate_unsigned(TransactionSource::Local, &call).is_ok());
-		assert!(<Consensus as ValidateUnsigned>::validate_unsigned(TransactionSource::InBlock, &call).is_ok());
+		assert!(<Consensus as ValidateUnsigned>::validate_unsigned(
+			TransactionSource::Local,
+			&call
+		)
+		.is_ok());
+		assert!(<Consensus as ValidateUnsigned>::validate_unsigned(
+			TransactionSource::InBlock,
+			&call
+		)
+		.is_ok());
 		assert_eq!(
 			<Consensus as ValidateUnsigned>::validate_unsigned(TransactionSource::External, &call),
 			Err(InvalidTransaction::Call.into())

@@ -495,7 +495,8 @@ mod benches {
 		let result;
 		#[block]
 		{
-			result = CheckAdmission::<T>::request_priority(&consumer, model, 64, Balance::MAX);
+			result =
+				CheckAdmission::<T>::request_priority(&consumer, model, &[1; 64], Balance::MAX);
 		}
 		assert!(result.is_ok());
 	}

@@ -78,15 +78,19 @@ impl<T: Config + Send + Sync> CheckAdmission<T> {
 	pub fn request_priority(
 		who: &T::AccountId,
 		model: declai_primitives::poi::ModelId,
-		input_len: usize,
+		input: &[u8],
 		max_price: declai_primitives::Balance,
 	) -> Result<TransactionPriority, TransactionValidityError> {
+		let input_len = input.len();
 		let m = Models::<T>::get(model).ok_or_else(|| reject::<T>(Error::UnknownModel))?;
 		if !m.active {
 			return Err(reject::<T>(Error::ModelRetired));
 		}
 		if input_len == 0 || input_len > m.max_input as usize {
 			return Err(reject::<T>(Error::BadInput));
+		}
+		if !crate::Pallet::<T>::input_fits_kind(m.kind, input) {
+			return Err(reject::<T>(Error::InputNotText));
 		}
 		if crate::LiveJobs::<T>::get() >= T::MaxLiveJobs::get() {
 			return Err(reject::<T>(Error::QueueFull));
@@ -164,7 +168,7 @@ where
 		};
 		let priority = match call {
 			Call::request { model, input, max_price, .. } => {
-				Self::request_priority(who, *model, input.len(), *max_price)?
+				Self::request_priority(who, *model, input, *max_price)?
 			}
 			Call::commit { job, .. } => {
 				Self::protocol_step(who, *job, Phase::Committing, ReplicaState::Assigned)?

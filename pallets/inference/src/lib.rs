@@ -79,7 +79,7 @@ use alloc::vec::Vec;
 use declai_primitives::{
 	poi::{
 		self, challenge_seed, draw_ppm, within_tolerance, Attestation, JobId, LayerOpening,
-		ModelId, OpeningContext, RegionId, Timings, VerificationTier, PPM,
+		ModelId, ModelKind, OpeningContext, RegionId, Timings, VerificationTier, PPM,
 	},
 	Balance, WorkUnits,
 };
@@ -535,6 +535,8 @@ pub mod pallet {
 		NoRandomness,
 		/// Arithmetic overflow.
 		Overflow,
+		/// An embedding model's input must be text: UTF-8.
+		InputNotText,
 	}
 
 	#[pallet::hooks]
@@ -644,7 +646,7 @@ pub mod pallet {
 		/// now or queues the job by the consumer's recent verified contribution.
 		///
 		/// Errors: [`Error::UnknownModel`], [`Error::ModelRetired`], [`Error::BadInput`],
-		/// [`Error::PremiumForContributors`], [`Error::RateLimited`], [`Error::PriceAboveLimit`],
+		/// [`Error::InputNotText`], [`Error::PremiumForContributors`], [`Error::RateLimited`], [`Error::PriceAboveLimit`],
 		/// [`Error::QueueFull`], and the credits pallet's errors if the price cannot be held.
 		/// Events: [`Event::JobRequested`], then [`Event::JobAssigned`] or [`Event::JobQueued`].
 		#[pallet::call_index(3)]
@@ -1028,7 +1030,17 @@ impl<T: Config> Pallet<T> {
 			VerificationTier::FloatTolerance { .. } => (1..=m.max_input as usize).contains(&len),
 		};
 		ensure!(ok, Error::<T>::BadInput);
+		ensure!(Self::input_fits_kind(m.kind, input), Error::<T>::InputNotText);
 		Ok(())
+	}
+
+	/// Whether `input` is what a model of `kind` reads: text (UTF-8) for embedders, any bytes for
+	/// classifiers. A request that no worker could run would fault every assigned worker.
+	pub fn input_fits_kind(kind: ModelKind, input: &[u8]) -> bool {
+		match kind {
+			ModelKind::Embedding => core::str::from_utf8(input).is_ok(),
+			ModelKind::Classifier => true,
+		}
 	}
 
 	/// The consumer's `(window, count)` for a new request, or [`Error::RateLimited`].

@@ -6,13 +6,13 @@
 
 use crate as pallet_inference;
 use crate::ModelSpec;
-use pallet_workers::BlockHashRandomness;
 use declai_primitives::{
 	poi::{self, IntegerLayer, JobId, ModelKind, Timings, VerificationTier},
 	Balance, HardwareClass, CRED, GPU_HOUR,
 };
 use frame_support::{derive_impl, parameter_types, traits::Hooks};
 use pallet_economics::SupplyLimits;
+use pallet_workers::BlockHashRandomness;
 use pallet_workers::{AttestationKey, AttestationSignature};
 use sp_core::{sr25519, Pair, H256};
 use sp_runtime::{BuildStorage, Perbill};

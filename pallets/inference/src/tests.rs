@@ -752,6 +752,7 @@ fn request_errors() {
 		assert_noop!(req(CONSUMER, DIGITS, b"short", PRICE), Error::<Test>::BadInput);
 		assert_noop!(req(CONSUMER, EMBED, b"", PRICE), Error::<Test>::BadInput);
 		assert_noop!(req(CONSUMER, EMBED, &[0u8; 65], PRICE), Error::<Test>::BadInput);
+		assert_noop!(req(CONSUMER, EMBED, &[b'a', 0xff, b'b'], PRICE), Error::<Test>::InputNotText);
 		assert_noop!(req(CONSUMER, PREMIUM, b"x", PRICE), Error::<Test>::PremiumForContributors);
 		assert_noop!(req(CONSUMER, EMBED, b"x", PRICE - 1), Error::<Test>::PriceAboveLimit);
 		assert_noop!(
@@ -981,6 +982,18 @@ fn admission_puts_contributors_first_and_keeps_spam_out_of_the_pool() {
 			.into())
 		);
 		assert!(validate(CONSUMER, request_call(9)).is_err());
+		// Bytes that are not text, for an embedder: no worker could run them.
+		let not_text = RuntimeCall::Inference(crate::Call::request {
+			model: EMBED,
+			input: vec![0xc3, 0x28],
+			max_price: PRICE,
+			region: None,
+		});
+		assert_eq!(
+			validate(CONSUMER, not_text),
+			Err(InvalidTransaction::Custom(crate::tests::error_index(Error::<Test>::InputNotText))
+				.into())
+		);
 		// Rate limit reached: rejected before reaching a block.
 		for _ in 0..3 {
 			request(CONSUMER, EMBED);

@@ -230,9 +230,9 @@ impl<T: Config> Pallet<T> {
 			Err(Error::TooFewValidators) => {
 				log::warn!(target: "runtime::validators", "offender {who:?} kept: the set is at its minimum");
 				Self::deposit_event(Event::OffenderKept { who: who.clone() });
-			},
+			}
 			// Not (or no longer) a planned validator: nothing to do.
-			Err(_) => {},
+			Err(_) => {}
 		}
 	}
 
