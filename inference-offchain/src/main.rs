@@ -328,7 +328,7 @@ async fn run(command: Command) -> Result<(), Error> {
 				(_, _, Some(p)) => parse_pixels(&p)?,
 				_ => return Err("give --text, --digits-sample or --pixels".into()),
 			};
-			request(&node, &account, &model, (input, is_text), max_price, timeout).await
+			request(&node, &account, &model, input, is_text, max_price, timeout).await
 		}
 		Command::RegisterModels { node, sudo, digits, minilm } => {
 			register_models(&node, &sudo, &digits, minilm).await
@@ -814,7 +814,8 @@ async fn request(
 	node: &str,
 	account: &str,
 	model: &str,
-	(input, is_text): (Vec<u8>, bool),
+	input: Vec<u8>,
+	is_text: bool,
 	max_price: f64,
 	timeout: u64,
 ) -> Result<(), Error> {

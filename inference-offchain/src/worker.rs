@@ -388,7 +388,8 @@ impl<B: Backend> Engine<B> {
 	/// state is older than this worker's last submission for it (a node that is still syncing
 	/// after a restart): then the record is kept, because the job is still due there.
 	fn forget_unless_behind(&mut self, id: u64, why: &str, number: u32) -> Result<(), WorkerError> {
-		if let Some(last) = self.store.load(id)?.and_then(|r| r.submitted.values().max().copied()) {
+		let record = self.store.load(id)?;
+		if let Some(last) = record.as_ref().and_then(|r| r.submitted.values().max().copied()) {
 			if number < last {
 				tracing::warn!(
 					job = id,
@@ -399,11 +400,17 @@ impl<B: Backend> Engine<B> {
 				return Ok(());
 			}
 		}
-		self.forget(id, why)
+		self.drop_record(id, why, record.is_some())
 	}
 
 	fn forget(&mut self, id: u64, why: &str) -> Result<(), WorkerError> {
-		if self.store.load(id)?.is_some() {
+		let on_disk = self.store.load(id)?.is_some();
+		self.drop_record(id, why, on_disk)
+	}
+
+	/// Removes job `id`'s record (if `on_disk`) and its submission marks.
+	fn drop_record(&mut self, id: u64, why: &str, on_disk: bool) -> Result<(), WorkerError> {
+		if on_disk {
 			tracing::info!(job = id, why, "job finished");
 			self.store.remove(id)?;
 			self.status.count("jobs_finished");

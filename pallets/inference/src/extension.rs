@@ -81,12 +81,11 @@ impl<T: Config + Send + Sync> CheckAdmission<T> {
 		input: &[u8],
 		max_price: declai_primitives::Balance,
 	) -> Result<TransactionPriority, TransactionValidityError> {
-		let input_len = input.len();
 		let m = Models::<T>::get(model).ok_or_else(|| reject::<T>(Error::UnknownModel))?;
 		if !m.active {
 			return Err(reject::<T>(Error::ModelRetired));
 		}
-		if input_len == 0 || input_len > m.max_input as usize {
+		if input.is_empty() || input.len() > m.max_input as usize {
 			return Err(reject::<T>(Error::BadInput));
 		}
 		if !crate::Pallet::<T>::input_fits_kind(m.kind, input) {

@@ -97,14 +97,10 @@ impl<T: Config> Pallet<T> {
 		// registered or answered last, so it cannot precompute the work. Only a challenge issued
 		// in block 1 (parent: genesis, which has none) falls back to the parent hash.
 		let parent = now.saturating_sub(One::one());
-		let seed = match T::BlockRandomness::randomness_of(parent) {
-			Some(randomness) => poi::benchmark_seed(randomness.as_ref(), &who.encode(), id),
-			None => poi::benchmark_seed(
-				frame_system::Pallet::<T>::parent_hash().as_ref(),
-				&who.encode(),
-				id,
-			),
-		};
+		let randomness = T::BlockRandomness::randomness_of(parent);
+		let parent_hash = frame_system::Pallet::<T>::parent_hash();
+		let source: &[u8] = randomness.as_ref().map_or(parent_hash.as_ref(), |r| r.as_ref());
+		let seed = poi::benchmark_seed(source, &who.encode(), id);
 		let size = T::BenchmarkSize::get();
 		let rounds = poi::benchmark_rounds(T::BenchmarkRounds::get(), worker.class);
 		let deadline = now.saturating_add(T::BenchmarkWindow::get());
