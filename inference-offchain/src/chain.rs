@@ -392,6 +392,9 @@ pub struct ReceiptInfo {
 	pub class_confirmed: bool,
 	/// Verified work on the worker's class (GPU-hour units of 10^12).
 	pub t_compute: u128,
+	/// The reference work it pays for (the worker's share of the job's cost on the reference
+	/// GPU): `T × η` is paid up to it.
+	pub reference_work: u128,
 	/// η (fixed point, 10^18 = 1).
 	pub eta: u128,
 	/// α (fixed point).

@@ -3,7 +3,7 @@
 //! The off-chain side of DeCLAI's Proof of Inference: the worker that a GPU owner runs next to
 //! (or far from) a node, and the consumer commands.
 //!
-//! Data flow of a job (see `../shared/DESIGN.md` §4 and `pallets/inference/README.md`):
+//! Data flow of a job (see `docs/design.md` §4 and `pallets/inference/README.md`):
 //! the chain assigns a job to the worker (`JobAssigned`) → the worker runs the model on burn
 //! ([`models`]) → commits `blake2(job ‖ worker ‖ salt ‖ output)` with a signature of its hardware
 //! key over the attestation → reveals output, salt and the Merkle root of its activations once the

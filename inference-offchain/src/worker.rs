@@ -329,7 +329,11 @@ impl<B: Backend> Engine<B> {
 				return Ok(());
 			}
 		};
-		if self.chain.audit_votes(id).await?.iter().any(|(who, _)| who == &me) {
+		// The chain refuses a vote of a party to the job (its consumer or a replica): `OwnJob`.
+		if job.consumer == me
+			|| job.replica(&me).is_some()
+			|| self.chain.audit_votes(id).await?.iter().any(|(who, _)| who == &me)
+		{
 			self.audits.remove(&id);
 			return Ok(());
 		}
@@ -525,7 +529,8 @@ impl<B: Backend> Engine<B> {
 		}
 		let mut salt = [0u8; 32];
 		rand::rngs::OsRng.fill_bytes(&mut salt);
-		let commit = poi::output_commitment(id, &self.chain.account_bytes(), &output, &salt);
+		// The commitment binds the activation root too: the trace a challenge opens is fixed now.
+		let commit = poi::output_commitment(id, &self.chain.account_bytes(), &output, &salt, &root);
 		let record = JobRecord {
 			job: id,
 			attempt: job.attempts,

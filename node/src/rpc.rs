@@ -185,6 +185,9 @@ pub struct ReceiptJson {
 	/// Whether a benchmark challenge confirmed the class (else η was capped at the floor).
 	pub class_confirmed: bool,
 	pub t_compute: String,
+	/// The reference work paid for (this replica's share of the job's cost on the reference
+	/// GPU): `T × η` is paid up to it.
+	pub reference_work: String,
 	pub eta: String,
 	pub alpha: String,
 	pub beta: String,
@@ -203,6 +206,7 @@ fn receipt_json(id: ReceiptId, r: Receipt<AccountId, BlockNumber>) -> ReceiptJso
 		hardware_class: r.class.name(),
 		class_confirmed: r.class_confirmed,
 		t_compute: r.t_compute.to_string(),
+		reference_work: r.reference_work.to_string(),
 		eta: fixed(r.eta),
 		alpha: fixed(r.alpha),
 		beta: fixed(r.beta),

@@ -126,7 +126,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("declai"),
 	impl_name: alloc::borrow::Cow::Borrowed("declai"),
 	authoring_version: 1,
-	spec_version: 108,
+	spec_version: 109,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -147,7 +147,7 @@ pub const DAYS: BlockNumber = HOURS * 24;
 pub const CREDIT_EXPIRY: BlockNumber = 365 * DAYS;
 
 /// A third of the block time may be spent executing the block (as on Polkadot: 2 s of 6 s).
-const MAXIMUM_BLOCK_WEIGHT: Weight =
+pub const MAXIMUM_BLOCK_WEIGHT: Weight =
 	Weight::from_parts(WEIGHT_REF_TIME_PER_SECOND.saturating_div(3), u64::MAX);
 /// Normal transactions may fill 75% of the block; the rest is kept for operational ones.
 const NORMAL_DISPATCH_RATIO: Perbill = Perbill::from_percent(75);
@@ -372,8 +372,9 @@ impl pallet_economics::Config for Runtime {
 parameter_types! {
 	/// A worker's bond: 10 CRED (ten reference GPU-hours).
 	pub const WorkerMinBond: Balance = 10 * CRED;
-	/// Half of each payment goes into the bond until it is complete.
-	pub const WorkerBondShare: Perbill = Perbill::from_percent(50);
+	/// Probation: all of each payment goes into the bond until it is complete (nothing to spend
+	/// before the stake is whole, so zero-bond registrations earn nothing usable).
+	pub const WorkerBondShare: Perbill = Perbill::from_percent(100);
 	/// A wrong result burns 1 CRED (10% of the bond target).
 	pub const WorkerSlashInvalid: Perbill = Perbill::from_percent(10);
 	/// A missed deadline burns 0.1 CRED.
@@ -408,7 +409,7 @@ impl pallet_workers::Config for Runtime {
 	type BenchmarkQuorum = ConstU32<2>;
 	type BenchmarkMinPermille = ConstU32<250>;
 	type BenchmarkMaxPermille = ConstU32<3_000>;
-	type MaxBenchmarksPerBlock = ConstU32<32>;
+	type MaxBenchmarksPerBlock = ConstU32<16>;
 	type WeightInfo = pallet_workers::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = pallet_inference::benchmarking::ModelHelper<Runtime>;
@@ -442,10 +443,15 @@ impl pallet_inference::Config for Runtime {
 	type MaxReplicas = ConstU32<3>;
 	type MaxLiveJobs = ConstU32<4_096>;
 	type MaxJobsPerWorker = ConstU32<16>;
+	type MaxLiveJobsPerAccount = ConstU32<64>;
 	type MaxAuditors = ConstU32<32>;
 	type MaxResults = ConstU32<50_000>;
-	type DeadlinesPerBlock = ConstU32<64>;
-	type AssignPerBlock = ConstU32<32>;
+	// The hooks' worst case must leave the block to extrinsics, protocol steps first: 5 expired
+	// deadlines (each at most an audit's resolution), 5 assignments and 16 benchmark events
+	// stay below a quarter of the block (`runtime/src/tests.rs`:
+	// `worst_case_hooks_fit_a_quarter_of_the_block`); more wait a block, in order.
+	type DeadlinesPerBlock = ConstU32<5>;
+	type AssignPerBlock = ConstU32<5>;
 	// One minute per protocol step at 3 s blocks; five for audits; ten in the queue.
 	type CommitWindow = ConstU32<20>;
 	type RevealWindow = ConstU32<20>;

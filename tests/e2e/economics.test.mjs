@@ -47,8 +47,8 @@ test('the runtime API describes the economy at genesis', async () => {
   assert.equal(e.circulationHeadroom.toBigInt(), e.circulationCap.toBigInt() - e.circulation.toBigInt());
   assert.equal(e.limits.epochMintCeiling.toBigInt(), 10_000n * CRED);
   assert.equal(e.mintPaused.isTrue, false);
-  // What work would earn, and what a job costs: 1 GPU-hour on an H100 = 2 CRED at α = β = 1.
-  assert.equal((await api.call.economicsApi.estimate('H100', GPU_HOUR)).toBigInt(), 2n * CRED);
+  // What work would earn, and what a job costs at α = β = 1. One reference GPU-hour on an H100: 1/2.093 h × η 2, never more than the reference hour.
+  assert.equal((await api.call.economicsApi.estimate('H100', GPU_HOUR)).toBigInt(), (GPU_HOUR * 1000n / 2093n) * 2n);
   assert.equal((await api.call.economicsApi.quote(3n * GPU_HOUR)).toBigInt(), 3n * CRED);
   assert.ok((await api.call.economicsApi.receipt(0)).isNone, 'no settlement yet');
 });

@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { blake2AsU8a } from '@polkadot/util-crypto';
 import { bnToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
-import { connect, send as sendWith, sudoResult } from './support.mjs';
+import { connect, send as sendWith, sudoResult, until } from './support.mjs';
 
 const CRED = 10n ** 12n;
 const GPU_HOUR = 10n ** 12n;
@@ -58,9 +58,12 @@ function modelSpec(name, isPremium) {
   };
 }
 
-/// The output commitment (declai_primitives::poi::output_commitment).
-function outputCommitment(job, worker, output, salt) {
-  return blake2AsU8a(u8aConcat(stringToU8a('declai/commit/v1'), u64(job), worker.publicKey, salt, output));
+/// The output commitment (declai_primitives::poi::output_commitment): it binds the activation
+/// root revealed with the output (zero here, as the reveals below send).
+function outputCommitment(job, worker, output, salt, activationRoot = new Uint8Array(32)) {
+  return blake2AsU8a(
+    u8aConcat(stringToU8a('declai/commit/v2'), u64(job), worker.publicKey, salt, activationRoot, output),
+  );
 }
 
 /// The attestation payload (declai_primitives::poi::Attestation::signing_payload).
@@ -76,6 +79,13 @@ function attestation(job, modelRoot, inputHash, commit, execMicros) {
 }
 
 const rpc = (method, params) => api._rpcCore.provider.send(method, params);
+
+/// The workers of `job` once it is assigned: never in the block of its request, but from the
+/// next block on, with randomness produced after the request.
+async function assignment(job) {
+  await until(`job ${job} assigned`, async () => (await api.query.inference.jobs(job)).unwrap().replicas.length > 0, 60_000);
+  return (await api.query.inference.jobs(job)).unwrap().replicas.map((r) => r.worker);
+}
 
 test('governance registers models and workers register with attestation keys', async () => {
   const next = (await api.query.inference.nextModelId()).toNumber();
@@ -121,8 +131,10 @@ test('a job is escrowed, committed, revealed and settled by the formula', async 
   const job = requested.data.job.toNumber();
   const price = requested.data.price.toBigInt();
   assert.equal(price, COST, 'price = cost × α with α = 1');
-  const assigned = r.events.find((e) => e.section === 'inference' && e.method === 'JobAssigned');
-  assert.equal(assigned.data.workers.length, 2, 'new workers are replicated');
+  assert.ok(r.events.some((e) => e.section === 'inference' && e.method === 'JobQueued'), 'queued in its own block');
+  assert.ok(!r.events.some((e) => e.section === 'inference' && e.method === 'JobAssigned'), 'never assigned in its own block');
+  const assigned = await assignment(job);
+  assert.equal(assigned.length, 2, 'new workers are replicated');
   let status = await rpc('declai_job', [job]);
   assert.equal(status.phase, 'committing');
   assert.equal(status.price, price.toString());
@@ -162,8 +174,14 @@ test('a job is escrowed, committed, revealed and settled by the formula', async 
     r = await send(api.tx.inference.reveal(job, u8aToHex(output), salts[i], new Uint8Array(32)), w);
     assert.equal(r.error, null);
   }
+  // Agreeing replicas are spot checked (an untrusted one at 1/TrustAfter): if this job drew the
+  // check, the auditor (Alice) confirms both results and that settles it.
+  if (r.events.some((e) => e.section === 'inference' && e.method === 'AuditStarted')) {
+    r = await send(api.tx.inference.audit(job, [100, 100]), alice);
+    assert.equal(r.error, null);
+  }
   const served = r.events.find((e) => e.section === 'inference' && e.method === 'JobServed');
-  assert.ok(served, 'the second reveal settles the job');
+  assert.ok(served, 'the second reveal (or the spot check) settles the job');
   assert.equal(served.data.receipts.length, 2);
   const burned = r.events.find((e) => e.section === 'economics' && e.method === 'Consumed');
   assert.equal(burned.data.amount.toBigInt(), price);
@@ -172,14 +190,20 @@ test('a job is escrowed, committed, revealed and settled by the formula', async 
   assert.equal(status.phase, 'served');
   assert.equal(status.result, u8aToHex(output));
   assert.deepEqual(status.replicas.map((x) => x.state), ['verified', 'verified']);
+  let mintedForJob = 0n;
   for (const id of status.receipts) {
     const receipt = await rpc('declai_receipt', [id]);
     assert.equal(receipt.hardwareClass, 'a100');
-    // T = cost on an A100 = the reference cost; earned = T × η × α / β.
-    assert.equal(receipt.tCompute, COST.toString());
+    // The two replicas share one payment: each pays for half the reference cost (on an A100,
+    // the reference GPU, T_compute is that too); earned = min(T × η, reference work) × α / β.
+    assert.equal(receipt.referenceWork, (COST / 2n).toString());
+    assert.equal(receipt.tCompute, (COST / 2n).toString());
     assert.ok(BigInt(receipt.earned) > 0n);
     assert.equal(BigInt(receipt.minted) + BigInt(receipt.withheld), BigInt(receipt.earned));
+    mintedForJob += BigInt(receipt.minted);
   }
+  // Credits minted for a job never exceed the credits its consumer burned.
+  assert.ok(mintedForJob <= price, `minted ${mintedForJob} > burned ${price}`);
   const after = await rpc('declai_creditSummary', [consumer.address]);
   assert.equal(after.held, before.held);
   const worker = await rpc('declai_worker', [workers[0].address]);
@@ -217,7 +241,7 @@ test('a zero-knowledge job is proven with Groth16 and verified by the node throu
   r = await send(api.tx.inference.request(zkModel, input.toHex(), CRED, null), consumer);
   assert.equal(r.error, null);
   const job = r.events.find((e) => e.section === 'inference' && e.method === 'JobRequested').data.job.toNumber();
-  const assigned = r.events.find((e) => e.section === 'inference' && e.method === 'JobAssigned').data.workers;
+  const assigned = await assignment(job);
   assert.equal(assigned.length, 1, 'a proof needs no replica');
   const i = workers.findIndex((w) => w.address === assigned[0].toString());
   const w = workers[i];

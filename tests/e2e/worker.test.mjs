@@ -194,11 +194,14 @@ test('a digits image and a MiniLM text are served, verified and paid by the form
   }
   assert.equal((await api.call.creditsApi.accountSummary(ferdie.address)).held.toBigInt(), heldBefore);
 
-  // Receipts: one per verified replica, each minted by C = T × η × α / β with T the model's cost
-  // on the worker's class (CPU: 597/1000 of the reference GPU).
-  for (const job of [digits.job, embed.job]) {
+  // Receipts: one per verified replica, each minted by C = min(T × η, reference work) × α / β
+  // with the reference work the replica's share of the model's cost (the replicas share one
+  // payment), T that work's time on the CPU class (597/1000 of the reference GPU) and η the CPU
+  // class's; together never more than the consumer burned.
+  for (const { job, price } of [digits, embed]) {
     const ids = await api.query.inference.jobReceipts(job);
     assert.ok(ids.length >= 1, `job ${job} has receipts`);
+    let minted = 0n;
     const model = (await api.query.inference.models(job === digits.job ? models['digits-mlp-v1'] : models['all-minilm-l6-v2'])).unwrap();
     for (const id of ids) {
       const r = (await api.query.economics.receipts(id)).unwrap();
@@ -206,14 +209,20 @@ test('a digits image and a MiniLM text are served, verified and paid by the form
       // Both classes were confirmed by the η check above: η is the CPU class's 0.597.
       assert.ok(r.classConfirmed.isTrue, 'the receipt records the confirmed class');
       assert.equal(r.eta.toBigInt(), 597n * 10n ** 15n);
-      const t = model.cost.toBigInt() * 1000n / 597n;
+      const reference = model.cost.toBigInt() / BigInt(ids.length);
+      assert.equal(r.referenceWork.toBigInt(), reference);
+      const t = reference * 1000n / 597n;
       assert.equal(r.tCompute.toBigInt(), t);
       const ONE = 10n ** 18n;
-      const earned = (t * r.eta.toBigInt() / ONE) * r.alpha.toBigInt() / r.beta.toBigInt();
+      const byClass = t * r.eta.toBigInt() / ONE;
+      const paid = byClass < reference ? byClass : reference;
+      const earned = paid * r.alpha.toBigInt() / r.beta.toBigInt();
       assert.equal(r.earned.toBigInt(), earned);
       assert.equal(r.minted.toBigInt() + r.withheld.toBigInt(), earned);
       assert.ok(await events.some('credits', 'Minted', (e) => e.data.who.toString() === r.worker.toString()) || r.minted.toBigInt() === 0n);
+      minted += r.minted.toBigInt();
     }
+    assert.ok(minted <= price, `job ${job}: minted ${minted} > burned ${price}`);
   }
 });
 

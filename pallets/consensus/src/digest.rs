@@ -110,33 +110,84 @@ pub fn leader(weights: &[u64], randomness: &[u8; 32], slot: Slot) -> Option<u32>
 	declai_primitives::poi::weighted_pick(&seed, weights).and_then(|i| u32::try_from(i).ok())
 }
 
-/// Weights (parts of [`WEIGHT_SCALE`]) from each authority's Proof-of-Inference work of the last
-/// epoch: a floor of `floor / n` each, the rest in proportion to the work; equal weights when
-/// nobody did any work.
+/// Weights (parts of [`WEIGHT_SCALE`]) from each authority's Proof-of-Inference work (smoothed
+/// across sessions by the caller): a floor of `floor / n` each, the rest in proportion to the
+/// **square root** of the work (concave: doubling one's work does not double one's slots), and
+/// no authority above [`max_share`] of the whole (the excess goes to the others in proportion
+/// to their weights). Equal weights when nobody did any work.
 pub fn weights_from_work(work: &[u128], floor: sp_runtime::Perbill) -> Vec<u64> {
 	let n = work.len() as u64;
 	if n == 0 {
 		return Vec::new();
 	}
-	let total: u128 = work.iter().sum();
+	let roots: Vec<u128> = work.iter().map(|w| w.isqrt()).collect();
+	let total: u128 = roots.iter().sum();
 	if total == 0 {
 		return alloc::vec![WEIGHT_SCALE.checked_div(n).unwrap_or(0); work.len()];
 	}
 	let floor_total = floor.mul_floor(WEIGHT_SCALE);
 	let floor_each = floor_total.checked_div(n).unwrap_or(0);
 	let share = u128::from(WEIGHT_SCALE.saturating_sub(floor_total));
-	work.iter()
-		.map(|w| {
+	let mut weights: Vec<u64> = roots
+		.iter()
+		.map(|r| {
 			let proportional = sp_runtime::helpers_128bit::multiply_by_rational_with_rounding(
 				share,
-				*w,
+				*r,
 				total,
 				sp_runtime::Rounding::Down,
 			)
 			.unwrap_or(0);
 			floor_each.saturating_add(u64::try_from(proportional).unwrap_or(u64::MAX))
 		})
-		.collect()
+		.collect();
+	cap_weights(&mut weights, max_share(work.len()));
+	weights
+}
+
+/// The largest weight one authority may have among `n`: `2 / n` of [`WEIGHT_SCALE`] (all of it
+/// for one or two authorities).
+pub fn max_share(n: usize) -> u64 {
+	let n = n as u64;
+	if n <= 2 {
+		return WEIGHT_SCALE;
+	}
+	WEIGHT_SCALE.saturating_mul(2).checked_div(n).unwrap_or(WEIGHT_SCALE)
+}
+
+/// Lowers every weight above `cap` to it and hands the excess to the weights below it, in
+/// proportion to them, until none is above (water-filling; at most `n` rounds).
+fn cap_weights(weights: &mut [u64], cap: u64) {
+	for _ in 0..weights.len() {
+		let excess: u128 =
+			weights.iter().filter(|w| **w > cap).map(|w| u128::from(w.saturating_sub(cap))).sum();
+		if excess == 0 {
+			return;
+		}
+		for w in weights.iter_mut() {
+			*w = (*w).min(cap);
+		}
+		let below: u128 = weights.iter().filter(|w| **w < cap).map(|w| u128::from(*w)).sum();
+		let open = weights.iter().filter(|w| **w < cap).count() as u128;
+		for w in weights.iter_mut().filter(|w| **w < cap) {
+			// In proportion to the weight (each has at least the floor), or equally.
+			let extra = if below > 0 {
+				sp_runtime::helpers_128bit::multiply_by_rational_with_rounding(
+					excess,
+					u128::from(*w),
+					below,
+					sp_runtime::Rounding::Down,
+				)
+				.unwrap_or(0)
+			} else {
+				excess.checked_div(open).unwrap_or(0)
+			};
+			*w = w.saturating_add(u64::try_from(extra).unwrap_or(u64::MAX));
+		}
+	}
+	for w in weights.iter_mut() {
+		*w = (*w).min(cap);
+	}
 }
 
 /// Two headers of the same author and slot: the proof of an equivocation.

@@ -7,8 +7,10 @@
 //!   with their block-authoring keys ([`digest::AuthorityId`]). At every session change each
 //!   validator's weight is computed from the Proof-of-Inference work its account did in the
 //!   session that ended ([`EpochWork`], fed by `pallet-inference` through
-//!   [`declai_primitives::poi::WorkTally`]): a floor of [`Config::MinShare`] shared equally, the
-//!   rest in proportion to the work; equal weights when nobody worked
+//!   [`declai_primitives::poi::WorkTally`]; work on jobs an authority asked for does not count),
+//!   smoothed across sessions ([`SmoothedWork`]): a floor of [`Config::MinShare`] shared
+//!   equally, the rest in proportion to the square root of the work, and no authority above
+//!   `2 / n` of the weight ([`digest::max_share`]); equal weights when nobody worked
 //!   ([`digest::weights_from_work`]).
 //! - **Slots and the leader draw.** Every block carries a [`digest::PreDigest`]: the slot, the
 //!   author's index and a VRF signature on the parent's chain randomness and the slot. The slot's
@@ -51,7 +53,7 @@ use sp_application_crypto::RuntimeAppPublic;
 use sp_consensus_slots::Slot;
 use sp_core::H256;
 use sp_runtime::{
-	traits::{Header as _, SaturatedConversion, Saturating},
+	traits::{Header as _, SaturatedConversion, Saturating, Zero},
 	transaction_validity::{
 		InvalidTransaction, TransactionPriority, TransactionSource, TransactionValidity,
 		ValidTransaction,
@@ -189,6 +191,12 @@ pub mod pallet {
 	/// (only authorities are counted, so this holds at most `MaxAuthorities` entries).
 	#[pallet::storage]
 	pub type EpochWork<T: Config> =
+		StorageMap<_, Twox64Concat, T::AccountId, WorkUnits, ValueQuery>;
+
+	/// Each authority's work smoothed across sessions (half the previous value plus half the last
+	/// session's work), from which its weight is computed. At most `MaxAuthorities` entries.
+	#[pallet::storage]
+	pub type SmoothedWork<T: Config> =
 		StorageMap<_, Twox64Concat, T::AccountId, WorkUnits, ValueQuery>;
 
 	/// Equivocations already reported: (offender, slot) → the block that recorded it.
@@ -370,9 +378,23 @@ impl<T: Config> Pallet<T> {
 	{
 		let validators: Vec<(T::AccountId, AuthorityId)> =
 			validators.map(|(a, k)| (a.clone(), k)).collect();
-		let work: Vec<WorkUnits> = validators.iter().map(|(a, _)| EpochWork::<T>::get(a)).collect();
+		// Smoothed across sessions: half the last smoothed work plus half this session's, so one
+		// burst of work (or one self-dealt job) moves the weights only so far.
+		let work: Vec<WorkUnits> = validators
+			.iter()
+			.map(|(a, _)| {
+				let last = SmoothedWork::<T>::get(a);
+				(last / 2).saturating_add(EpochWork::<T>::get(a) / 2)
+			})
+			.collect();
 		let weights = digest::weights_from_work(&work, T::MinShare::get());
 		let _ = EpochWork::<T>::clear(u32::MAX, None);
+		let _ = SmoothedWork::<T>::clear(u32::MAX, None);
+		for ((account, _), w) in validators.iter().zip(&work) {
+			if !w.is_zero() {
+				SmoothedWork::<T>::insert(account, w);
+			}
+		}
 		let authorities: Vec<Authority<T::AccountId>> = validators
 			.into_iter()
 			.zip(weights)
@@ -392,9 +414,13 @@ impl<T: Config> Pallet<T> {
 
 impl<T: Config> WorkTally<T::AccountId> for Pallet<T> {
 	/// Counts the work of authorities only (bounded storage; other accounts have no weight to
-	/// earn).
-	fn note_work(who: &T::AccountId, units: WorkUnits) {
-		if Authorities::<T>::get().iter().any(|a| a.account == *who) {
+	/// earn), and only for jobs that no authority asked for: a validator cannot buy itself
+	/// weight by dealing jobs to itself (or to another validator) from its own account.
+	fn note_work(who: &T::AccountId, consumer: &T::AccountId, units: WorkUnits) {
+		let authorities = Authorities::<T>::get();
+		if authorities.iter().any(|a| a.account == *who)
+			&& !authorities.iter().any(|a| a.account == *consumer)
+		{
 			EpochWork::<T>::mutate(who, |w| *w = w.saturating_add(units));
 		}
 	}

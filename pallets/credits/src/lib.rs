@@ -769,6 +769,40 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
+	/// Credits held for `reason` by `who` whose expiry day has not come: what the hold is still
+	/// worth (a held lot keeps its expiry day and is worth nothing once released after it).
+	pub fn held_live(reason: &T::RuntimeHoldReason, who: &T::AccountId) -> Balance {
+		let today = Self::today();
+		Holds::<T>::get(who, reason)
+			.iter()
+			.filter(|l| l.expires_on > today)
+			.fold(0, |a, l| a.saturating_add(l.amount))
+	}
+
+	/// Destroys the lots held for `reason` by `who` whose expiry day has come (they could never
+	/// be spent again), with [`Event::Expired`]. Returns the amount.
+	pub fn expire_held(reason: &T::RuntimeHoldReason, who: &T::AccountId) -> Balance {
+		let today = Self::today();
+		let mut held = Holds::<T>::get(who, reason).into_inner();
+		let expired = held
+			.iter()
+			.filter(|l| l.expires_on <= today)
+			.fold(0u128, |a, l| a.saturating_add(l.amount));
+		if expired.is_zero() {
+			return 0;
+		}
+		held.retain(|l| l.expires_on > today);
+		if held.is_empty() {
+			Holds::<T>::remove(who, reason);
+		} else {
+			// Fewer lots than before: still within the bound.
+			Holds::<T>::insert(who, reason, LotsOf::<T>::truncate_from(held));
+		}
+		TotalIssuance::<T>::mutate(|i| *i = i.saturating_sub(expired));
+		Self::deposit_event(Event::Expired { who: who.clone(), amount: expired });
+		expired
+	}
+
 	/// Destroys `amount` held for `reason` (oldest first): consumption, with [`Event::Burned`].
 	pub fn burn_held(
 		reason: &T::RuntimeHoldReason,

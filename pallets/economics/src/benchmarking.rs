@@ -160,6 +160,7 @@ mod benchmarks {
 				class: HardwareClass::A100,
 				class_confirmed: true,
 				t_compute: GPU_HOUR,
+				reference_work: GPU_HOUR,
 				eta: FixedU128::one(),
 				alpha: FixedU128::one(),
 				beta: FixedU128::one(),
@@ -178,7 +179,9 @@ mod benchmarks {
 				H256::repeat_byte(1),
 				HardwareClass::H100,
 				true,
-				GPU_HOUR,
+				2 * GPU_HOUR,
+				FixedU128::one(),
+				Balance::MAX,
 			)
 			.unwrap();
 		}

@@ -70,17 +70,28 @@ pub trait Settlement<AccountId, HoldReason> {
 	/// The receipt type.
 	type Receipt;
 
-	/// Pays `worker` for verified work `t_compute` (GPU-hours on `class`) on `job`: computes
-	/// `T × η × α / β`, mints what the supply rules allow, stores and emits the receipt. η is the
-	/// class's only if a benchmark challenge confirmed the worker's class (`class_confirmed`);
-	/// otherwise it is at most [`ETA_MIN`].
+	/// Pays `worker` for verified reference work `work` (GPU-hours on the reference GPU, the
+	/// worker's share of the job's `T_ref`) on `job`: `T_compute × η × α / β` with `T_compute`
+	/// the work's time on the worker's class, mints what the supply rules allow and at most
+	/// `budget`, stores and emits the receipt.
+	///
+	/// Credits pay for reference work, never more ([`maths::paid_work`]): `T_compute × η` is
+	/// capped at `work`, so no class earns more per unit of reference work than the reference GPU
+	/// and declaring a slower class (whose clamped η exceeds its throughput) never pays. Only a
+	/// class that a benchmark challenge confirmed (`class_confirmed`) is paid its η; otherwise η
+	/// is at most [`ETA_MIN`] and the pay at most half the reference work, so an unconfirmed
+	/// class always earns less than a confirmed one. `alpha` is the α the job was priced at (a
+	/// consumer is never charged at one α while the worker is paid at another), `budget` what
+	/// is left of the job's burned price for this payment (minted ≤ burned per job).
 	/// Errors: [`Error::ZeroWork`], [`Error::Overflow`].
 	fn settle_work(
 		worker: &AccountId,
 		job: H256,
 		class: HardwareClass,
 		class_confirmed: bool,
-		t_compute: WorkUnits,
+		work: WorkUnits,
+		alpha: FixedU128,
+		budget: Balance,
 	) -> Result<(ReceiptId, Self::Receipt), DispatchError>;
 
 	/// Burns `amount` of `payer`'s credits held for `reason` (escrow) as consumption.
@@ -97,6 +108,9 @@ pub trait Settlement<AccountId, HoldReason> {
 
 	/// What a consumer pays now for a job costing `t_ref` on the reference GPU: `⌈T_ref × α⌉`.
 	fn quote(t_ref: WorkUnits) -> Result<Balance, DispatchError>;
+
+	/// The current α (what [`Settlement::quote`] prices with).
+	fn alpha() -> FixedU128;
 }
 
 #[allow(clippy::expect_used)] // FRAME's storage macros expand to `expect`s with their own proofs.
@@ -479,12 +493,20 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// How much of `earned` the supply rules allow, and the first rule that clipped it.
-	fn allowance(earned: Balance, epoch: &EpochState) -> (Balance, Option<WithholdReason>) {
+	fn allowance(
+		earned: Balance,
+		budget: Balance,
+		epoch: &EpochState,
+	) -> (Balance, Option<WithholdReason>) {
 		if MintPaused::<T>::get() {
 			return (0, Some(WithholdReason::MintPaused));
 		}
 		let mut allowed = earned;
 		let mut reason = None;
+		if allowed > budget {
+			allowed = budget;
+			reason = Some(WithholdReason::JobBudget);
+		}
 		let mut clip = |limit: Balance, why: WithholdReason| {
 			if allowed > limit {
 				allowed = limit;
@@ -505,21 +527,21 @@ impl<T: Config> Pallet<T> {
 		job: H256,
 		class: HardwareClass,
 		class_confirmed: bool,
-		t_compute: WorkUnits,
+		work: WorkUnits,
+		alpha: FixedU128,
+		budget: Balance,
 	) -> Result<(ReceiptId, ReceiptOf<T>), DispatchError> {
 		frame_support::storage::with_storage_layer(|| {
-			ensure!(!t_compute.is_zero(), Error::<T>::ZeroWork);
-			let eta = if class_confirmed {
-				Self::eta_of(class)
-			} else {
-				Self::eta_of(class).min(ETA_MIN)
-			};
-			let (alpha, beta) = (Alpha::<T>::get(), Beta::<T>::get());
-			let earned =
-				maths::credits_earned(t_compute, eta, alpha, beta).map_err(Error::<T>::from)?;
-			let value = maths::work_value(t_compute, eta, alpha).map_err(Error::<T>::from)?;
+			ensure!(!work.is_zero(), Error::<T>::ZeroWork);
+			let eta = Self::pay_eta(class, class_confirmed);
+			let alpha = alpha.max(maths::ALPHA_MIN).min(maths::ALPHA_MAX);
+			let beta = Beta::<T>::get();
+			let (t_compute, paid) = maths::paid_work(work, class, eta, class_confirmed);
+			let one = FixedU128::one();
+			let earned = maths::credits_earned(paid, one, alpha, beta).map_err(Error::<T>::from)?;
+			let value = maths::work_value(paid, one, alpha).map_err(Error::<T>::from)?;
 			let mut epoch = Epoch::<T>::get();
-			let (allowed, mut reason) = Self::allowance(earned, &epoch);
+			let (allowed, mut reason) = Self::allowance(earned, budget, &epoch);
 			let minted = if allowed.is_zero() {
 				0
 			} else {
@@ -542,6 +564,7 @@ impl<T: Config> Pallet<T> {
 				class,
 				class_confirmed,
 				t_compute,
+				reference_work: work,
 				eta,
 				alpha,
 				beta,
@@ -600,10 +623,23 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// What `t` GPU-hours on `class` would earn now, before supply limits.
-	pub fn estimate(class: HardwareClass, t: WorkUnits) -> Balance {
-		maths::credits_earned(t, Self::eta_of(class), Alpha::<T>::get(), Beta::<T>::get())
+	/// What a worker of a confirmed `class` would earn now for `t_ref` reference GPU-hours of work
+	/// (`min(T_compute × η, t_ref) × α / β`), before supply limits.
+	pub fn estimate(class: HardwareClass, t_ref: WorkUnits) -> Balance {
+		let (_, paid) = maths::paid_work(t_ref, class, Self::pay_eta(class, true), true);
+		maths::credits_earned(paid, FixedU128::one(), Alpha::<T>::get(), Beta::<T>::get())
 			.unwrap_or_default()
+	}
+
+	/// The η a settlement applies to `class`: the class's, at most [`ETA_MIN`] while the class is
+	/// not confirmed by a benchmark challenge.
+	pub fn pay_eta(class: HardwareClass, confirmed: bool) -> FixedU128 {
+		let eta = Self::eta_of(class);
+		if confirmed {
+			eta
+		} else {
+			eta.min(ETA_MIN)
+		}
 	}
 
 	/// Invariants: parameters inside their bounds, the trailing sum equals the history, every
@@ -660,9 +696,11 @@ impl<T: Config> Settlement<T::AccountId, T::RuntimeHoldReason> for Pallet<T> {
 		job: H256,
 		class: HardwareClass,
 		class_confirmed: bool,
-		t_compute: WorkUnits,
+		work: WorkUnits,
+		alpha: FixedU128,
+		budget: Balance,
 	) -> Result<(ReceiptId, Self::Receipt), DispatchError> {
-		Self::do_settle_work(worker, job, class, class_confirmed, t_compute)
+		Self::do_settle_work(worker, job, class, class_confirmed, work, alpha, budget)
 	}
 
 	fn consume_held(
@@ -699,5 +737,9 @@ impl<T: Config> Settlement<T::AccountId, T::RuntimeHoldReason> for Pallet<T> {
 
 	fn quote(t_ref: WorkUnits) -> Result<Balance, DispatchError> {
 		maths::price(t_ref, Alpha::<T>::get()).map_err(|e| Error::<T>::from(e).into())
+	}
+
+	fn alpha() -> FixedU128 {
+		Alpha::<T>::get()
 	}
 }

@@ -20,7 +20,8 @@ sp_api::decl_runtime_apis! {
 		fn receipt(id: ReceiptId) -> Option<Receipt<AccountId, BlockNumber>>;
 		/// What a job costing `t_ref` on the reference GPU costs a consumer now.
 		fn quote(t_ref: WorkUnits) -> Balance;
-		/// What `t` GPU-hours on `class` would earn now, before supply limits.
+		/// What a worker of a confirmed `class` would earn now for `t` reference GPU-hours of
+		/// work (`min(T_compute × η, t) × α / β`), before supply limits.
 		fn estimate(class: HardwareClass, t: WorkUnits) -> Balance;
 	}
 }

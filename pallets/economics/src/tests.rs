@@ -13,9 +13,28 @@ fn fx(num: u128, den: u128) -> FixedU128 {
 	FixedU128::from_rational(num, den)
 }
 
+/// Settles reference work `t` on a confirmed `class` at the current α, with no job budget.
 fn settle(t: WorkUnits, class: HardwareClass) -> (ReceiptId, ReceiptOf<Test>) {
-	<Economics as Settlement<_, _>>::settle_work(&WORKER, H256::repeat_byte(7), class, true, t)
-		.expect("settles")
+	settle_with(t, class, true, Alpha::<Test>::get(), Balance::MAX)
+}
+
+fn settle_with(
+	t: WorkUnits,
+	class: HardwareClass,
+	confirmed: bool,
+	alpha: FixedU128,
+	budget: Balance,
+) -> (ReceiptId, ReceiptOf<Test>) {
+	<Economics as Settlement<_, _>>::settle_work(
+		&WORKER,
+		H256::repeat_byte(7),
+		class,
+		confirmed,
+		t,
+		alpha,
+		budget,
+	)
+	.expect("settles")
 }
 
 fn consume(who: AccountId, amount: Balance) {
@@ -46,26 +65,17 @@ fn settlement_pays_the_formula_and_stores_a_receipt() {
 #[test]
 fn an_unconfirmed_class_is_paid_at_most_the_eta_floor() {
 	ExtBuilder::default().build_and_execute(|| {
-		// An H100 (η = 2) that no benchmark challenge confirmed: η = 0.5, 1 h pays 0.5 CRED.
-		let (_, r) = <Economics as Settlement<_, _>>::settle_work(
-			&WORKER,
-			H256::repeat_byte(8),
-			HardwareClass::H100,
-			false,
-			GPU_HOUR,
-		)
-		.expect("settles");
-		assert_eq!((r.class_confirmed, r.eta, r.earned), (false, fx(1, 2), CRED / 2));
-		// η is clamped to the floor, so a class at the floor (L4) is paid the same either way.
-		let (_, r) = <Economics as Settlement<_, _>>::settle_work(
-			&WORKER,
-			H256::repeat_byte(9),
-			HardwareClass::L4,
-			false,
-			GPU_HOUR,
-		)
-		.expect("settles");
-		assert_eq!((r.eta, r.earned), (fx(1, 2), CRED / 2));
+		// An H100 (η = 2) that no benchmark challenge confirmed: η = 0.5 on its T_compute of
+		// 1/2.093 h for one reference hour.
+		let (_, r) = settle_with(GPU_HOUR, HardwareClass::H100, false, fx(1, 1), Balance::MAX);
+		assert_eq!((r.class_confirmed, r.eta), (false, fx(1, 2)));
+		assert_eq!(r.t_compute, GPU_HOUR * 1000 / 2093);
+		assert_eq!(r.earned, GPU_HOUR * 1000 / 2093 / 2);
+		// An L4 (η clamped to 0.5, throughput 0.304): T × η is 1.64 reference hours, paid as
+		// half the reference work while unconfirmed and as the reference work once confirmed.
+		let (_, r) = settle_with(GPU_HOUR, HardwareClass::L4, false, fx(1, 1), Balance::MAX);
+		assert_eq!((r.eta, r.earned, r.reference_work), (fx(1, 2), CRED / 2, GPU_HOUR));
+		assert_eq!(settle(GPU_HOUR, HardwareClass::L4).1.earned, CRED);
 		assert!(settle(GPU_HOUR, HardwareClass::H100).1.class_confirmed);
 	});
 }
@@ -75,12 +85,63 @@ fn settlement_uses_eta_of_the_class_alpha_and_beta() {
 	ExtBuilder::default().build_and_execute(|| {
 		Alpha::<Test>::put(fx(3, 2));
 		Beta::<Test>::put(fx(2, 1));
-		// H100 is clamped to η = 2: 1 h × 2 × 1.5 / 2 = 1.5 CRED; value at β = 1 is 3 CRED.
+		// H100 (η clamped to 2, throughput 2.093): one reference hour is 1/2.093 h on it, paid
+		// × 2 × 1.5 / 2; the value at β = 1 is twice that.
 		let (_, r) = settle(GPU_HOUR, HardwareClass::H100);
+		let paid = GPU_HOUR * 1000 / 2093 * 2;
 		assert_eq!(r.eta, fx(2, 1));
-		assert_eq!(r.earned, 3 * CRED / 2);
-		assert_eq!(Today::<Test>::get().value, 3 * CRED);
-		assert_eq!(Economics::estimate(HardwareClass::L4, 4 * GPU_HOUR), 3 * CRED / 2);
+		assert_eq!(r.earned, paid * 3 / 4);
+		assert_eq!(Today::<Test>::get().value, paid * 3 / 2);
+		// A slower class (L4, η = 0.5 above its throughput 0.304) is paid the reference work,
+		// never more: 1 h × 1.5 / 2 = 0.75 CRED.
+		assert_eq!(settle(GPU_HOUR, HardwareClass::L4).1.earned, 3 * CRED / 4);
+		assert_eq!(Economics::estimate(HardwareClass::L4, 4 * GPU_HOUR), 3 * CRED);
+	});
+}
+
+#[test]
+fn no_class_earns_more_per_unit_of_reference_work_than_the_reference_gpu() {
+	ExtBuilder::default().build_and_execute(|| {
+		let reference = settle(GPU_HOUR, HardwareClass::A100).1.earned;
+		for class in HardwareClass::ALL {
+			for confirmed in [true, false] {
+				let (_, r) = settle_with(GPU_HOUR, class, confirmed, fx(1, 1), Balance::MAX);
+				assert!(
+					r.earned <= reference,
+					"{class:?} confirmed={confirmed} earned {}",
+					r.earned
+				);
+			}
+		}
+		// Governance cannot lift a class above the reference either: η = 2 is paid as 1.
+		assert_ok!(Economics::set_eta(RuntimeOrigin::root(), HardwareClass::Cpu, fx(2, 1)));
+		assert_eq!(settle(GPU_HOUR, HardwareClass::Cpu).1.earned, reference);
+	});
+}
+
+#[test]
+fn an_unconfirmed_class_never_earns_more_than_a_confirmed_one() {
+	ExtBuilder::default().build_and_execute(|| {
+		for class in HardwareClass::ALL {
+			let confirmed = settle_with(GPU_HOUR, class, true, fx(1, 1), Balance::MAX).1.earned;
+			let unconfirmed = settle_with(GPU_HOUR, class, false, fx(1, 1), Balance::MAX).1.earned;
+			assert!(unconfirmed <= confirmed, "{class:?}: {unconfirmed} > {confirmed}");
+		}
+	});
+}
+
+#[test]
+fn settlement_pays_the_alpha_the_job_was_priced_at_and_never_beyond_its_budget() {
+	ExtBuilder::default().build_and_execute(|| {
+		// α has risen since the job was priced at 0.8: the worker is paid at 0.8.
+		Alpha::<Test>::put(fx(3, 2));
+		let (_, r) = settle_with(GPU_HOUR, HardwareClass::A100, true, fx(4, 5), Balance::MAX);
+		assert_eq!((r.alpha, r.earned, r.minted), (fx(4, 5), 4 * CRED / 5, 4 * CRED / 5));
+		// β below 1 would pay more than the consumer burned: the budget withholds the excess.
+		Beta::<Test>::put(fx(1, 2));
+		let (_, r) = settle_with(GPU_HOUR, HardwareClass::A100, true, fx(1, 1), CRED);
+		assert_eq!((r.earned, r.minted, r.withheld), (2 * CRED, CRED, CRED));
+		assert_eq!(r.reason, Some(WithholdReason::JobBudget));
 	});
 }
 
@@ -93,7 +154,9 @@ fn zero_work_is_refused_and_changes_nothing() {
 				H256::zero(),
 				HardwareClass::A100,
 				true,
-				0
+				0,
+				fx(1, 1),
+				Balance::MAX,
 			),
 			Error::<Test>::ZeroWork
 		);
@@ -426,6 +489,8 @@ proptest! {
 						let cap = Economics::circulation_cap();
 						let (_, r) = settle(t, HardwareClass::ALL[c]);
 						assert!(r.minted <= r.earned);
+						// Never more per unit of reference work than the reference GPU.
+						assert!(r.earned <= maths::credits_earned(t, FixedU128::one(), r.alpha, r.beta).unwrap());
 						assert_eq!(r.minted + r.withheld, r.earned);
 						if r.minted > 0 {
 							assert!(Economics::circulation() <= cap);

@@ -161,15 +161,19 @@ pub struct Receipt<AccountId, BlockNumber> {
 	pub class: HardwareClass,
 	/// Whether a benchmark challenge confirmed the class; if not, η was capped at the floor.
 	pub class_confirmed: bool,
-	/// Verified cost T on that class, in GPU-hours (`10^12` per hour).
+	/// `T_compute`: the verified work's time on the worker's class, in GPU-hours (`10^12` per
+	/// hour).
 	pub t_compute: WorkUnits,
+	/// The reference work it pays for (this worker's share of the job's cost on the reference
+	/// GPU): `T_compute × η` is paid up to this, up to half of it if the class was not confirmed.
+	pub reference_work: WorkUnits,
 	/// η of the class at settlement (at most the floor if the class was not confirmed).
 	pub eta: FixedU128,
-	/// α of the epoch.
+	/// α the job was priced at.
 	pub alpha: FixedU128,
 	/// β of the epoch.
 	pub beta: FixedU128,
-	/// `⌊T × η × α / β⌋`.
+	/// `⌊min(T × η, reference work) × α / β⌋`.
 	pub earned: Balance,
 	/// Credits minted to the worker.
 	pub minted: Balance,

@@ -179,6 +179,7 @@ fn insert_job<T: Config>(
 		excluded: BoundedVec::new(),
 		attempts: 1,
 		lone: false,
+		escalations: 0,
 		commits_closed: Some(now - 1u32.into()),
 		priority: 0,
 	};
@@ -224,7 +225,8 @@ fn float_job_before_last_reveal<T: Config>(o: u32) -> (JobId, T::AccountId, Vec<
 	let last = workers.last().unwrap().clone();
 	if let Some(r) = replicas.last_mut() {
 		r.state = ReplicaState::Committed;
-		r.commit = Some(H256(poi::output_commitment(id, &last.encode(), &output, &salt)));
+		r.commit =
+			Some(H256(poi::output_commitment(id, &last.encode(), &output, &salt, &[0u8; 32])));
 	}
 	let job = insert_job::<T>(&consumer, model, vec![1u8; 16], Phase::Revealing, replicas);
 	for w in workers.iter().take(workers.len() - 1) {
@@ -321,7 +323,8 @@ mod benches {
 		let next = NextJobId::<T>::get();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(consumer), model, vec![1u8; i as usize], Balance::MAX, Some(7));
-		assert_eq!(Jobs::<T>::get(next).unwrap().phase, Phase::Committing);
+		// Never assigned in the block of its request (see `assign_pending`).
+		assert_eq!(Jobs::<T>::get(next).unwrap().phase, Phase::Queued);
 	}
 
 	/// Queued path: every candidate busy, a long queue.
@@ -495,8 +498,13 @@ mod benches {
 		let result;
 		#[block]
 		{
-			result =
-				CheckAdmission::<T>::request_priority(&consumer, model, &[1; 64], Balance::MAX);
+			result = CheckAdmission::<T>::request_priority(
+				&consumer,
+				model,
+				&[1; 64],
+				Balance::MAX,
+				false,
+			);
 		}
 		assert!(result.is_ok());
 	}

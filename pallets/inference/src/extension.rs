@@ -10,10 +10,13 @@
 //!   phase; these protocol steps (and `audit`) get [`WORKER_PRIORITY`] and are `Operational`
 //!   dispatches, so neither requests nor their tips crowd them out and deadlines are met under
 //!   load.
-//! - `audit`: the signer must be an auditor and the job under audit.
+//! - `audit`: the signer must be an auditor, not a party to the job (its consumer or a replica),
+//!   and the job under audit.
 //!
 //! The same checks run again in the calls (state may change between pool and block); here they
-//! only read.
+//! only read. In a block, a request's rate limit, room and price are left to the call, so a
+//! request that passed the pool and then hit its limit pays its fee and fails with the named
+//! error instead of being dropped for free.
 
 use crate::{
 	weights::WeightInfo, Auditors, Call, Config, Error, Jobs, Models, Phase, ReplicaState,
@@ -75,11 +78,17 @@ fn reject<T: Config>(e: Error<T>) -> TransactionValidityError {
 
 impl<T: Config + Send + Sync> CheckAdmission<T> {
 	/// Priority of a request by `who`, or why it is rejected.
+	///
+	/// In the pool every check applies. In a block (`in_block`) the limits that depend on what
+	/// else was included first (the rate limit, the room for live jobs, the price) are left to the
+	/// call, which fails with its named error **after the fee is paid**: a burst of requests that
+	/// passed the pool together cannot be dropped from the block for free.
 	pub fn request_priority(
 		who: &T::AccountId,
 		model: declai_primitives::poi::ModelId,
 		input: &[u8],
 		max_price: declai_primitives::Balance,
+		in_block: bool,
 	) -> Result<TransactionPriority, TransactionValidityError> {
 		let m = Models::<T>::get(model).ok_or_else(|| reject::<T>(Error::UnknownModel))?;
 		if !m.active {
@@ -91,22 +100,27 @@ impl<T: Config + Send + Sync> CheckAdmission<T> {
 		if !crate::Pallet::<T>::input_fits_kind(m.kind, input) {
 			return Err(reject::<T>(Error::InputNotText));
 		}
-		if crate::LiveJobs::<T>::get() >= T::MaxLiveJobs::get() {
-			return Err(reject::<T>(Error::QueueFull));
-		}
 		let contribution = pallet_workers::Pallet::<T>::contribution(who);
 		let contributor = contribution >= T::ContributorThreshold::get();
 		if m.premium && !contributor {
 			return Err(reject::<T>(Error::PremiumForContributors));
 		}
-		crate::Pallet::<T>::rate_state(who).map_err(|_| reject::<T>(Error::RateLimited))?;
-		let price = <pallet_economics::Pallet<T> as Settlement<
-			T::AccountId,
-			crate::HoldReasonOf<T>,
-		>>::quote(m.cost)
-		.map_err(|_| reject::<T>(Error::Overflow))?;
-		if price > max_price {
-			return Err(reject::<T>(Error::PriceAboveLimit));
+		if !in_block {
+			crate::Pallet::<T>::check_room(who, contributor).map_err(|e| match e {
+				DispatchError::Module(ModuleError { error, .. }) => {
+					InvalidTransaction::Custom(error[0]).into()
+				}
+				_ => reject::<T>(Error::QueueFull),
+			})?;
+			crate::Pallet::<T>::rate_state(who).map_err(|_| reject::<T>(Error::RateLimited))?;
+			let price = <pallet_economics::Pallet<T> as Settlement<
+				T::AccountId,
+				crate::HoldReasonOf<T>,
+			>>::quote(m.cost)
+			.map_err(|_| reject::<T>(Error::Overflow))?;
+			if price > max_price {
+				return Err(reject::<T>(Error::PriceAboveLimit));
+			}
 		}
 		if !contributor {
 			return Ok(0);
@@ -160,14 +174,15 @@ where
 		_len: usize,
 		_self_implicit: Self::Implicit,
 		_inherited_implication: &impl Implication,
-		_source: TransactionSource,
+		source: TransactionSource,
 	) -> ValidateResult<Self::Val, T::RuntimeCall> {
 		let (Some(call), Some(who)) = (call.is_sub_type(), origin.as_system_origin_signer()) else {
 			return Ok((ValidTransaction::default(), (), origin));
 		};
 		let priority = match call {
 			Call::request { model, input, max_price, .. } => {
-				Self::request_priority(who, *model, input, *max_price)?
+				let in_block = source == TransactionSource::InBlock;
+				Self::request_priority(who, *model, input, *max_price, in_block)?
 			}
 			Call::commit { job, .. } => {
 				Self::protocol_step(who, *job, Phase::Committing, ReplicaState::Assigned)?
@@ -185,8 +200,11 @@ where
 				if !Auditors::<T>::get().contains(who) {
 					return Err(reject::<T>(Error::NotAuditor));
 				}
-				if !Jobs::<T>::get(job).is_some_and(|j| j.phase == Phase::Auditing) {
+				let Some(j) = Jobs::<T>::get(job).filter(|j| j.phase == Phase::Auditing) else {
 					return Err(reject::<T>(Error::WrongPhase));
+				};
+				if j.consumer == *who || j.replicas.iter().any(|r| r.worker == *who) {
+					return Err(reject::<T>(Error::OwnJob));
 				}
 				WORKER_PRIORITY
 			}

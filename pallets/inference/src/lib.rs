@@ -5,17 +5,20 @@
 //!
 //! 1. **`request`** (consumer): the model must be active (premium models: contributors only), the
 //!    input within bounds, the price `⌈cost × α⌉` within the consumer's limit, and the consumer
-//!    within its rate limit. The price is **escrowed** (held). The job is assigned at once or
-//!    waits in the **queue**, ordered by the consumer's recent verified contribution.
-//! 2. **Assignment**: workers serving the model are drawn with chain randomness, weighted by
-//!    reputation (doubled in the requested region), never the consumer itself. **Adaptive
-//!    replication**: a worker below `TrustAfter` consecutive valid results is always replicated
-//!    (k = 2); a trusted one works alone and is audited with probability `max(1/CV, floor)`,
+//!    within its rate limit and its share of the live jobs. The price is **escrowed** (held).
+//!    The job waits in the **queue**, ordered by the consumer's recent verified contribution.
+//! 2. **Assignment** (from the block after the request): workers serving the model are drawn
+//!    with chain randomness produced after the request, weighted by reputation (doubled in the
+//!    requested region), never the consumer itself. **Adaptive replication**: a worker below
+//!    `TrustAfter` consecutive valid results, or on probation (bond below `MinBond`), is always
+//!    replicated (k = 2); agreeing replicas are spot checked; a trusted one works alone and is audited with probability `max(1/CV, floor)`,
 //!    drawn after its commitment (integer models: a layer challenge; float models: a validator
 //!    audit), so nothing at assignment tells it whether it will be checked.
-//! 3. **`commit`** (worker): `output_commitment(job, worker, output, salt)` (bound to the worker,
-//!    so a copied commitment can never be revealed by the copier) with a signature of the
-//!    worker's hardware attestation key over (job, model root, input hash, commitment, timings).
+//! 3. **`commit`** (worker): `output_commitment(job, worker, output, salt, activation_root)`
+//!    (bound to the worker, so a copied commitment can never be revealed by the copier, and to the
+//!    activation root, so the trace a challenge opens is fixed before the randomness that picks
+//!    the challenged layer exists) with a signature of the worker's hardware attestation key
+//!    over (job, model root, input hash, commitment, timings).
 //!    Timings implausible for the worker's hardware class (too fast: precomputed or forged; too
 //!    slow: not the attested hardware) fault the replica at once.
 //! 4. **`reveal`** (worker), in a block after the last commitment: output, salt and activation
@@ -29,10 +32,12 @@
 //! 6. **`audit`** (validators): each scores every replica 0–100; a replica is valid when the
 //!    reputation-weighted median (κ = ½) of its scores is at least 50; validators far from the
 //!    median lose audit reputation.
-//! 7. **Settlement**: the escrow is burned as consumption and each verified replica is paid
-//!    `T × η × α / β` through the economics pallet (`T` = the model's cost on its class), with a
-//!    receipt; wrong replicas are slashed through the workers pallet. With no verified result
-//!    the job is re-assigned once to other workers, then refunded.
+//! 7. **Settlement**: the escrow is burned as consumption and the verified replicas share one
+//!    payment through the economics pallet: each `min(T × η, its share of T_ref) × α / β` at the
+//!    α the job was priced at and never more than its share of the price, so the credits minted
+//!    for a job never exceed the credits burned for it; receipts; wrong replicas are slashed
+//!    through the workers pallet. With no verified result the job is re-assigned once to other
+//!    workers, then refunded.
 //!
 //! **Deadlines everywhere**: every live job has a deadline in [`Deadlines`]; `on_initialize`
 //! ends or advances expired jobs (a missing commitment is a missed deadline; a withheld reveal
@@ -61,6 +66,8 @@ pub mod types;
 pub mod weights;
 pub mod zk;
 
+#[cfg(test)]
+mod attack_tests;
 #[cfg(feature = "runtime-benchmarks")]
 pub mod benchmarking;
 #[cfg(test)]
@@ -88,7 +95,10 @@ use frame_system::pallet_prelude::*;
 use pallet_economics::{ReceiptId, Settlement};
 use pallet_workers::{AttestationSignature, BlockRandomness, Fault, Reputation};
 use sp_core::H256;
-use sp_runtime::traits::{Saturating, UniqueSaturatedInto, Zero};
+use sp_runtime::{
+	traits::{Saturating, UniqueSaturatedInto, Zero},
+	FixedPointNumber,
+};
 
 /// A model of this runtime.
 pub type ModelOf<T> = Model<<T as Config>::MaxNameLen, <T as Config>::MaxLayers>;
@@ -159,6 +169,8 @@ pub enum FaultReason {
 	AuditedWrong,
 	/// The zero-knowledge proof did not verify.
 	ProofInvalid,
+	/// The other replicas' majority (after a tiebreaker) disagreed with this result.
+	Outvoted,
 }
 
 impl FaultReason {
@@ -232,6 +244,9 @@ pub mod pallet {
 		/// Most jobs in flight per worker.
 		#[pallet::constant]
 		type MaxJobsPerWorker: Get<u32>;
+		/// Most jobs not ended per consumer account.
+		#[pallet::constant]
+		type MaxLiveJobsPerAccount: Get<u32>;
 		/// Most auditors.
 		#[pallet::constant]
 		type MaxAuditors: Get<u32>;
@@ -320,6 +335,10 @@ pub mod pallet {
 	/// Jobs not ended.
 	#[pallet::storage]
 	pub type LiveJobs<T: Config> = StorageValue<_, u32, ValueQuery>;
+
+	/// Jobs not ended per consumer (no entry at zero).
+	#[pallet::storage]
+	pub type LiveJobsOf<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, u32, ValueQuery>;
 
 	/// Inputs of live jobs.
 	#[pallet::storage]
@@ -465,6 +484,9 @@ pub mod pallet {
 		AuditStarted { job: JobId, deadline: BlockNumberFor<T> },
 		/// An auditor voted.
 		AuditVoted { job: JobId, auditor: T::AccountId },
+		/// An audit ended without votes: a tiebreaker replica was added, whose commitment is due
+		/// by `deadline`; the replicas' majority then decides.
+		AuditEscalated { job: JobId, tiebreaker: T::AccountId, deadline: BlockNumberFor<T> },
 		/// A replica was faulted and punished (`slashed` credits burned from its bond).
 		ReplicaFaulted { job: JobId, worker: T::AccountId, reason: FaultReason, slashed: Balance },
 		/// The job was served: escrow burned, verified workers paid (receipts).
@@ -537,6 +559,10 @@ pub mod pallet {
 		Overflow,
 		/// An embedding model's input must be text: UTF-8.
 		InputNotText,
+		/// An auditor cannot vote on a job it serves or asked for.
+		OwnJob,
+		/// The account has `MaxLiveJobsPerAccount` jobs not ended; wait for one to end.
+		TooManyLiveJobs,
 	}
 
 	#[pallet::hooks]
@@ -671,7 +697,7 @@ pub mod pallet {
 				HoldReasonOf<T>,
 			>>::quote(m.cost)?;
 			ensure!(price <= max_price, Error::<T>::PriceAboveLimit);
-			ensure!(LiveJobs::<T>::get() < T::MaxLiveJobs::get(), Error::<T>::QueueFull);
+			Self::check_room(&consumer, contributor)?;
 			let input: BoundedVec<u8, T::MaxInputLen> =
 				input.try_into().map_err(|_| Error::<T>::BadInput)?;
 			let id = NextJobId::<T>::get();
@@ -679,11 +705,8 @@ pub mod pallet {
 
 			pallet_credits::Pallet::<T>::hold(&Self::escrow(), &consumer, price)?;
 			RequestCounts::<T>::insert(&consumer, (window, count.saturating_add(1)));
-			<pallet_economics::Pallet<T> as Settlement<T::AccountId, HoldReasonOf<T>>>::note_demand(
-				m.cost,
-			);
 			let now = frame_system::Pallet::<T>::block_number();
-			let mut job = Job {
+			let job = Job {
 				consumer: consumer.clone(),
 				model,
 				input_hash: H256(sp_io::hashing::blake2_256(&input)),
@@ -696,29 +719,33 @@ pub mod pallet {
 				excluded: BoundedVec::new(),
 				attempts: 0,
 				lone: false,
+				escalations: 0,
 				commits_closed: None,
 				priority: contribution,
 			};
 			Inputs::<T>::insert(id, input);
 			NextJobId::<T>::put(next);
 			LiveJobs::<T>::mutate(|n| *n = n.saturating_add(1));
+			LiveJobsOf::<T>::mutate(&consumer, |n| *n = n.saturating_add(1));
 			Self::deposit_event(Event::JobRequested { job: id, consumer, model, price });
-			if !Self::try_assign(id, &mut job, &m, now) {
-				// Below MaxLiveJobs, so the queue (bounded by it) has room.
-				Pending::<T>::mutate(|queue| {
-					let at =
-						queue.iter().position(|(p, _, _)| *p < contribution).unwrap_or(queue.len());
-					let _ = queue.try_insert(at, (contribution, id, model));
-				});
-				Self::deposit_event(Event::JobQueued { job: id, priority: contribution });
-			}
+			// Never assigned in the block of its request: the draw uses randomness that did not
+			// exist when the request was sent (`assign_pending`, from the next block on), so a
+			// consumer cannot time its requests to land on its own workers. Below MaxLiveJobs, so
+			// the queue (bounded by it) has room.
+			Pending::<T>::mutate(|queue| {
+				let at =
+					queue.iter().position(|(p, _, _)| *p < contribution).unwrap_or(queue.len());
+				let _ = queue.try_insert(at, (contribution, id, model));
+			});
+			Self::deposit_event(Event::JobQueued { job: id, priority: contribution });
 			Self::schedule(id, None, job.deadline);
 			Jobs::<T>::insert(id, job);
 			Ok(())
 		}
 
-		/// Commit to a result: `commit = output_commitment(job, worker, output, salt)` and the
-		/// hardware key's signature over the job's [`Attestation`] with `timings`.
+		/// Commit to a result: `commit = output_commitment(job, worker, output, salt,
+		/// activation_root)` and the hardware key's signature over the job's [`Attestation`] with
+		/// `timings`.
 		///
 		/// Origin: signed by an assigned worker. A time implausible for the worker's class faults
 		/// the replica (the call succeeds and the fault is recorded).
@@ -786,7 +813,8 @@ pub mod pallet {
 		/// Reveal the committed result: `output`, `salt` and the activation root.
 		///
 		/// Origin: signed by an assigned worker that committed, from the block after the
-		/// commitments closed. A reveal that does not match the commitment faults the replica
+		/// commitments closed. A reveal that does not match the commitment (output, salt or
+		/// activation root other than the committed ones) faults the replica
 		/// (the call succeeds and the fault is recorded).
 		///
 		/// Errors: [`Error::UnknownJob`], [`Error::WrongPhase`], [`Error::NotAssigned`],
@@ -814,7 +842,8 @@ pub mod pallet {
 			let bounded: BoundedVec<u8, T::MaxOutputLen> =
 				output.clone().try_into().map_err(|_| Error::<T>::OutputTooLong)?;
 
-			let expected = poi::output_commitment(job, &worker.encode(), &output, &salt);
+			let expected =
+				poi::output_commitment(job, &worker.encode(), &output, &salt, &activation_root.0);
 			if replica.commit == Some(H256(expected)) {
 				if let Some(r) = j.replicas.get_mut(index) {
 					r.state = ReplicaState::Revealed;
@@ -868,11 +897,13 @@ pub mod pallet {
 		/// Vote in the audit of a disputed job: one score (0 = wrong … 100 = right) per replica,
 		/// in replica order (faulted replicas' scores are ignored).
 		///
-		/// Origin: signed by an auditor. The audit resolves when every auditor voted or at its
-		/// deadline.
+		/// Origin: signed by an auditor that is neither a replica nor the consumer of the job.
+		/// The audit resolves when every such auditor voted or at its deadline; an audit that ends
+		/// without votes escalates to a tiebreaker replica.
 		///
 		/// Errors: [`Error::NotAuditor`], [`Error::UnknownJob`], [`Error::WrongPhase`],
-		/// [`Error::BadScores`], [`Error::AlreadySubmitted`]. Events: [`Event::AuditVoted`].
+		/// [`Error::OwnJob`], [`Error::BadScores`], [`Error::AlreadySubmitted`].
+		/// Events: [`Event::AuditVoted`].
 		#[pallet::call_index(7)]
 		#[pallet::weight((T::InferenceWeightInfo::audit(), DispatchClass::Operational))]
 		pub fn audit(origin: OriginFor<T>, job: JobId, scores: Vec<u8>) -> DispatchResult {
@@ -881,6 +912,7 @@ pub mod pallet {
 			ensure!(auditors.contains(&auditor), Error::<T>::NotAuditor);
 			let mut j = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
 			ensure!(j.phase == Phase::Auditing, Error::<T>::WrongPhase);
+			ensure!(!Self::is_party(&j, &auditor), Error::<T>::OwnJob);
 			ensure!(
 				scores.len() == j.replicas.len() && scores.iter().all(|s| *s <= 100),
 				Error::<T>::BadScores
@@ -890,7 +922,11 @@ pub mod pallet {
 			let scores: BoundedVec<u8, T::MaxReplicas> =
 				scores.try_into().map_err(|_| Error::<T>::BadScores)?;
 			votes.try_push((auditor.clone(), scores)).map_err(|_| Error::<T>::AlreadySubmitted)?;
-			let complete = auditors.iter().all(|a| votes.iter().any(|(v, _)| v == a));
+			// Complete once every auditor that may vote (not a party to the job) voted.
+			let complete = auditors
+				.iter()
+				.filter(|a| !Self::is_party(&j, a))
+				.all(|a| votes.iter().any(|(v, _)| v == a));
 			AuditVotes::<T>::insert(job, votes);
 			Self::deposit_event(Event::AuditVoted { job, auditor });
 			if complete {
@@ -1043,6 +1079,29 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// Share (‰) of `MaxLiveJobs` open to free-riders: the rest is kept for contributors, so a
+	/// flood of requests from accounts that never contributed cannot lock them out.
+	pub const FREE_RIDER_LIVE_PERMILLE: u32 = 750;
+
+	/// Whether `who` may have one more live job: below `MaxLiveJobs` (free-riders: below
+	/// [`Self::FREE_RIDER_LIVE_PERMILLE`] of it) and below `MaxLiveJobsPerAccount` of its own.
+	pub fn check_room(who: &T::AccountId, contributor: bool) -> DispatchResult {
+		let live = LiveJobs::<T>::get();
+		let max = T::MaxLiveJobs::get();
+		let limit = if contributor {
+			max
+		} else {
+			sp_runtime::Permill::from_parts(Self::FREE_RIDER_LIVE_PERMILLE.saturating_mul(1000))
+				.mul_floor(max)
+		};
+		ensure!(live < limit, Error::<T>::QueueFull);
+		ensure!(
+			LiveJobsOf::<T>::get(who) < T::MaxLiveJobsPerAccount::get(),
+			Error::<T>::TooManyLiveJobs
+		);
+		Ok(())
+	}
+
 	/// The consumer's `(window, count)` for a new request, or [`Error::RateLimited`].
 	pub fn rate_state(who: &T::AccountId) -> Result<(u32, u32), DispatchError> {
 		let now: u64 = frame_system::Pallet::<T>::block_number().unique_saturated_into();
@@ -1065,10 +1124,15 @@ impl<T: Config> Pallet<T> {
 			.ok_or_else(|| Error::<T>::NotAssigned.into())
 	}
 
-	/// Randomness for assigning job `id` at `now` (its parent block's).
+	/// Randomness for assigning job `id` at `now`: the randomness of block `now` where the
+	/// source has it already (the runtime's chain randomness is set at the start of the block),
+	/// else of its parent. Jobs are assigned only in blocks after their request, so either was
+	/// produced after the request was sent.
 	fn assignment_seed(id: JobId, attempt: u8, now: BlockNumberFor<T>) -> [u8; 32] {
 		let parent = now.saturating_sub(1u32.into());
-		let randomness = T::BlockRandomness::randomness_of(parent).unwrap_or_default();
+		let randomness = T::BlockRandomness::randomness_of(now)
+			.or_else(|| T::BlockRandomness::randomness_of(parent))
+			.unwrap_or_default();
 		sp_io::hashing::blake2_256(&(b"declai/assign", randomness, id, attempt).encode())
 	}
 
@@ -1132,7 +1196,7 @@ impl<T: Config> Pallet<T> {
 		// Untrusted workers are replicated (a zero-knowledge proof verifies a result completely:
 		// no replica needed). Whether a trusted worker's result is audited is drawn only after its
 		// commitment (see `evaluate`), so nothing at assignment tells it.
-		let replicate = pallet_workers::Pallet::<T>::audit_ppm(&record).is_none()
+		let replicate = pallet_workers::Pallet::<T>::audit_ppm(&primary, &record).is_none()
 			&& m.tier != VerificationTier::ZeroKnowledge;
 		let mut workers = alloc::vec![primary];
 		if replicate {
@@ -1230,7 +1294,8 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Commitments are closed: reveals are due; or, with no commitment, the attempt failed.
+	/// Commitments are closed: reveals are due; or, with no (new) commitment, the attempt failed
+	/// (a tiebreaker that did not commit is punished for it, and the dispute stays undecided).
 	fn close_commits(id: JobId, j: &mut JobOf<T>, m: &ModelOf<T>, now: BlockNumberFor<T>) {
 		if j.replicas.iter().any(|r| r.state == ReplicaState::Committed) {
 			j.phase = Phase::Revealing;
@@ -1244,6 +1309,12 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// All reveals are in (or due): compare, then challenge, audit or settle.
+	///
+	/// Agreeing replicas are spot checked (integer models: every replica answers a layer
+	/// challenge; float models: a validator audit) with the highest audit rate among them, an
+	/// untrusted worker counting `1 / TrustAfter`: two colluding replicas cannot count on
+	/// agreement alone. After a voteless audit brought a tiebreaker, the replicas' strict
+	/// majority decides and the outvoted replicas are faulted.
 	fn evaluate(id: JobId, j: &mut JobOf<T>, m: &ModelOf<T>, now: BlockNumberFor<T>) {
 		let live: Vec<usize> = (0..j.replicas.len())
 			.filter(|i| j.replicas.get(*i).is_some_and(|r| r.state == ReplicaState::Revealed))
@@ -1256,76 +1327,108 @@ impl<T: Config> Pallet<T> {
 		let Some(reference) = outputs.first() else {
 			return Self::fail_attempt(id, j, m, now);
 		};
-		let agree = outputs.iter().all(|o| match m.tier {
-			VerificationTier::ExactInteger | VerificationTier::ZeroKnowledge => o == reference,
+		let same = |a: &[u8], b: &[u8]| match m.tier {
+			VerificationTier::ExactInteger | VerificationTier::ZeroKnowledge => a == b,
 			VerificationTier::FloatTolerance { max_error_ppm } => {
-				within_tolerance(reference, o, max_error_ppm)
-					&& within_tolerance(o, reference, max_error_ppm)
+				within_tolerance(a, b, max_error_ppm) && within_tolerance(b, a, max_error_ppm)
 			}
-		});
-		if !agree {
+		};
+		if !outputs.iter().all(|o| same(reference, o)) {
+			if j.escalations > 0 {
+				let majority = outputs.iter().find(|a| {
+					outputs.iter().filter(|b| same(a, b)).count().saturating_mul(2) > outputs.len()
+				});
+				if let Some(winner) = majority {
+					for (i, o) in live.iter().zip(&outputs) {
+						if !same(winner, o) {
+							Self::fault(id, j, *i, FaultReason::Outvoted);
+						}
+					}
+					return Self::settle(id, j, m);
+				}
+			}
 			return Self::start_audit(id, j, now);
 		}
 		if m.tier == VerificationTier::ZeroKnowledge {
 			return Self::require_proofs(id, j, &live, now);
 		}
 		if live.len() >= 2 {
+			if j.escalations == 0 && Self::spot_checked(id, j, &live) {
+				return match m.tier {
+					VerificationTier::ExactInteger => Self::challenge(id, j, m, &live, now),
+					_ => Self::start_audit(id, j, now),
+				};
+			}
 			return Self::settle(id, j, m);
 		}
 		// One result and nothing to compare it with.
 		let must_check = j.lone || j.replicas.len() >= 2;
-		match m.tier {
-			VerificationTier::ExactInteger => {
-				let mut challenged = false;
-				for i in live {
-					let Some(r) = j.replicas.get(i) else { continue };
-					let Some(seed) = Self::challenge_seed_of(id, j, &r.worker) else {
-						// Without randomness no challenge can be drawn: a result that must be
-						// checked goes to the validators instead.
-						if must_check {
-							return Self::start_audit(id, j, now);
-						}
-						continue;
-					};
-					let audit_ppm = pallet_workers::Pallet::<T>::worker(&r.worker)
-						.and_then(|w| pallet_workers::Pallet::<T>::audit_ppm(&w))
-						.unwrap_or(PPM);
-					if must_check || draw_ppm(&seed) < audit_ppm {
-						let layer = poi::challenged_layer(&seed, m.layers.len()) as u32;
-						let worker = r.worker.clone();
-						if let Some(r) = j.replicas.get_mut(i) {
-							r.state = ReplicaState::Challenged;
-						}
-						challenged = true;
-						let deadline = now.saturating_add(T::ChallengeWindow::get());
-						Self::deposit_event(Event::Challenged { job: id, worker, layer, deadline });
-					}
-				}
-				if challenged {
-					j.phase = Phase::Challenged;
-					Self::set_deadline(id, j, now.saturating_add(T::ChallengeWindow::get()));
-				} else {
-					Self::settle(id, j, m);
-				}
-			}
-			VerificationTier::ZeroKnowledge => Self::require_proofs(id, j, &live, now),
-			VerificationTier::FloatTolerance { .. } => {
-				// A trusted worker's lone float result is audited with probability
-				// max(1/CV, floor), drawn from the block that closed the commitments.
-				let audited = live.first().and_then(|i| j.replicas.get(*i)).is_some_and(|r| {
-					let audit_ppm = pallet_workers::Pallet::<T>::worker(&r.worker)
-						.and_then(|w| pallet_workers::Pallet::<T>::audit_ppm(&w))
-						.unwrap_or(PPM);
-					Self::challenge_seed_of(id, j, &r.worker)
-						.is_none_or(|seed| draw_ppm(&seed) < audit_ppm)
-				});
-				if must_check || audited {
-					Self::start_audit(id, j, now)
-				} else {
-					Self::settle(id, j, m)
-				}
+		let checked = must_check
+			|| live.first().and_then(|i| j.replicas.get(*i)).is_some_and(|r| {
+				let audit_ppm = pallet_workers::Pallet::<T>::worker(&r.worker)
+					.and_then(|w| pallet_workers::Pallet::<T>::audit_ppm(&r.worker, &w))
+					.unwrap_or(PPM);
+				Self::challenge_seed_of(id, j, &r.worker)
+					.is_none_or(|seed| draw_ppm(&seed) < audit_ppm)
+			});
+		match (checked, m.tier) {
+			(false, _) => Self::settle(id, j, m),
+			(true, VerificationTier::ExactInteger) => Self::challenge(id, j, m, &live, now),
+			// A trusted worker's lone float result is audited with probability max(1/CV,
+			// floor), drawn from the block that closed the commitments.
+			(true, _) => Self::start_audit(id, j, now),
+		}
+	}
+
+	/// Whether the agreeing replicas `live` of job `id` are spot checked: drawn from the block
+	/// that closed the commitments with the highest audit rate among them.
+	fn spot_checked(id: JobId, j: &JobOf<T>, live: &[usize]) -> bool {
+		let untrusted =
+			PPM.checked_div(<T as pallet_workers::Config>::TrustAfter::get().max(1)).unwrap_or(PPM);
+		let rate = live
+			.iter()
+			.filter_map(|i| j.replicas.get(*i))
+			.map(|r| {
+				pallet_workers::Pallet::<T>::worker(&r.worker).map_or(PPM, |w| {
+					pallet_workers::Pallet::<T>::audit_ppm(&r.worker, &w).unwrap_or(untrusted)
+				})
+			})
+			.max()
+			.unwrap_or(PPM);
+		let Some(randomness) = j.commits_closed.and_then(T::BlockRandomness::randomness_of) else {
+			return true;
+		};
+		draw_ppm(&challenge_seed(&randomness.0, id, b"declai/spot-check")) < rate
+	}
+
+	/// Challenges each revealed integer result in `live` (a layer each, from its own seed); a
+	/// result without randomness to draw from goes to the validators instead.
+	fn challenge(
+		id: JobId,
+		j: &mut JobOf<T>,
+		m: &ModelOf<T>,
+		live: &[usize],
+		now: BlockNumberFor<T>,
+	) {
+		let deadline = now.saturating_add(T::ChallengeWindow::get());
+		let mut seeds = Vec::new();
+		for i in live {
+			let Some(r) = j.replicas.get(*i) else { continue };
+			match Self::challenge_seed_of(id, j, &r.worker) {
+				Some(seed) => seeds.push((*i, seed)),
+				None => return Self::start_audit(id, j, now),
 			}
 		}
+		for (i, seed) in seeds {
+			let layer = poi::challenged_layer(&seed, m.layers.len()) as u32;
+			if let Some(r) = j.replicas.get_mut(i) {
+				r.state = ReplicaState::Challenged;
+				let worker = r.worker.clone();
+				Self::deposit_event(Event::Challenged { job: id, worker, layer, deadline });
+			}
+		}
+		j.phase = Phase::Challenged;
+		Self::set_deadline(id, j, deadline);
 	}
 
 	/// Zero-knowledge models: every revealed result must be proven (`prove`) by the deadline.
@@ -1364,8 +1467,9 @@ impl<T: Config> Pallet<T> {
 		let votes: Vec<_> =
 			AuditVotes::<T>::take(id).into_iter().filter(|(a, _)| auditors.contains(a)).collect();
 		if votes.is_empty() {
-			// Nobody could tell who was right: nobody is punished or paid.
-			return Self::fail_attempt(id, j, m, now);
+			// Nobody could tell who was right: ask another worker (the majority of the replicas
+			// then decides); when no worker is free, nobody is punished or paid.
+			return Self::escalate(id, j, m, now);
 		}
 		let weights: Vec<u64> =
 			votes.iter().map(|(a, _)| u64::from(AuditorReputation::<T>::get(a))).collect();
@@ -1400,10 +1504,48 @@ impl<T: Config> Pallet<T> {
 				*r = if agreed { r.saturating_add(PPM.saturating_sub(*r) / 20) } else { *r / 2 };
 			});
 			if agreed {
-				<T::WorkTally as poi::WorkTally<_>>::note_work(auditor, m.cost);
+				<T::WorkTally as poi::WorkTally<_>>::note_work(auditor, &j.consumer, m.cost);
 			}
 		}
 		Self::conclude(id, j, m, now);
+	}
+
+	/// Whether `who` is a party to job `j`: its consumer or one of its replicas.
+	fn is_party(j: &JobOf<T>, who: &T::AccountId) -> bool {
+		j.consumer == *who || j.replicas.iter().any(|r| r.worker == *who)
+	}
+
+	/// An audit ended without votes: add a tiebreaker replica (another worker of the model) to
+	/// this attempt, or, when the replicas are at `MaxReplicas` or no worker is free, fail the
+	/// attempt without punishing anyone.
+	fn escalate(id: JobId, j: &mut JobOf<T>, m: &ModelOf<T>, now: BlockNumberFor<T>) {
+		let candidates = pallet_workers::Pallet::<T>::candidates(j.model);
+		let taken: Vec<T::AccountId> = j.replicas.iter().map(|r| r.worker.clone()).collect();
+		let seed = Self::assignment_seed(id, j.attempts.saturating_add(j.escalations), now);
+		let room = (j.replicas.len() as u32) < T::MaxReplicas::get();
+		let Some((worker, _)) = room.then(|| Self::draw(j, &candidates, &taken, &seed)).flatten()
+		else {
+			return Self::fail_attempt(id, j, m, now);
+		};
+		let replica = Replica {
+			worker: worker.clone(),
+			state: ReplicaState::Assigned,
+			commit: None,
+			timings: Timings::default(),
+			activation_root: None,
+		};
+		if j.replicas.try_push(replica).is_err() {
+			return Self::fail_attempt(id, j, m, now);
+		}
+		pallet_workers::Pallet::<T>::job_started(&worker);
+		WorkerJobs::<T>::mutate(&worker, |jobs| {
+			let _ = jobs.try_push(id);
+		});
+		j.escalations = j.escalations.saturating_add(1);
+		j.phase = Phase::Committing;
+		let deadline = now.saturating_add(T::CommitWindow::get());
+		Self::set_deadline(id, j, deadline);
+		Self::deposit_event(Event::AuditEscalated { job: id, tiebreaker: worker, deadline });
 	}
 
 	/// No verified result in this attempt: re-assign to other workers, or refund.
@@ -1468,20 +1610,34 @@ impl<T: Config> Pallet<T> {
 			) {
 			log::error!(target: "runtime::inference", "escrow of job {id} not burned: {e:?}");
 		}
+		// Served work is the demand that α reads (a cancelled or refunded request is not).
+		<pallet_economics::Pallet<T> as Settlement<T::AccountId, HoldReasonOf<T>>>::note_demand(
+			m.cost,
+		);
 		let job_hash = job_hash(id);
+		// One payment for the job, shared by its verified replicas: each is paid its share of
+		// the reference work at the α the job was priced at (price ÷ cost), and never more than
+		// its share of the burned price, so the credits minted for a job never exceed the credits
+		// burned for it (replication is paid by the network's verification, not by new credits).
+		let shares = (verified.len() as u128).max(1);
+		let work = m.cost.checked_div(shares).unwrap_or(0);
+		let budget = j.price.checked_div(shares).unwrap_or(0);
+		let alpha = sp_runtime::FixedU128::checked_from_rational(j.price, m.cost).unwrap_or_else(
+			<pallet_economics::Pallet<T> as Settlement<T::AccountId, HoldReasonOf<T>>>::alpha,
+		);
 		let (mut workers, mut receipts) = (Vec::new(), Vec::new());
 		for i in verified {
 			let Some(r) = j.replicas.get_mut(i) else { continue };
 			r.state = ReplicaState::Verified;
 			let worker = r.worker.clone();
 			let Some(record) = pallet_workers::Pallet::<T>::worker(&worker) else { continue };
-			let t = poi::t_compute(m.cost, record.class);
 			let confirmed = pallet_workers::Pallet::<T>::class_confirmed(&worker);
 			let minted = match <pallet_economics::Pallet<T> as Settlement<
 				T::AccountId,
 				HoldReasonOf<T>,
-			>>::settle_work(&worker, job_hash, record.class, confirmed, t)
-			{
+			>>::settle_work(
+				&worker, job_hash, record.class, confirmed, work, alpha, budget
+			) {
 				Ok((receipt, r)) => {
 					receipts.push(receipt);
 					r.minted
@@ -1491,8 +1647,8 @@ impl<T: Config> Pallet<T> {
 					0
 				}
 			};
-			pallet_workers::Pallet::<T>::record_valid(&worker, m.cost, minted);
-			<T::WorkTally as poi::WorkTally<_>>::note_work(&worker, m.cost);
+			pallet_workers::Pallet::<T>::record_valid(&worker, work, minted);
+			<T::WorkTally as poi::WorkTally<_>>::note_work(&worker, &j.consumer, work);
 			workers.push(worker);
 		}
 		if let Some(result) = result {
@@ -1524,6 +1680,9 @@ impl<T: Config> Pallet<T> {
 		Inputs::<T>::remove(id);
 		AuditVotes::<T>::remove(id);
 		LiveJobs::<T>::mutate(|n| *n = n.saturating_sub(1));
+		LiveJobsOf::<T>::mutate_exists(&j.consumer, |n| {
+			*n = n.and_then(|n| n.checked_sub(1)).filter(|n| *n > 0);
+		});
 		Self::note_ended(id);
 	}
 
@@ -1724,9 +1883,10 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Invariants: escrow conservation (each consumer's escrow hold = Σ prices of its live
-	/// jobs), every live job has a future deadline and sits in that deadline's bucket, the live
-	/// count matches, queued jobs are exactly the pending ones, worker job lists match replicas.
+	/// Invariants: credits minted for a served job ≤ the credits burned for it; escrow
+	/// conservation (each consumer's escrow hold = Σ prices of its live jobs); every live job has
+	/// a future deadline and sits in that deadline's bucket; the live count (in all and per
+	/// account) matches; queued jobs are exactly the pending ones; worker job lists match replicas.
 	#[cfg(any(feature = "try-runtime", feature = "std"))]
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::btree_map::BTreeMap;
@@ -1736,6 +1896,14 @@ impl<T: Config> Pallet<T> {
 		let mut assigned: BTreeMap<T::AccountId, u32> = BTreeMap::new();
 		let pending = Pending::<T>::get();
 		for (id, j) in Jobs::<T>::iter() {
+			if j.phase == Phase::Done(Outcome::Served) {
+				// Minted ≤ burned per job (over the receipts the economics pallet still keeps).
+				let minted = JobReceipts::<T>::get(id)
+					.iter()
+					.filter_map(|r| pallet_economics::Receipts::<T>::get(r))
+					.fold(0u128, |a, r| a.saturating_add(r.minted));
+				ensure!(minted <= j.price, "a job minted more than its consumer burned");
+			}
 			if matches!(j.phase, Phase::Done(_)) {
 				continue;
 			}
@@ -1762,6 +1930,18 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		ensure!(LiveJobs::<T>::get() == live, "live job count differs");
+		let mut per_account: BTreeMap<T::AccountId, u32> = BTreeMap::new();
+		for (_, j) in Jobs::<T>::iter() {
+			if !matches!(j.phase, Phase::Done(_)) {
+				let n = per_account.entry(j.consumer).or_default();
+				*n = n.saturating_add(1);
+			}
+		}
+		ensure!(
+			LiveJobsOf::<T>::iter().all(|(who, n)| n > 0 && per_account.get(&who) == Some(&n))
+				&& per_account.len() == LiveJobsOf::<T>::iter().count(),
+			"live jobs per account differ"
+		);
 		ensure!(pending.len() as u32 <= live, "queue holds ended jobs");
 		for (who, jobs) in WorkerJobs::<T>::iter() {
 			ensure!(

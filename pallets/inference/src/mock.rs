@@ -39,7 +39,7 @@ impl frame_system::Config for Test {
 
 parameter_types! {
 	pub const MinBond: Balance = 10 * CRED;
-	pub const BondShare: Perbill = Perbill::from_percent(50);
+	pub const BondShare: Perbill = Perbill::from_percent(100);
 	pub const SlashInvalid: Perbill = Perbill::from_percent(10);
 	pub const SlashMissed: Perbill = Perbill::from_percent(1);
 	pub const ContributorThreshold: u128 = GPU_HOUR / 1000;
@@ -94,7 +94,7 @@ std::thread_local! {
 /// Records the verified work in [`WORK`].
 pub struct Tally;
 impl declai_primitives::poi::WorkTally<AccountId> for Tally {
-	fn note_work(who: &AccountId, units: u128) {
+	fn note_work(who: &AccountId, _consumer: &AccountId, units: u128) {
 		WORK.with(|w| *w.borrow_mut().entry(*who).or_default() += units);
 	}
 }
@@ -117,6 +117,7 @@ impl pallet_inference::Config for Test {
 	type MaxReplicas = frame_support::traits::ConstU32<3>;
 	type MaxLiveJobs = frame_support::traits::ConstU32<16>;
 	type MaxJobsPerWorker = frame_support::traits::ConstU32<2>;
+	type MaxLiveJobsPerAccount = frame_support::traits::ConstU32<8>;
 	type MaxAuditors = frame_support::traits::ConstU32<4>;
 	type MaxResults = frame_support::traits::ConstU32<32>;
 	type DeadlinesPerBlock = frame_support::traits::ConstU32<4>;
@@ -141,6 +142,8 @@ impl pallet_inference::Config for Test {
 
 pub const CONSUMER: AccountId = 1;
 pub const POOR: AccountId = 2;
+/// A funded account that is neither a worker nor the default consumer.
+pub const OTHER: AccountId = 3;
 pub const AUDITORS: [AccountId; 3] = [31, 32, 33];
 pub const W1: AccountId = 11;
 pub const W2: AccountId = 12;
@@ -223,16 +226,29 @@ pub fn key(who: AccountId) -> AttestationKey {
 
 /// A plausible execution time for the reference cost on an A100 (its expected time).
 pub fn plausible() -> Timings {
-	Timings { exec_micros: poi::work_micros(COST) }
+	plausible_on(HardwareClass::A100)
+}
+
+/// The expected execution time of the reference cost on `class`.
+pub fn plausible_on(class: HardwareClass) -> Timings {
+	Timings { exec_micros: poi::work_micros(poi::t_compute(COST, class)) }
 }
 
 pub struct ExtBuilder {
 	workers: Vec<AccountId>,
+	class: HardwareClass,
+	bond: Balance,
+	unbonded: Vec<AccountId>,
 }
 
 impl Default for ExtBuilder {
 	fn default() -> Self {
-		Self { workers: WORKERS.to_vec() }
+		Self {
+			workers: WORKERS.to_vec(),
+			class: HardwareClass::A100,
+			bond: 10 * CRED,
+			unbonded: Vec::new(),
+		}
 	}
 }
 
@@ -242,9 +258,27 @@ impl ExtBuilder {
 		self
 	}
 
+	/// The bond every worker registers with (default: `MinBond`).
+	pub fn bond(mut self, bond: Balance) -> Self {
+		self.bond = bond;
+		self
+	}
+
+	/// Workers that register with a zero bond (on probation).
+	pub fn unbonded(mut self, workers: &[AccountId]) -> Self {
+		self.unbonded = workers.to_vec();
+		self
+	}
+
+	/// The hardware class every worker declares (confirmed, as if a benchmark had checked it).
+	pub fn class(mut self, class: HardwareClass) -> Self {
+		self.class = class;
+		self
+	}
+
 	pub fn build(self) -> sp_io::TestExternalities {
 		let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-		let mut balances = vec![(CONSUMER, 100 * CRED), (POOR, CRED / 1000)];
+		let mut balances = vec![(CONSUMER, 100 * CRED), (POOR, CRED / 1000), (OTHER, 100 * CRED)];
 		balances.extend(WORKERS.iter().map(|w| (*w, 100 * CRED)));
 		pallet_credits::GenesisConfig::<Test> { balances, bootstrap_cap: 1_000 * CRED }
 			.assimilate_storage(&mut storage)
@@ -263,7 +297,7 @@ impl ExtBuilder {
 			.assimilate_storage(&mut storage)
 			.unwrap();
 		let mut ext = sp_io::TestExternalities::new(storage);
-		let workers = self.workers;
+		let (workers, class, bond, unbonded) = (self.workers, self.class, self.bond, self.unbonded);
 		ext.execute_with(|| {
 			System::set_block_number(1);
 			set_hash(0);
@@ -274,10 +308,10 @@ impl ExtBuilder {
 				Workers::register(
 					RuntimeOrigin::signed(w),
 					key(w),
-					HardwareClass::A100,
+					class,
 					276,
 					vec![DIGITS, EMBED, PREMIUM],
-					10 * CRED,
+					if unbonded.contains(&w) { 0 } else { bond },
 				)
 				.unwrap();
 				// As if a benchmark challenge had confirmed the class (tests that need an
@@ -364,6 +398,13 @@ pub struct Work {
 	pub trace: Option<poi::Trace>,
 }
 
+impl Work {
+	/// The activation root this work commits to and reveals (zero without a trace).
+	pub fn activation_root(&self) -> [u8; 32] {
+		self.trace.as_ref().map(poi::activation_root).unwrap_or_default()
+	}
+}
+
 /// The honest result of `job` on `model` for `input`.
 pub fn honest_work(model: u32, input: &[u8], salt_byte: u8) -> Work {
 	match model {
@@ -394,7 +435,13 @@ pub fn attest(
 	use codec::Encode;
 	let j = crate::Jobs::<Test>::get(job).unwrap();
 	let m = crate::Models::<Test>::get(j.model).unwrap();
-	let commit = H256(poi::output_commitment(job, &worker.encode(), &work.output, &work.salt));
+	let commit = H256(poi::output_commitment(
+		job,
+		&worker.encode(),
+		&work.output,
+		&work.salt,
+		&work.activation_root(),
+	));
 	let att = poi::Attestation {
 		job,
 		model_root: m.weights_root.0,
@@ -405,21 +452,23 @@ pub fn attest(
 	(commit, AttestationSignature::Sr25519(pair(worker).sign(&att.signing_payload())))
 }
 
-/// `worker` commits `work` with plausible timings.
+/// `worker` commits `work` with timings plausible for its class.
 pub fn commit(job: JobId, worker: AccountId, work: &Work) -> sp_runtime::DispatchResult {
-	let (c, sig) = attest(job, worker, work, plausible());
-	Inference::commit(RuntimeOrigin::signed(worker), job, c, plausible(), sig)
+	let class =
+		pallet_workers::Workers::<Test>::get(worker).map_or(HardwareClass::A100, |w| w.class);
+	let timings = plausible_on(class);
+	let (c, sig) = attest(job, worker, work, timings);
+	Inference::commit(RuntimeOrigin::signed(worker), job, c, timings, sig)
 }
 
 /// `worker` reveals `work`.
 pub fn reveal(job: JobId, worker: AccountId, work: &Work) -> sp_runtime::DispatchResult {
-	let root = work.trace.as_ref().map(poi::activation_root).unwrap_or_default();
 	Inference::reveal(
 		RuntimeOrigin::signed(worker),
 		job,
 		work.output.clone(),
 		work.salt,
-		H256(root),
+		H256(work.activation_root()),
 	)
 }
 

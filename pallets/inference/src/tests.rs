@@ -26,25 +26,35 @@ use sp_runtime::{
 };
 
 /// The price of one job now (α = 1 at genesis): the model cost in credits.
-const PRICE: Balance = COST;
+pub(crate) const PRICE: Balance = COST;
 
-fn request(who: AccountId, model: u32) -> JobId {
+pub(crate) fn request(who: AccountId, model: u32) -> JobId {
 	let id = crate::NextJobId::<Test>::get();
 	let input = if model == DIGITS { DIGITS_INPUT.to_vec() } else { b"hello world".to_vec() };
 	// α may have risen above 1 with the load of earlier jobs: allow up to its ceiling.
 	assert_ok!(Inference::request(RuntimeOrigin::signed(who), model, input, 2 * PRICE, None));
+	// Jobs are assigned from the next block on (randomness produced after the request).
+	next_block();
 	id
 }
 
-fn phase(job: JobId) -> Phase {
+/// Requests in the current block, without advancing (the job is assigned from the next block).
+pub(crate) fn request_now(who: AccountId, model: u32) -> JobId {
+	let id = crate::NextJobId::<Test>::get();
+	let input = if model == DIGITS { DIGITS_INPUT.to_vec() } else { b"hello world".to_vec() };
+	assert_ok!(Inference::request(RuntimeOrigin::signed(who), model, input, 2 * PRICE, None));
+	id
+}
+
+pub(crate) fn phase(job: JobId) -> Phase {
 	Jobs::<Test>::get(job).unwrap().phase
 }
 
-fn state_of(job: JobId, worker: AccountId) -> ReplicaState {
+pub(crate) fn state_of(job: JobId, worker: AccountId) -> ReplicaState {
 	Jobs::<Test>::get(job).unwrap().replicas.iter().find(|r| r.worker == worker).unwrap().state
 }
 
-fn minted_to(who: AccountId) -> Balance {
+pub(crate) fn minted_to(who: AccountId) -> Balance {
 	System::events()
 		.into_iter()
 		.filter_map(|r| match r.event {
@@ -58,12 +68,12 @@ fn minted_to(who: AccountId) -> Balance {
 		.sum()
 }
 
-fn bond(who: AccountId) -> Balance {
+pub(crate) fn bond(who: AccountId) -> Balance {
 	Workers::worker(&who).unwrap().bond
 }
 
 /// Every assigned worker commits and reveals honestly; returns the works.
-fn serve_honestly(job: JobId) -> Vec<(AccountId, Work)> {
+pub(crate) fn serve_honestly(job: JobId) -> Vec<(AccountId, Work)> {
 	let model = Jobs::<Test>::get(job).unwrap().model;
 	let input = crate::Inputs::<Test>::get(job).unwrap().into_inner();
 	let works: Vec<_> = assigned(job)
@@ -82,7 +92,7 @@ fn serve_honestly(job: JobId) -> Vec<(AccountId, Work)> {
 }
 
 /// Makes every worker trusted (CV = `cv`).
-fn trust_all(cv: u32) {
+pub(crate) fn trust_all(cv: u32) {
 	for w in WORKERS {
 		for _ in 0..cv {
 			Workers::record_valid(&w, 0, 0);
@@ -91,21 +101,21 @@ fn trust_all(cv: u32) {
 }
 
 /// Sets every worker's consecutive-valid count (keeps trusted workers at a fixed audit rate).
-fn set_cv(cv: u32) {
+pub(crate) fn set_cv(cv: u32) {
 	for w in WORKERS {
 		pallet_workers::Workers::<Test>::mutate(w, |r| r.as_mut().unwrap().consecutive_valid = cv);
 	}
 }
 
 /// Every auditor votes `scores` on `job`.
-fn all_auditors_vote(job: JobId, scores: Vec<u8>) {
+pub(crate) fn all_auditors_vote(job: JobId, scores: Vec<u8>) {
 	for a in AUDITORS {
 		assert_ok!(Inference::audit(RuntimeOrigin::signed(a), job, scores.clone()));
 	}
 }
 
 /// The challenge answer of `worker` on `job` for `work`'s trace.
-fn opening(job: JobId, worker: AccountId, work: &Work) -> poi::LayerOpening {
+pub(crate) fn opening(job: JobId, worker: AccountId, work: &Work) -> poi::LayerOpening {
 	let j = Jobs::<Test>::get(job).unwrap();
 	let randomness = frame_system::BlockHash::<Test>::get(j.commits_closed.unwrap());
 	let seed = poi::challenge_seed(&randomness.0, job, &worker.encode());
@@ -128,7 +138,7 @@ fn request_escrows_the_price_and_replicates_new_workers() {
 		let j = Jobs::<Test>::get(job).unwrap();
 		assert_eq!(
 			(j.phase, j.attempts, j.lone, j.deadline),
-			(Phase::Committing, 1, false, 1 + WINDOW)
+			(Phase::Committing, 1, false, 2 + WINDOW)
 		);
 		// New workers (CV 0) are always replicated.
 		assert_eq!(j.replicas.len(), 2);
@@ -146,18 +156,28 @@ fn request_escrows_the_price_and_replicates_new_workers() {
 }
 
 #[test]
-fn honest_replicated_job_is_served_burns_the_escrow_and_pays_both_by_the_formula() {
+fn honest_replicated_job_is_served_burns_the_escrow_and_the_replicas_share_one_payment() {
 	ExtBuilder::default().build_and_execute(|| {
 		let issuance = pallet_credits::TotalIssuance::<Test>::get();
 		let job = request(CONSUMER, DIGITS);
 		let workers = assigned(job);
 		let works = serve_honestly(job);
+		// Agreeing replicas may be spot checked: answer it honestly.
+		for (w, work) in &works {
+			if phase(job) == Phase::Challenged && state_of(job, *w) == ReplicaState::Challenged {
+				assert_ok!(Inference::respond(
+					RuntimeOrigin::signed(*w),
+					job,
+					opening(job, *w, work)
+				));
+			}
+		}
 		assert_eq!(phase(job), Phase::Done(Outcome::Served));
 		assert_eq!(escrow_held(CONSUMER), 0);
 		assert_eq!(Results::<Test>::get(job).unwrap().into_inner(), works[0].1.output);
-		// Each paid T × η × α / β with T = cost on an A100 (the reference) and η = α = β = 1.
+		// Each paid T × η × α / β with T = its half of the reference cost and η = α = β = 1.
 		let expected = credits_earned(
-			poi::t_compute(COST, declai_primitives::HardwareClass::A100),
+			COST / 2,
 			FixedU128::from_u32(1),
 			FixedU128::from_u32(1),
 			FixedU128::from_u32(1),
@@ -169,7 +189,8 @@ fn honest_replicated_job_is_served_burns_the_escrow_and_pays_both_by_the_formula
 			assert_eq!((rec.consecutive_valid, rec.active_jobs), (1, 0));
 		}
 		assert_eq!(JobReceipts::<Test>::get(job).len(), 2);
-		// Escrow burned, two payments minted.
+		// Escrow burned, one payment minted in two shares: no credit created.
+		assert_eq!(2 * expected, PRICE);
 		assert_eq!(pallet_credits::TotalIssuance::<Test>::get(), issuance - PRICE + 2 * expected);
 		let view = Inference::job_view(job).unwrap();
 		assert_eq!(view.result, Some(works[0].1.output.clone()));
@@ -187,9 +208,9 @@ fn a_worker_whose_class_is_unconfirmed_is_paid_the_eta_floor() {
 		}
 		let job = request(CONSUMER, DIGITS);
 		let workers = assigned(job);
-		serve_honestly(job);
+		finish_honestly(job);
 		let expected = credits_earned(
-			poi::t_compute(COST, declai_primitives::HardwareClass::A100),
+			COST / 2,
 			FixedU128::from_rational(1, 2),
 			FixedU128::from_u32(1),
 			FixedU128::from_u32(1),
@@ -220,6 +241,10 @@ fn float_replicas_agree_within_tolerance() {
 		next_block();
 		assert_ok!(reveal(job, ws[0], &a));
 		assert_ok!(reveal(job, ws[1], &b));
+		// They agree; a spot check (a validator audit) may still confirm them.
+		if phase(job) == Phase::Auditing {
+			all_auditors_vote(job, vec![100, 100]);
+		}
 		assert_eq!(phase(job), Phase::Done(Outcome::Served));
 		assert!(ws.iter().all(|w| minted_to(*w) > 0));
 	});
@@ -289,13 +314,15 @@ fn queue_assigns_contributors_first_and_times_out() {
 		trust_all(10);
 		Workers::add_contribution(&W3, COST);
 		for _ in 0..4 {
-			request(W3, DIGITS);
+			request_now(W3, DIGITS);
 		}
+		next_block();
 		assert!(Pending::<Test>::get().is_empty());
 		// A free-rider's job and then a contributor's wait; the contributor's goes first.
-		let free = request(CONSUMER, DIGITS);
+		let free = request_now(CONSUMER, DIGITS);
 		Workers::add_contribution(&W4, 2 * COST);
-		let contrib = request(W4, DIGITS);
+		let contrib = request_now(W4, DIGITS);
+		next_block();
 		assert_eq!(phase(free), Phase::Queued);
 		assert_eq!(
 			Pending::<Test>::get().iter().map(|(_, id, _)| *id).collect::<Vec<_>>(),
@@ -312,8 +339,9 @@ fn queue_assigns_contributors_first_and_times_out() {
 	});
 }
 
-/// Serves a job honestly, answering challenges.
-fn finish_honestly(job: JobId) {
+/// Serves a job honestly, answering challenges (a lone result's, or a spot check's) and, when
+/// the validators audit it (a spot check of float replicas), confirming every replica.
+pub(crate) fn finish_honestly(job: JobId) {
 	let works = serve_honestly(job);
 	for (w, work) in works {
 		if Jobs::<Test>::get(job).unwrap().phase == Phase::Challenged
@@ -321,6 +349,10 @@ fn finish_honestly(job: JobId) {
 		{
 			assert_ok!(Inference::respond(RuntimeOrigin::signed(w), job, opening(job, w, &work)));
 		}
+	}
+	if phase(job) == Phase::Auditing {
+		let replicas = Jobs::<Test>::get(job).unwrap().replicas.len();
+		all_auditors_vote(job, vec![100; replicas]);
 	}
 	assert_eq!(phase(job), Phase::Done(Outcome::Served));
 }
@@ -492,7 +524,7 @@ fn forged_and_replayed_attestations_are_rejected_and_the_silent_worker_is_slashe
 		// The other replica is honest; the forger never gets a commit in and misses the deadline.
 		let other = honest_work(DIGITS, &DIGITS_INPUT, 2);
 		assert_ok!(commit(job, ws[1], &other));
-		run_to_block(1 + WINDOW);
+		run_to_block(2 + WINDOW);
 		assert_eq!(state_of(job, ws[0]), ReplicaState::Faulted(Fault::Missed));
 		assert_eq!(bond(ws[0]), 10 * CRED - CRED / 10);
 		assert_eq!(phase(job), Phase::Revealing);
@@ -603,7 +635,7 @@ fn no_commits_at_all_reassign_to_other_workers() {
 	ExtBuilder::default().build_and_execute(|| {
 		let job = request(CONSUMER, EMBED);
 		let first = assigned(job);
-		run_to_block(1 + WINDOW);
+		run_to_block(2 + WINDOW);
 		let j = Jobs::<Test>::get(job).unwrap();
 		assert_eq!((j.phase, j.attempts), (Phase::Committing, 2));
 		let second = assigned(job);
@@ -612,8 +644,7 @@ fn no_commits_at_all_reassign_to_other_workers() {
 			assert_eq!(Workers::worker(w).unwrap().missed, 1);
 			assert_eq!(Workers::worker(w).unwrap().active_jobs, 0);
 		}
-		serve_honestly(job);
-		assert_eq!(phase(job), Phase::Done(Outcome::Served));
+		finish_honestly(job);
 		assert!(first.iter().all(|w| minted_to(*w) == 0));
 	});
 }
@@ -701,8 +732,7 @@ fn implausible_timings_fault_the_replica() {
 		// Nobody left to reveal: the job goes to two other workers.
 		let j = Jobs::<Test>::get(job).unwrap();
 		assert_eq!((j.phase, j.attempts), (Phase::Committing, 2));
-		serve_honestly(job);
-		assert_eq!(phase(job), Phase::Done(Outcome::Served));
+		finish_honestly(job);
 		assert!(ws.iter().all(|w| minted_to(*w) == 0));
 	});
 }
@@ -714,8 +744,7 @@ fn a_cap_breaking_mint_is_withheld_and_recorded_while_the_consumer_is_served() {
 		assert_ok!(Credits::set_bootstrap_cap(RuntimeOrigin::root(), 100 * CRED));
 		let job = request(CONSUMER, DIGITS);
 		let ws = assigned(job);
-		serve_honestly(job);
-		assert_eq!(phase(job), Phase::Done(Outcome::Served));
+		finish_honestly(job);
 		for w in ws {
 			assert_eq!(minted_to(w), 0);
 		}
@@ -1127,10 +1156,14 @@ proptest::proptest! {
 					// Nobody whose replica was faulted was paid for this job.
 					let receipts = JobReceipts::<Test>::get(id);
 					let faulted: Vec<_> = j.replicas.iter().filter(|r| matches!(r.state, ReplicaState::Faulted(_))).map(|r| r.worker).collect();
+					let mut minted = 0;
 					for rid in receipts {
 						let receipt = pallet_economics::Receipts::<Test>::get(rid).unwrap();
 						assert!(!faulted.contains(&receipt.worker));
+						minted += receipt.minted;
 					}
+					// Credits minted for the job never exceed the credits burned for it.
+					assert!(minted <= j.price, "job {id}: minted {minted} > burned {}", j.price);
 				}
 			}
 			assert_eq!(LiveJobs::<Test>::get(), 0);
@@ -1221,14 +1254,15 @@ fn a_saturated_model_does_not_hold_up_the_queue() {
 			Workers::add_contribution(&who, 10 * COST);
 		}
 		// Both workers busy (2 slots each).
-		let embeds = [request(W3, EMBED), request(W3, EMBED)];
-		request(W3, DIGITS);
-		request(W3, DIGITS);
+		let embeds = [request_now(W3, EMBED), request_now(W3, EMBED)];
+		request_now(W3, DIGITS);
+		request_now(W3, DIGITS);
 		// Five digits jobs queue ahead of one embedding job (AssignPerBlock = 4).
 		for _ in 0..5 {
-			request(W4, DIGITS);
+			request_now(W4, DIGITS);
 		}
-		let late = request(W3, EMBED);
+		let late = request_now(W3, EMBED);
+		next_block();
 		assert_eq!(Pending::<Test>::get().len(), 6);
 		// W2 finishes an embedding; next block the queued embedding gets it although four
 		// digits jobs are ahead of it and cannot be served.

@@ -197,6 +197,9 @@ pub struct Job<
 	pub commits_closed: Option<BlockNumber>,
 	/// Priority in the queue (the consumer's contribution at request time).
 	pub priority: Balance,
+	/// Tiebreaker replicas added to this attempt because an audit ended without votes: the
+	/// replicas' majority then decides.
+	pub escalations: u8,
 }
 
 /// A job as clients see it (runtime API `job`).

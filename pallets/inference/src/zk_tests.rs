@@ -152,6 +152,7 @@ fn a_proven_result_is_served_without_replication() {
 			None
 		));
 		// A new worker, but the proof verifies completely: no replica.
+		next_block();
 		let ws = assigned(job);
 		assert_eq!(ws.len(), 1);
 		let out = honest_output(&INPUT);
@@ -178,6 +179,7 @@ fn a_wrong_output_cannot_be_proven_and_is_slashed() {
 		let model = register(key);
 		let job = crate::NextJobId::<Test>::get();
 		assert_ok!(Inference::request(RuntimeOrigin::signed(CONSUMER), model, INPUT.to_vec(), COST, None));
+		next_block();
 		let ws = assigned(job);
 		let honest = honest_output(&INPUT);
 		let wrong = vec![honest[0] + 1, honest[1]];
@@ -242,6 +244,7 @@ fn zero_knowledge_models_need_a_matching_valid_key() {
 			COST,
 			None
 		));
+		next_block();
 		let ws = assigned(job);
 		assert_noop!(
 			Inference::prove(RuntimeOrigin::signed(ws[0]), job, vec![]),

@@ -90,6 +90,9 @@ pub enum WithholdReason {
 	EpochCeiling,
 	/// Governance paused minting (safe mode).
 	MintPaused,
+	/// The job's payments would have exceeded what its consumer paid: credits minted for a job
+	/// never exceed the credits burned for it.
+	JobBudget,
 }
 
 /// Hardware classes a worker can register with. The order is part of the encoding: append only.
@@ -210,6 +213,31 @@ pub fn credits_earned(
 			.ok_or(EconomicsError::Overflow)?;
 	multiply_by_rational_with_rounding(t_eta, alpha.into_inner(), beta.into_inner(), Rounding::Down)
 		.ok_or(EconomicsError::Overflow)
+}
+
+/// The work a settlement pays for `reference_work` (this worker's share of the job's cost on the
+/// reference GPU) done on `class` with η `eta`: `T_compute × η` with `T_compute =
+/// reference_work / throughput(class)`, but never more than the reference work itself, and never
+/// more than half of it while the class is not confirmed by a benchmark challenge. So declaring a
+/// slower class (whose clamped η would pay more than its throughput) never pays more than the
+/// reference work, and an unconfirmed class always earns less than a confirmed one.
+/// Returns `(T_compute, paid work)`.
+pub fn paid_work(
+	reference_work: WorkUnits,
+	class: HardwareClass,
+	eta: FixedU128,
+	confirmed: bool,
+) -> (WorkUnits, WorkUnits) {
+	let t_compute = crate::poi::t_compute(reference_work, class);
+	let by_class = multiply_by_rational_with_rounding(
+		t_compute,
+		eta.into_inner(),
+		FixedU128::DIV,
+		Rounding::Down,
+	)
+	.unwrap_or(WorkUnits::MAX);
+	let cap = if confirmed { reference_work } else { reference_work / 2 };
+	(t_compute, by_class.min(cap))
 }
 
 /// `⌊T × η × α⌋`: the value of the work at β = 1. Its trailing sum over consumption is the β

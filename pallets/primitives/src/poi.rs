@@ -169,14 +169,27 @@ impl Attestation {
 	}
 }
 
-/// `blake2_256("declai/commit/v1" ‖ job ‖ worker ‖ salt ‖ output)`: the output commitment. It binds
-/// the worker's account (SCALE-encoded), so another worker cannot reuse it.
-pub fn output_commitment(job: JobId, worker: &[u8], output: &[u8], salt: &Hash) -> Hash {
-	let mut data = Vec::with_capacity(output.len().saturating_add(96));
-	data.extend_from_slice(b"declai/commit/v1");
+/// Domain separator of output commitments. v2 binds the activation root as well as the output.
+pub const COMMIT_DOMAIN: &[u8] = b"declai/commit/v2";
+
+/// `blake2_256("declai/commit/v2" ‖ job ‖ worker ‖ salt ‖ activation_root ‖ output)`: the output
+/// commitment. It binds the worker's account (SCALE-encoded), so another worker cannot reuse it,
+/// and the activation root (the Merkle root of the trace a layer challenge opens), so the trace is
+/// fixed before the randomness that picks the challenged layer exists: a worker that ran nothing
+/// cannot build, after the fact, a trace that passes exactly the challenged layer.
+pub fn output_commitment(
+	job: JobId,
+	worker: &[u8],
+	output: &[u8],
+	salt: &Hash,
+	activation_root: &Hash,
+) -> Hash {
+	let mut data = Vec::with_capacity(output.len().saturating_add(128));
+	data.extend_from_slice(COMMIT_DOMAIN);
 	data.extend_from_slice(&job.to_le_bytes());
 	data.extend_from_slice(worker);
 	data.extend_from_slice(salt);
+	data.extend_from_slice(activation_root);
 	data.extend_from_slice(output);
 	blake2_256(&data)
 }
@@ -757,13 +770,14 @@ pub fn benchmark_reference(seed: &Hash, size: u32, rounds: u32) -> Hash {
 /// weighs each validator by the work its account did in the last epoch.
 pub trait WorkTally<AccountId> {
 	/// `who` did `units` of verified work (served a verified result, or audited one in agreement
-	/// with the other auditors), in the model's cost units.
-	fn note_work(who: &AccountId, units: crate::WorkUnits);
+	/// with the other auditors), in the model's cost units, for a job that `consumer` asked for
+	/// (so a tally can refuse work a validator dealt itself).
+	fn note_work(who: &AccountId, consumer: &AccountId, units: crate::WorkUnits);
 }
 
 /// No tally (for runtimes without the consensus, and tests).
 impl<AccountId> WorkTally<AccountId> for () {
-	fn note_work(_: &AccountId, _: crate::WorkUnits) {}
+	fn note_work(_: &AccountId, _: &AccountId, _: crate::WorkUnits) {}
 }
 
 #[cfg(test)]

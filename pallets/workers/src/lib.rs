@@ -4,9 +4,17 @@
 //!
 //! - **Registration is open**: an account registers a hardware attestation key (ed25519 or
 //!   sr25519; one key backs one worker), its hardware class, region and the models it serves,
-//!   and holds a credit bond. A newcomer without credits registers with a zero bond: a share
-//!   ([`Config::BondShare`]) of each payment is then held until the bond reaches
-//!   [`Config::MinBond`], and it is fully replicated until trusted.
+//!   and holds a credit bond. A newcomer without credits registers with a zero bond and is on
+//!   **probation** until its bond reaches [`Config::MinBond`]: a share ([`Config::BondShare`],
+//!   100% in the runtime) of each payment is held into the bond, so it has nothing to spend
+//!   until its stake is complete; it is never trusted (always replicated); and probation workers
+//!   may take only the first half of a model's candidate list ([`Error::BondRequired`]), so
+//!   zero-bond registrations cannot lock bonded workers out of a model.
+//! - **Ejection**: a wrong result that finds the bond empty, or a reputation fallen below
+//!   [`EJECT_REPUTATION`], takes the worker off the candidate lists (suspended; governance may
+//!   resume it).
+//! - **History stays**: `withdraw` keeps the worker's reputation, counts and suspension under
+//!   its account and its attestation key; registering again with either restores the worse.
 //! - **Trust** is BOINC's adaptive replication: a worker's consecutive-valid count CV rises with
 //!   each verified result and drops to 0 on any fault; below [`Config::TrustAfter`] its results
 //!   are always replicated, above it a result is audited with probability `max(1/CV, floor)`
@@ -84,6 +92,10 @@ impl<T: frame_system::Config<Hash = H256>> BlockRandomness<BlockNumberFor<T>>
 		(hash != H256::zero()).then_some(hash)
 	}
 }
+
+/// Reputation (ppm) below which a worker is ejected: it keeps failing (five wrong results in a
+/// row from the initial 0.5, or some twenty missed deadlines).
+pub const EJECT_REPUTATION: Reputation = PPM / 64;
 
 /// Selection weight floor (ppm of reputation), so a worker that lost its reputation can still be
 /// drawn, rarely, and earn it back.
@@ -270,6 +282,19 @@ pub mod pallet {
 	pub type Confirmed<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, Confirmation<BlockNumberFor<T>>, OptionQuery>;
 
+	/// Records of workers that left, by account (see [`WorkerHistory`]).
+	#[pallet::storage]
+	pub type History<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, WorkerHistory>;
+
+	/// Records of workers that left, by attestation key.
+	#[pallet::storage]
+	pub type KeyHistory<T: Config> = StorageMap<_, Blake2_128Concat, AttestationKey, WorkerHistory>;
+
+	/// Workers suspended by governance or ejected (until resumed), so the suspension survives
+	/// `unbond` and `withdraw`.
+	#[pallet::storage]
+	pub type Barred<T: Config> = StorageMap<_, Blake2_128Concat, T::AccountId, ()>;
+
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -291,6 +316,10 @@ pub mod pallet {
 		Slashed { who: T::AccountId, fault: Fault, slashed: Balance, reputation: Reputation },
 		/// Governance suspended a worker.
 		Suspended { who: T::AccountId },
+		/// A worker was taken off the candidate lists (suspended) for `reason`.
+		Ejected { who: T::AccountId, reason: EjectReason },
+		/// A worker registered again: its record was restored from when it (or its key) left.
+		HistoryRestored { who: T::AccountId, reputation: Reputation, suspended: bool },
 		/// Governance resumed a worker.
 		Resumed { who: T::AccountId },
 		/// A worker stopped taking jobs; its bond can be withdrawn from `until`.
@@ -347,6 +376,9 @@ pub mod pallet {
 		UnknownModel,
 		/// A model already has `MaxWorkersPerModel` workers; serve another model.
 		ModelFull,
+		/// A model's candidate list is half full: only workers bonding at least `MinBond` may
+		/// join it now (probation workers take at most the first half).
+		BondRequired,
 		/// The amount is zero.
 		ZeroAmount,
 		/// The worker is not active (suspended or unbonding).
@@ -436,12 +468,16 @@ pub mod pallet {
 			ensure!(!Workers::<T>::contains_key(&who), Error::<T>::AlreadyRegistered);
 			ensure!(!KeyOwner::<T>::contains_key(key), Error::<T>::KeyInUse);
 			let models = Self::check_models(&models)?;
-			for model in models.iter() {
-				ensure!(
-					(ModelWorkers::<T>::decode_len(model).unwrap_or(0) as u32)
-						< T::MaxWorkersPerModel::get(),
-					Error::<T>::ModelFull
-				);
+			// The worse of the account's and the key's records, if either served before.
+			let history = match (History::<T>::get(&who), KeyHistory::<T>::get(key)) {
+				(Some(a), Some(k)) => Some(a.worst(k)),
+				(a, k) => a.or(k),
+			};
+			let suspended = Barred::<T>::contains_key(&who) || history.is_some_and(|h| h.suspended);
+			if !suspended {
+				for model in models.iter() {
+					Self::check_room(model, bond)?;
+				}
 			}
 			if !bond.is_zero() {
 				pallet_credits::Pallet::<T>::hold(&HoldReason::Bond.into(), &who, bond)?;
@@ -452,16 +488,29 @@ pub mod pallet {
 				region,
 				models,
 				bond,
-				reputation: T::InitialReputation::get(),
-				consecutive_valid: 0,
-				valid: 0,
-				invalid: 0,
-				missed: 0,
+				reputation: history.map_or(T::InitialReputation::get(), |h| h.reputation),
+				consecutive_valid: history.map_or(0, |h| h.consecutive_valid),
+				valid: history.map_or(0, |h| h.valid),
+				invalid: history.map_or(0, |h| h.invalid),
+				missed: history.map_or(0, |h| h.missed),
 				active_jobs: 0,
-				status: WorkerStatus::Active,
+				status: if suspended { WorkerStatus::Suspended } else { WorkerStatus::Active },
 				registered_at: frame_system::Pallet::<T>::block_number(),
 			};
-			Self::enlist(&who, &worker)?;
+			if suspended {
+				Barred::<T>::insert(&who, ());
+			} else {
+				Self::enlist(&who, &worker)?;
+			}
+			if let Some(h) = history {
+				History::<T>::remove(&who);
+				KeyHistory::<T>::remove(key);
+				Self::deposit_event(Event::HistoryRestored {
+					who: who.clone(),
+					reputation: h.reputation,
+					suspended,
+				});
+			}
 			// The challenge is issued next block, from this block's hash.
 			let next = frame_system::Pallet::<T>::block_number().saturating_add(One::one());
 			Self::schedule(&who, next, BenchmarkDue::Issue)?;
@@ -491,11 +540,7 @@ pub mod pallet {
 			let active = worker.status == WorkerStatus::Active;
 			if active {
 				for model in models.iter().filter(|m| !worker.models.contains(m)) {
-					ensure!(
-						(ModelWorkers::<T>::decode_len(model).unwrap_or(0) as u32)
-							< T::MaxWorkersPerModel::get(),
-						Error::<T>::ModelFull
-					);
+					Self::check_room(model, worker.bond)?;
 				}
 				Self::delist(&who, &worker);
 			}
@@ -523,7 +568,8 @@ pub mod pallet {
 			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
 			let mut worker = Workers::<T>::get(&who).ok_or(Error::<T>::NotRegistered)?;
 			pallet_credits::Pallet::<T>::hold(&HoldReason::Bond.into(), &who, amount)?;
-			worker.bond = worker.bond.saturating_add(amount);
+			let bond = worker.bond.saturating_add(amount);
+			Self::set_bond(&mut worker, bond);
 			Workers::<T>::insert(&who, worker);
 			Self::deposit_event(Event::Bonded { who, amount, from_earnings: false });
 			Ok(())
@@ -574,6 +620,16 @@ pub mod pallet {
 			if !worker.bond.is_zero() {
 				pallet_credits::Pallet::<T>::release(&HoldReason::Bond.into(), &who, worker.bond)?;
 			}
+			let history = WorkerHistory {
+				reputation: worker.reputation,
+				consecutive_valid: worker.consecutive_valid,
+				valid: worker.valid,
+				invalid: worker.invalid,
+				missed: worker.missed,
+				suspended: Barred::<T>::contains_key(&who),
+			};
+			History::<T>::insert(&who, history);
+			KeyHistory::<T>::insert(worker.key, history);
 			KeyOwner::<T>::remove(worker.key);
 			Workers::<T>::remove(&who);
 			Benchmarks::<T>::remove(&who);
@@ -601,6 +657,7 @@ pub mod pallet {
 			Self::delist(&who, &worker);
 			worker.status = WorkerStatus::Suspended;
 			Workers::<T>::insert(&who, worker);
+			Barred::<T>::insert(&who, ());
 			Self::deposit_event(Event::Suspended { who });
 			Ok(())
 		}
@@ -620,6 +677,7 @@ pub mod pallet {
 			worker.status = WorkerStatus::Active;
 			Self::enlist(&who, &worker)?;
 			Workers::<T>::insert(&who, worker);
+			Barred::<T>::remove(&who);
 			Self::deposit_event(Event::Resumed { who });
 			Ok(())
 		}
@@ -752,13 +810,44 @@ impl<T: Config> Pallet<T> {
 		Ok(bounded)
 	}
 
+	/// Whether a worker bonding `bond` may join `model`'s candidate list: below `MaxWorkersPerModel`,
+	/// and below half of it for a probation worker (bond under `MinBond`).
+	fn check_room(model: &ModelId, bond: Balance) -> DispatchResult {
+		let len = ModelWorkers::<T>::decode_len(model).unwrap_or(0) as u32;
+		let max = T::MaxWorkersPerModel::get();
+		ensure!(len < max, Error::<T>::ModelFull);
+		ensure!(bond >= T::MinBond::get() || len < max.div_ceil(2), Error::<T>::BondRequired);
+		Ok(())
+	}
+
 	/// Throughput of a class in ‰ of the reference GPU.
 	fn permille(class: HardwareClass) -> u128 {
 		let (num, den) = class.throughput_ratio();
 		num.saturating_mul(1000).checked_div(den).unwrap_or(0)
 	}
 
-	/// Adds an active worker to its models' candidate lists and to the capacity.
+	/// Whether an active worker counts in the capacity that α reads: only a fully bonded one, so
+	/// zero-bond registrations cannot make the network look idle and the price low.
+	fn in_capacity(worker: &WorkerOf<T>) -> bool {
+		worker.bond >= T::MinBond::get()
+	}
+
+	/// Changes a worker's bond, keeping the capacity right when an active worker's bond crosses
+	/// `MinBond`.
+	fn set_bond(worker: &mut WorkerOf<T>, bond: Balance) {
+		let active = worker.status == WorkerStatus::Active;
+		let before = active && Self::in_capacity(worker);
+		worker.bond = bond;
+		let after = active && Self::in_capacity(worker);
+		let permille = Self::permille(worker.class);
+		match (before, after) {
+			(false, true) => Capacity::<T>::mutate(|c| *c = c.saturating_add(permille)),
+			(true, false) => Capacity::<T>::mutate(|c| *c = c.saturating_sub(permille)),
+			_ => {}
+		}
+	}
+
+	/// Adds an active worker to its models' candidate lists and (fully bonded) to the capacity.
 	fn enlist(who: &T::AccountId, worker: &WorkerOf<T>) -> DispatchResult {
 		for model in worker.models.iter() {
 			ModelWorkers::<T>::try_mutate(model, |list| {
@@ -768,7 +857,9 @@ impl<T: Config> Pallet<T> {
 				Ok::<_, Error<T>>(())
 			})?;
 		}
-		Capacity::<T>::mutate(|c| *c = c.saturating_add(Self::permille(worker.class)));
+		if Self::in_capacity(worker) {
+			Capacity::<T>::mutate(|c| *c = c.saturating_add(Self::permille(worker.class)));
+		}
 		Ok(())
 	}
 
@@ -777,7 +868,9 @@ impl<T: Config> Pallet<T> {
 		for model in worker.models.iter() {
 			ModelWorkers::<T>::mutate(model, |list| list.retain(|w| w != who));
 		}
-		Capacity::<T>::mutate(|c| *c = c.saturating_sub(Self::permille(worker.class)));
+		if Self::in_capacity(worker) {
+			Capacity::<T>::mutate(|c| *c = c.saturating_sub(Self::permille(worker.class)));
+		}
 	}
 
 	/// Active workers serving `model`.
@@ -806,9 +899,19 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Probability (ppm) that a result of this worker is audited; `None`: always replicate.
-	pub fn audit_ppm(worker: &WorkerOf<T>) -> Option<u32> {
+	/// Probability (ppm) that a result of `who` (record `worker`) is audited; `None`: always
+	/// replicate (not trusted yet, or on probation: live bond below `MinBond`).
+	pub fn audit_ppm(who: &T::AccountId, worker: &WorkerOf<T>) -> Option<u32> {
+		if Self::live_bond(who, worker) < T::MinBond::get() {
+			return None;
+		}
 		poi::audit_ppm(worker.consecutive_valid, T::TrustAfter::get(), T::MinAuditPpm::get())
+	}
+
+	/// What `who`'s bond is worth: its held credits that have not expired (credits held past
+	/// their expiry day could never be spent again, so a bond of them stakes nothing).
+	pub fn live_bond(who: &T::AccountId, worker: &WorkerOf<T>) -> Balance {
+		worker.bond.min(pallet_credits::Pallet::<T>::held_live(&HoldReason::Bond.into(), who))
 	}
 
 	/// Records a job assigned to `who`.
@@ -838,14 +941,15 @@ impl<T: Config> Pallet<T> {
 		worker.valid = worker.valid.saturating_add(1);
 		worker.reputation =
 			worker.reputation.saturating_add(PPM.saturating_sub(worker.reputation) / 20);
-		let missing = T::MinBond::get().saturating_sub(worker.bond);
+		let missing = T::MinBond::get().saturating_sub(Self::live_bond(who, &worker));
 		let top_up = T::BondShare::get().mul_floor(earned).min(missing);
 		// The credits were just minted to the worker; if the hold fails (e.g. the lot list is
 		// full) the bond simply grows from a later payment.
 		if !top_up.is_zero()
 			&& pallet_credits::Pallet::<T>::hold(&HoldReason::Bond.into(), who, top_up).is_ok()
 		{
-			worker.bond = worker.bond.saturating_add(top_up);
+			let bond = worker.bond.saturating_add(top_up);
+			Self::set_bond(&mut worker, bond);
 			Self::deposit_event(Event::Bonded {
 				who: who.clone(),
 				amount: top_up,
@@ -862,8 +966,9 @@ impl<T: Config> Pallet<T> {
 		});
 	}
 
-	/// Punishes a fault of `who`: CV reset, reputation cut, part of the bond burned. Returns the
-	/// credits burned.
+	/// Punishes a fault of `who`: CV reset, reputation cut, part of the bond burned; ejects the
+	/// worker (off the candidate lists, suspended) when a wrong result finds its bond empty or
+	/// its reputation falls below [`EJECT_REPUTATION`]. Returns the credits burned.
 	pub fn record_fault(who: &T::AccountId, fault: Fault) -> Balance {
 		let Some(mut worker) = Workers::<T>::get(who) else { return 0 };
 		worker.consecutive_valid = 0;
@@ -879,18 +984,39 @@ impl<T: Config> Pallet<T> {
 				T::SlashMissed::get()
 			}
 		};
+		// Expired held credits are worth nothing: they leave the bond first, so the slash takes
+		// credits the worker could have used.
+		let dead = pallet_credits::Pallet::<T>::expire_held(&HoldReason::Bond.into(), who);
+		if !dead.is_zero() {
+			let bond = worker.bond.saturating_sub(dead);
+			Self::set_bond(&mut worker, bond);
+		}
 		let slash = share.mul_floor(T::MinBond::get()).min(worker.bond);
 		let slashed = if !slash.is_zero()
 			&& pallet_credits::Pallet::<T>::burn_held(&HoldReason::Bond.into(), who, slash).is_ok()
 		{
-			worker.bond = worker.bond.saturating_sub(slash);
+			let bond = worker.bond.saturating_sub(slash);
+			Self::set_bond(&mut worker, bond);
 			slash
 		} else {
 			0
 		};
 		let reputation = worker.reputation;
-		Workers::<T>::insert(who, worker);
+		let eject = if fault == Fault::Invalid && worker.bond.is_zero() {
+			Some(EjectReason::BondExhausted)
+		} else if reputation < EJECT_REPUTATION {
+			Some(EjectReason::KeepsFailing)
+		} else {
+			None
+		};
 		Self::deposit_event(Event::Slashed { who: who.clone(), fault, slashed, reputation });
+		if let (Some(reason), WorkerStatus::Active) = (eject, worker.status) {
+			Self::delist(who, &worker);
+			worker.status = WorkerStatus::Suspended;
+			Barred::<T>::insert(who, ());
+			Self::deposit_event(Event::Ejected { who: who.clone(), reason });
+		}
+		Workers::<T>::insert(who, worker);
 		slashed
 	}
 
@@ -932,7 +1058,7 @@ impl<T: Config> Pallet<T> {
 			missed: w.missed,
 			active_jobs: w.active_jobs,
 			status: w.status,
-			audit_ppm: Self::audit_ppm(&w),
+			audit_ppm: Self::audit_ppm(who, &w),
 			contribution: Self::contribution(who),
 			confirmed: Confirmed::<T>::get(who),
 		})
@@ -967,11 +1093,21 @@ impl<T: Config> Pallet<T> {
 				);
 			}
 			if active {
-				capacity = capacity.saturating_add(Self::permille(w.class));
+				if Self::in_capacity(&w) {
+					capacity = capacity.saturating_add(Self::permille(w.class));
+				}
 				listed = listed.saturating_add(w.models.len());
 			}
 		}
-		ensure!(Capacity::<T>::get() == capacity, "capacity differs from the active workers");
+		ensure!(
+			Capacity::<T>::get() == capacity,
+			"capacity differs from the active, fully bonded workers"
+		);
+		ensure!(
+			Barred::<T>::iter_keys()
+				.all(|who| Workers::<T>::get(&who).is_none_or(|w| w.status != WorkerStatus::Active)),
+			"a barred worker is active"
+		);
 		ensure!(
 			ModelWorkers::<T>::iter_values().map(|l| l.len()).sum::<usize>() == listed,
 			"a candidate list holds an inactive worker"

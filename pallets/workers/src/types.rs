@@ -121,6 +121,70 @@ pub struct Worker<BlockNumber: Clone + core::fmt::Debug + Eq, MaxModels: Get<u32
 	pub registered_at: BlockNumber,
 }
 
+/// What a worker's record was when it left: restored when the account or the key registers
+/// again, so leaving and coming back never resets reputation, trust or a suspension.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	Decode,
+	DecodeWithMemTracking,
+	Encode,
+	Eq,
+	MaxEncodedLen,
+	PartialEq,
+	TypeInfo,
+)]
+pub struct WorkerHistory {
+	/// Reputation (ppm) when it left.
+	pub reputation: u32,
+	/// Consecutive valid results when it left.
+	pub consecutive_valid: u32,
+	/// Valid results ever.
+	pub valid: u32,
+	/// Wrong results ever.
+	pub invalid: u32,
+	/// Missed deadlines ever.
+	pub missed: u32,
+	/// Whether it was suspended (by governance or ejected) when it left.
+	pub suspended: bool,
+}
+
+impl WorkerHistory {
+	/// The worse of two histories (one of the account, one of the key): the lower reputation
+	/// and trust, the larger counts, suspended if either was.
+	pub fn worst(self, other: Self) -> Self {
+		Self {
+			reputation: self.reputation.min(other.reputation),
+			consecutive_valid: self.consecutive_valid.min(other.consecutive_valid),
+			valid: self.valid.max(other.valid),
+			invalid: self.invalid.max(other.invalid),
+			missed: self.missed.max(other.missed),
+			suspended: self.suspended || other.suspended,
+		}
+	}
+}
+
+/// Why a worker was taken off the candidate lists (event detail).
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	Decode,
+	DecodeWithMemTracking,
+	Encode,
+	Eq,
+	MaxEncodedLen,
+	PartialEq,
+	TypeInfo,
+)]
+pub enum EjectReason {
+	/// A wrong result found its bond empty: nothing left to slash.
+	BondExhausted,
+	/// Its reputation fell below the floor: it keeps failing.
+	KeepsFailing,
+}
+
 /// What a worker did wrong.
 #[derive(
 	Clone,

@@ -457,13 +457,17 @@ pub fn run(p: &Params, mut progress: impl FnMut(u32, usize)) -> Result<Outcome, 
 						}
 					} else if let (Some(class), true) = (class, claimed > 1e-9) {
 						let job = H256::from_low_u64_be(id);
+						// The chain pays reference work: the device hours × the class's throughput.
+						let reference = claimed * throughput_ratio_f64(class);
 						let (_, r) =
 							<Econ as Settlement<AccountId, RuntimeHoldReason>>::settle_work(
 								&id,
 								job,
 								class,
 								true,
-								planck(claimed),
+								planck(reference),
+								<Econ as Settlement<AccountId, RuntimeHoldReason>>::alpha(),
+								u128::MAX,
 							)
 							.map_err(|e| format!("settle: {e:?}"))?;
 						out.settlements += 1;
@@ -476,7 +480,9 @@ pub fn run(p: &Params, mut progress: impl FnMut(u32, usize)) -> Result<Outcome, 
 								declai_primitives::WithholdReason::ConcentrationCap => 0,
 								declai_primitives::WithholdReason::CirculationCap => 1,
 								declai_primitives::WithholdReason::EpochCeiling => 2,
-								declai_primitives::WithholdReason::MintPaused => 3,
+								// The simulator settles without a job budget: JobBudget never applies.
+								declai_primitives::WithholdReason::MintPaused
+								| declai_primitives::WithholdReason::JobBudget => 3,
 							};
 							if let Some(x) = row.withheld_by_reason.get_mut(k) {
 								*x += cred(r.withheld);

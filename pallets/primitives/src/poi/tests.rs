@@ -178,13 +178,15 @@ fn a_revealed_output_other_than_the_trace_fails_at_every_layer() {
 }
 
 #[test]
-fn commitments_bind_job_worker_and_output() {
-	let salt = [1u8; 32];
-	let c = output_commitment(7, &[1; 32], b"out", &salt);
-	assert_ne!(c, output_commitment(8, &[1; 32], b"out", &salt));
-	assert_ne!(c, output_commitment(7, &[2; 32], b"out", &salt));
-	assert_ne!(c, output_commitment(7, &[1; 32], b"ouT", &salt));
-	assert_ne!(c, output_commitment(7, &[1; 32], b"out", &[2u8; 32]));
+fn commitments_bind_job_worker_output_salt_and_activation_root() {
+	let (salt, root) = ([1u8; 32], [4u8; 32]);
+	let c = output_commitment(7, &[1; 32], b"out", &salt, &root);
+	assert_ne!(c, output_commitment(8, &[1; 32], b"out", &salt, &root));
+	assert_ne!(c, output_commitment(7, &[2; 32], b"out", &salt, &root));
+	assert_ne!(c, output_commitment(7, &[1; 32], b"ouT", &salt, &root));
+	assert_ne!(c, output_commitment(7, &[1; 32], b"out", &[2u8; 32], &root));
+	// The activation root is bound: a trace built after the commitment cannot be revealed.
+	assert_ne!(c, output_commitment(7, &[1; 32], b"out", &salt, &[5u8; 32]));
 	let a = Attestation {
 		job: 1,
 		model_root: [2; 32],
