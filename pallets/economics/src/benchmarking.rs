@@ -177,7 +177,7 @@ mod benchmarks {
 			<Pallet<T> as Settlement<_, _>>::settle_work(
 				&worker,
 				H256::repeat_byte(1),
-				HardwareClass::H100,
+				HardwareClass::A100,
 				true,
 				2 * GPU_HOUR,
 				FixedU128::one(),
