@@ -11,9 +11,9 @@ import { mkdtempSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiPromise, WsProvider, Keyring } from '@polkadot/api';
-import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
-import { bnToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
-import { send as sendWith, sudoResult, Processes, freePort, until } from './support.mjs';
+import { blake2AsU8a } from '@polkadot/util-crypto';
+import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
+import { send as sendWith, sudoResult, Processes, until, startDevNode, outputCommitment, attestation } from './support.mjs';
 
 const NODE = process.env.DECLAI_NODE;
 const CRED = 10n ** 12n;
@@ -28,24 +28,11 @@ const sudo = async (call) => {
   const r = await send(api.tx.sudo.sudo(call), alice);
   return { ...r, error: r.error ?? sudoResult(api, r.events) };
 };
-const u64 = (n) => bnToU8a(n, { bitLength: 64, isLe: true });
 
 before(async () => {
   assert.ok(NODE && existsSync(NODE), 'DECLAI_NODE must point at the built node');
-  const rpc = await freePort();
-  const p2p = await freePort();
-  procs.start('node', NODE, ['--dev', '--tmp', '--rpc-port', String(rpc), '--port', String(p2p), '--no-prometheus', '--no-telemetry']);
-  await cryptoWaitReady();
-  await until('the node to produce blocks', async () => {
-    try {
-      const res = await fetch(`http://127.0.0.1:${rpc}`, {
-        method: 'POST', headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'chain_getHeader', params: [] }),
-      });
-      return parseInt((await res.json()).result?.number ?? '0x0', 16) > 0;
-    } catch { return false; }
-  }, 120_000);
-  api = await ApiPromise.create({ provider: new WsProvider(`ws://127.0.0.1:${rpc}`), noInitWarn: true, throwOnConnect: true });
+  const ws = await startDevNode(procs, NODE);
+  api = await ApiPromise.create({ provider: new WsProvider(ws), noInitWarn: true, throwOnConnect: true });
   keyring = new Keyring({ type: 'sr25519', ss58Format: api.registry.chainSS58 });
   alice = keyring.addFromUri('//Alice');
 });
@@ -89,15 +76,6 @@ async function fund(accounts, amount) {
 async function owned(who) {
   const s = await api.call.creditsApi.accountSummary(who.address);
   return s.spendable.toBigInt() + s.held.toBigInt();
-}
-
-/// `blake2("declai/commit/v2" ‖ job ‖ worker ‖ salt ‖ activation_root ‖ output)`.
-function outputCommitment(job, worker, output, salt, root = new Uint8Array(32)) {
-  return blake2AsU8a(u8aConcat(stringToU8a('declai/commit/v2'), u64(job), worker.publicKey, salt, root, output));
-}
-
-function attestation(job, modelRoot, inputHash, commit, execMicros) {
-  return u8aConcat(stringToU8a('declai/attestation/v1'), u64(job), modelRoot, inputHash, commit, u64(execMicros));
 }
 
 test('self-dealing: a consumer served by its own slow-declared workers mints no more than it burns', async () => {

@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { blake2AsU8a } from '@polkadot/util-crypto';
 import { bnToU8a, stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
-import { connect, send as sendWith, sudoResult, until } from './support.mjs';
+import { connect, send as sendWith, sudoResult, until, outputCommitment, attestation } from './support.mjs';
 
 const CRED = 10n ** 12n;
 const GPU_HOUR = 10n ** 12n;
@@ -28,7 +28,6 @@ const sudo = async (call) => {
   const r = await send(api.tx.sudo.sudo(call), alice);
   return { ...r, error: r.error ?? sudoResult(api, r.events) };
 };
-const u64 = (n) => bnToU8a(n, { bitLength: 64, isLe: true });
 
 before(async () => {
   ({ api, keyring } = await connect());
@@ -56,26 +55,6 @@ function modelSpec(name, isPremium) {
     premium: isPremium,
     verifyingKey: '0x',
   };
-}
-
-/// The output commitment (declai_primitives::poi::output_commitment): it binds the activation
-/// root revealed with the output (zero here, as the reveals below send).
-function outputCommitment(job, worker, output, salt, activationRoot = new Uint8Array(32)) {
-  return blake2AsU8a(
-    u8aConcat(stringToU8a('declai/commit/v2'), u64(job), worker.publicKey, salt, activationRoot, output),
-  );
-}
-
-/// The attestation payload (declai_primitives::poi::Attestation::signing_payload).
-function attestation(job, modelRoot, inputHash, commit, execMicros) {
-  return u8aConcat(
-    stringToU8a('declai/attestation/v1'),
-    u64(job),
-    modelRoot,
-    inputHash,
-    commit,
-    u64(execMicros),
-  );
 }
 
 const rpc = (method, params) => api._rpcCore.provider.send(method, params);

@@ -6,7 +6,8 @@ import { existsSync, openSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { ApiPromise, WsProvider, Keyring } from '@polkadot/api';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
+import { bnToU8a, stringToU8a, u8aConcat } from '@polkadot/util';
 
 /// Connects to DECLAI_WS (default ws://127.0.0.1:9944); returns the API and a keyring.
 export async function connect() {
@@ -151,4 +152,37 @@ export class Processes {
     const log = this.log(name);
     return existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-lines).join('\n') : '';
   }
+}
+
+/// Starts `bin` as a dev node (`--dev --tmp`, free ports) under `procs` as `node`, waits until it
+/// produces blocks and returns its WebSocket URL.
+export async function startDevNode(procs, bin) {
+  const rpc = await freePort();
+  const p2p = await freePort();
+  procs.start('node', bin, ['--dev', '--tmp', '--rpc-port', String(rpc), '--port', String(p2p), '--no-prometheus', '--no-telemetry']);
+  await cryptoWaitReady();
+  await until('the node to produce blocks', async () => {
+    try {
+      const res = await fetch(`http://127.0.0.1:${rpc}`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'chain_getHeader', params: [] }),
+      });
+      return parseInt((await res.json()).result?.number ?? '0x0', 16) > 0;
+    } catch { return false; }
+  }, 120_000);
+  return `ws://127.0.0.1:${rpc}`;
+}
+
+/// `n` as 8 little-endian bytes (a SCALE `u64`).
+export const u64 = (n) => bnToU8a(n, { bitLength: 64, isLe: true });
+
+/// The output commitment (declai_primitives::poi::output_commitment):
+/// `blake2("declai/commit/v2" ‖ job ‖ worker ‖ salt ‖ activation_root ‖ output)`.
+export function outputCommitment(job, worker, output, salt, activationRoot = new Uint8Array(32)) {
+  return blake2AsU8a(u8aConcat(stringToU8a('declai/commit/v2'), u64(job), worker.publicKey, salt, activationRoot, output));
+}
+
+/// The attestation payload (declai_primitives::poi::Attestation::signing_payload).
+export function attestation(job, modelRoot, inputHash, commit, execMicros) {
+  return u8aConcat(stringToU8a('declai/attestation/v1'), u64(job), modelRoot, inputHash, commit, u64(execMicros));
 }

@@ -14,9 +14,9 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { ApiPromise, WsProvider, Keyring } from '@polkadot/api';
-import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
+import { blake2AsU8a } from '@polkadot/util-crypto';
 import { bnToU8a, stringToU8a, u8aConcat, u8aToHex, stringToHex, hexToU8a } from '@polkadot/util';
-import { send, sudoResult, EventLog, Processes, sleep, freePort, until } from './support.mjs';
+import { send, sudoResult, EventLog, Processes, sleep, until, startDevNode } from './support.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const NODE = process.env.DECLAI_NODE;
@@ -81,21 +81,7 @@ before(async () => {
   assert.ok(NODE && existsSync(NODE), 'DECLAI_NODE must point at the built node');
   assert.ok(WORKER && existsSync(WORKER), 'DECLAI_WORKER must point at the built worker');
   assert.ok(MINILM && existsSync(join(MINILM, 'model.safetensors')), 'DECLAI_MINILM_DIR must hold the MiniLM model (scripts/setup.sh)');
-  const rpc = await freePort();
-  const p2p = await freePort();
-  ws = `ws://127.0.0.1:${rpc}`;
-  start('node', NODE, ['--dev', '--tmp', '--rpc-port', String(rpc), '--port', String(p2p), '--no-prometheus', '--no-telemetry']);
-  await cryptoWaitReady();
-  // Wait until the node produces blocks, then connect as Polkadot-JS Apps does.
-  await until('the node to produce blocks', async () => {
-    try {
-      const res = await fetch(`http://127.0.0.1:${rpc}`, {
-        method: 'POST', headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'chain_getHeader', params: [] }),
-      });
-      return parseInt((await res.json()).result?.number ?? '0x0', 16) > 0;
-    } catch { return false; }
-  }, 120_000);
+  ws = await startDevNode(procs, NODE);
   api = await ApiPromise.create({ provider: new WsProvider(ws), noInitWarn: true, throwOnConnect: true });
   events = new EventLog(api);
   keyring = new Keyring({ type: 'sr25519', ss58Format: api.registry.chainSS58 });

@@ -1209,21 +1209,11 @@ impl<T: Config> Pallet<T> {
 		j.replicas = BoundedVec::truncate_from(
 			workers
 				.iter()
-				.map(|w| Replica {
-					worker: w.clone(),
-					state: ReplicaState::Assigned,
-					commit: None,
-					timings: Timings::default(),
-					activation_root: None,
-				})
+				.map(|w| Replica::assigned(w.clone()))
 				.collect(),
 		);
 		for w in &workers {
-			pallet_workers::Pallet::<T>::job_started(w);
-			// Filtered above: below MaxJobsPerWorker.
-			WorkerJobs::<T>::mutate(w, |jobs| {
-				let _ = jobs.try_push(id);
-			});
+			Self::take_on(id, w);
 		}
 		j.attempts = attempt;
 		j.phase = Phase::Committing;
@@ -1231,6 +1221,15 @@ impl<T: Config> Pallet<T> {
 		j.deadline = now.saturating_add(T::CommitWindow::get());
 		Self::deposit_event(Event::JobAssigned { job: id, workers, attempt, lone: j.lone });
 		true
+	}
+
+	/// Records job `id` as `worker`'s: its active-job count and its job list (the draw filtered
+	/// workers at `MaxJobsPerWorker`, so the list has room).
+	fn take_on(id: JobId, worker: &T::AccountId) {
+		pallet_workers::Pallet::<T>::job_started(worker);
+		WorkerJobs::<T>::mutate(worker, |jobs| {
+			let _ = jobs.try_push(id);
+		});
 	}
 
 	/// The job, replica index and model of `worker`'s result that awaits a check (challenge
@@ -1527,20 +1526,10 @@ impl<T: Config> Pallet<T> {
 		else {
 			return Self::fail_attempt(id, j, m, now);
 		};
-		let replica = Replica {
-			worker: worker.clone(),
-			state: ReplicaState::Assigned,
-			commit: None,
-			timings: Timings::default(),
-			activation_root: None,
-		};
-		if j.replicas.try_push(replica).is_err() {
+		if j.replicas.try_push(Replica::assigned(worker.clone())).is_err() {
 			return Self::fail_attempt(id, j, m, now);
 		}
-		pallet_workers::Pallet::<T>::job_started(&worker);
-		WorkerJobs::<T>::mutate(&worker, |jobs| {
-			let _ = jobs.try_push(id);
-		});
+		Self::take_on(id, &worker);
 		j.escalations = j.escalations.saturating_add(1);
 		j.phase = Phase::Committing;
 		let deadline = now.saturating_add(T::CommitWindow::get());
@@ -1894,6 +1883,7 @@ impl<T: Config> Pallet<T> {
 		let mut escrow: BTreeMap<T::AccountId, Balance> = BTreeMap::new();
 		let mut live = 0u32;
 		let mut assigned: BTreeMap<T::AccountId, u32> = BTreeMap::new();
+		let mut per_account: BTreeMap<T::AccountId, u32> = BTreeMap::new();
 		let pending = Pending::<T>::get();
 		for (id, j) in Jobs::<T>::iter() {
 			if j.phase == Phase::Done(Outcome::Served) {
@@ -1908,6 +1898,8 @@ impl<T: Config> Pallet<T> {
 				continue;
 			}
 			live = live.saturating_add(1);
+			let n = per_account.entry(j.consumer.clone()).or_default();
+			*n = n.saturating_add(1);
 			let e = escrow.entry(j.consumer.clone()).or_default();
 			*e = e.saturating_add(j.price);
 			// A job is in its deadline's bucket, or (carried over a full block) due in the next.
@@ -1930,13 +1922,6 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		ensure!(LiveJobs::<T>::get() == live, "live job count differs");
-		let mut per_account: BTreeMap<T::AccountId, u32> = BTreeMap::new();
-		for (_, j) in Jobs::<T>::iter() {
-			if !matches!(j.phase, Phase::Done(_)) {
-				let n = per_account.entry(j.consumer).or_default();
-				*n = n.saturating_add(1);
-			}
-		}
 		ensure!(
 			LiveJobsOf::<T>::iter().all(|(who, n)| n > 0 && per_account.get(&who) == Some(&n))
 				&& per_account.len() == LiveJobsOf::<T>::iter().count(),

@@ -158,6 +158,19 @@ pub struct Replica<AccountId> {
 	pub activation_root: Option<H256>,
 }
 
+impl<AccountId> Replica<AccountId> {
+	/// `worker`, just assigned: nothing submitted yet.
+	pub fn assigned(worker: AccountId) -> Self {
+		Replica {
+			worker,
+			state: ReplicaState::Assigned,
+			commit: None,
+			timings: Timings::default(),
+			activation_root: None,
+		}
+	}
+}
+
 /// A job.
 #[derive(
 	CloneNoBound, DebugNoBound, Decode, Encode, EqNoBound, MaxEncodedLen, PartialEqNoBound, TypeInfo,
