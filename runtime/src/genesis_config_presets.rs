@@ -15,8 +15,22 @@ use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 /// Credits given to each well-known development account.
 pub const ENDOWMENT: Balance = 10_000 * CRED;
-/// Absolute concentration cap while the supply is small (5% of it would be less).
-pub const BOOTSTRAP_CAP: Balance = 100_000 * CRED;
+/// Reserve accounts endowed beside the twelve well-known ones, so that the 5% rule is the live
+/// cap from block 0: 40 × 10,000 = 400,000 CRED of supply, 5% of it 20,000 CRED — twice a
+/// well-known account's endowment. Their ids are hashes ([`reserve_account`]) with no known key:
+/// their credits stay put (and expire with the genesis lots).
+pub const RESERVE_ACCOUNTS: u32 = 28;
+/// Absolute concentration cap while the supply is small: a floor below 5% of the genesis
+/// supply, so that on the dev and local chains the 5% rule is what applies.
+pub const BOOTSTRAP_CAP: Balance = 1_000 * CRED;
+
+/// The `index`-th reserve account: `blake2_256("declai/dev-reserve" ‖ index)`, an id no key is
+/// known for.
+pub fn reserve_account(index: u32) -> AccountId {
+	let mut data = b"declai/dev-reserve".to_vec();
+	data.extend_from_slice(&index.to_le_bytes());
+	AccountId::new(<sp_runtime::traits::BlakeTwo256 as sp_runtime::traits::Hash>::hash(&data).0)
+}
 
 /// Circulation allowed before there is consumption to tie it to: 1,000,000 CRED (genesis
 /// endowments count against it).
@@ -36,7 +50,12 @@ pub fn testnet_genesis(
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		credits: pallet_credits::GenesisConfig {
-			balances: endowed.iter().cloned().map(|who| (who, ENDOWMENT)).collect::<Vec<_>>(),
+			balances: endowed
+				.iter()
+				.cloned()
+				.chain((0..RESERVE_ACCOUNTS).map(reserve_account))
+				.map(|who| (who, ENDOWMENT))
+				.collect::<Vec<_>>(),
 			bootstrap_cap: BOOTSTRAP_CAP,
 		},
 		economics: pallet_economics::GenesisConfig {

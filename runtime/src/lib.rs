@@ -126,7 +126,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("declai"),
 	impl_name: alloc::borrow::Cow::Borrowed("declai"),
 	authoring_version: 1,
-	spec_version: 109,
+	spec_version: 110,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -248,6 +248,9 @@ parameter_types! {
 	pub const SessionOffset: BlockNumber = 0;
 }
 
+/// Credits held while an account has session keys registered (issue 14, attack 14).
+pub const SESSION_KEY_DEPOSIT: Balance = CRED;
+
 impl pallet_session::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type ValidatorId = AccountId;
@@ -262,8 +265,10 @@ impl pallet_session::Config for Runtime {
 	type DisablingStrategy = ();
 	type WeightInfo = ();
 	type Currency = Credits;
-	// Validators are permissioned: registering keys holds no deposit.
-	type KeyDeposit = ConstU128<0>;
+	// Any account may register keys (governance then plans validators among them): the keys and
+	// their owner index are storage, so registering them holds a deposit, released by
+	// `purge_keys`. Genesis keys hold none.
+	type KeyDeposit = ConstU128<{ SESSION_KEY_DEPOSIT }>;
 }
 
 /// Accounts that registered session keys.
@@ -351,6 +356,8 @@ impl pallet_credits::Config for Runtime {
 	type MaxLots = ConstU32<400>;
 	type MaxShare = CreditsMaxShare;
 	type MaxSweepPerBlock = ConstU32<256>;
+	// A hundredth of a credit opens an account (no dust accounts for a fee alone).
+	type NewAccountMinimum = ConstU128<{ CRED / 100 }>;
 	type UnixTime = Timestamp;
 	type WeightInfo = pallet_credits::weights::SubstrateWeight<Runtime>;
 }
@@ -420,6 +427,11 @@ pub struct ConsensusRandomness;
 impl pallet_workers::BlockRandomness<BlockNumber> for ConsensusRandomness {
 	fn randomness_of(n: BlockNumber) -> Option<Hash> {
 		pallet_consensus::ChainRandomness::<Runtime>::of(n)
+	}
+
+	#[cfg(feature = "runtime-benchmarks")]
+	fn set_for_benchmark(n: BlockNumber, value: Hash) {
+		pallet_consensus::RandomnessOf::<Runtime>::insert(n, value.0);
 	}
 }
 

@@ -52,6 +52,12 @@ fn presets_build_a_valid_genesis() {
 				Credits::spendable(&Sr25519Keyring::Bob.to_account_id()),
 				genesis_config_presets::ENDOWMENT
 			);
+			// The 5% rule is the live cap: 5% of 40 endowments, above the bootstrap floor.
+			let supply = 40 * genesis_config_presets::ENDOWMENT;
+			assert_eq!(pallet_credits::TotalIssuance::<Runtime>::get(), supply);
+			assert_eq!(Credits::cap(), supply / 20);
+			assert!(genesis_config_presets::BOOTSTRAP_CAP < supply / 20);
+			assert_eq!(Credits::spendable(&genesis_config_presets::reserve_account(27)), genesis_config_presets::ENDOWMENT);
 			Credits::do_try_state().unwrap();
 			Economics::do_try_state().unwrap();
 			let summary = Economics::summary();
@@ -289,12 +295,20 @@ fn validator_set_changes_reach_the_consensus_and_grandpa_at_session_boundaries()
 			Err(pallet_validators::Error::<Runtime>::NoSessionKeys.into())
 		);
 		let generated = opaque::SessionKeys::generate(&eve.encode(), None);
+		let keys_held = || {
+			use frame_support::traits::fungible::InspectHold;
+			Credits::balance_on_hold(&pallet_session::HoldReason::Keys.into(), &eve)
+		};
+		assert_eq!(keys_held(), 0);
 		Session::set_keys(
 			RuntimeOrigin::signed(eve.clone()),
 			generated.keys.clone(),
 			generated.proof.encode(),
 		)
 		.unwrap();
+		// Registering keys holds a deposit (issue 14, attack 14: on spec 108 any account stored
+		// keys for the fee alone).
+		assert_eq!(keys_held(), SESSION_KEY_DEPOSIT);
 		Validators::add_validator(RuntimeOrigin::root(), eve.clone()).unwrap();
 
 		run_sessions_to(session);
@@ -306,9 +320,12 @@ fn validator_set_changes_reach_the_consensus_and_grandpa_at_session_boundaries()
 		assert!(pallet_grandpa::PendingChange::<Runtime>::get()
 			.is_some_and(|c| c.next_authorities.iter().any(|(k, _)| *k == generated.keys.grandpa)));
 
-		Validators::remove_validator(RuntimeOrigin::root(), eve).unwrap();
+		Validators::remove_validator(RuntimeOrigin::root(), eve.clone()).unwrap();
 		run_sessions_to(4 * session);
 		assert!(!consensus_authorities().contains(&generated.keys.consensus));
+		// Purging the keys gives the deposit back.
+		Session::purge_keys(RuntimeOrigin::signed(eve.clone())).unwrap();
+		assert_eq!(keys_held(), 0);
 		Validators::do_try_state().unwrap();
 	});
 }

@@ -194,12 +194,17 @@ test('a job is escrowed, committed, revealed and settled by the formula', async 
   assert.ok(queue.nextJob > job);
 });
 
-test('a zero-knowledge job is proven with Groth16 and verified by the node through host functions', async () => {
-  // The committed fixture: a verifying key and a proof for a layer of 10 outputs over 118 input
-  // bytes (made with ark-groth16 by pallets/inference/src/zk_tests.rs).
+test('a zero-knowledge job is proven with Groth16 and verified by the node; a replayed proof pays nothing', async () => {
+  // The committed fixture: a verifying key for a layer of 10 outputs over 117 input bytes (made
+  // with ark-groth16 by pallets/inference/src/zk_tests.rs). Proofs are bound to a job and a
+  // worker, so each job's proof comes from the prover example (`DECLAI_ZK_PROVE`).
   const { readFileSync } = await import('node:fs');
+  const { execFileSync } = await import('node:child_process');
+  const prover = process.env.DECLAI_ZK_PROVE;
+  assert.ok(prover, 'DECLAI_ZK_PROVE names the zk_prove example (scripts/env.sh)');
+  const proveFor = (job, who) => execFileSync(prover, [String(job), u8aToHex(who.publicKey)]).toString().trim();
   const fixture = readFileSync(new URL('../../pallets/inference/src/zk_bench_fixture.bin', import.meta.url));
-  const [key, proof, input, output] = api.createType('(Bytes, Bytes, Bytes, Vec<i32>)', fixture);
+  const [key, input, output] = api.createType('(Bytes, Bytes, Vec<i32>, Vec<(Bytes, Bytes)>)', fixture);
   const outBytes = u8aConcat(...output.map((v) => bnToU8a(v.toNumber(), { bitLength: 32, isLe: true, isNegative: true })));
   const spec = {
     ...modelSpec('e2e-zk', false),
@@ -217,29 +222,57 @@ test('a zero-knowledge job is proven with Groth16 and verified by the node throu
     assert.equal(r.error, null);
   }
   const consumer = keyring.addFromUri('//Dave');
-  r = await send(api.tx.inference.request(zkModel, input.toHex(), CRED, null), consumer);
-  assert.equal(r.error, null);
-  const job = r.events.find((e) => e.section === 'inference' && e.method === 'JobRequested').data.job.toNumber();
-  const assigned = await assignment(job);
-  assert.equal(assigned.length, 1, 'a proof needs no replica');
-  const i = workers.findIndex((w) => w.address === assigned[0].toString());
-  const w = workers[i];
-  const modelRoot = (await api.query.inference.models(zkModel)).unwrap().weightsRoot.toU8a();
-  const salt = blake2AsU8a(stringToU8a(`zk salt ${job}`));
-  const commit = outputCommitment(job, w, outBytes, salt);
-  const execMicros = 36_000_000n;
-  const sig = hardware[i].sign(attestation(job, modelRoot, blake2AsU8a(input.toU8a(true)), commit, execMicros));
-  r = await send(api.tx.inference.commit(job, commit, { execMicros }, { Sr25519: sig }), w);
-  assert.equal(r.error, null);
-  r = await send(api.tx.inference.reveal(job, u8aToHex(outBytes), salt, new Uint8Array(32)), w);
-  assert.equal(r.error, null);
-  assert.equal((await rpc('declai_job', [job])).phase, 'challenged');
-  r = await send(api.tx.inference.prove(job, proof.toHex()), w);
+  // Has the job's currently assigned worker commit and reveal the honest output.
+  const revealBy = async (job) => {
+    await until(`job ${job} assigned`, async () =>
+      (await api.query.inference.jobs(job)).unwrap().replicas.some((r) => r.state.isAssigned), 60_000);
+    const replicas = (await api.query.inference.jobs(job)).unwrap().replicas;
+    const live = replicas.filter((r) => r.state.isAssigned);
+    assert.equal(live.length, 1, 'a proof needs no replica');
+    const i = workers.findIndex((w) => w.address === live[0].worker.toString());
+    const w = workers[i];
+    const modelRoot = (await api.query.inference.models(zkModel)).unwrap().weightsRoot.toU8a();
+    const salt = blake2AsU8a(stringToU8a(`zk salt ${job} ${w.address}`));
+    const commit = outputCommitment(job, w, outBytes, salt);
+    const execMicros = 36_000_000n;
+    const sig = hardware[i].sign(attestation(job, modelRoot, blake2AsU8a(input.toU8a(true)), commit, execMicros));
+    let r = await send(api.tx.inference.commit(job, commit, { execMicros }, { Sr25519: sig }), w);
+    assert.equal(r.error, null);
+    r = await send(api.tx.inference.reveal(job, u8aToHex(outBytes), salt, new Uint8Array(32)), w);
+    assert.equal(r.error, null);
+    assert.equal((await rpc('declai_job', [job])).phase, 'challenged');
+    return { job, w };
+  };
+  const revealed = async () => {
+    const r = await send(api.tx.inference.request(zkModel, input.toHex(), CRED, null), consumer);
+    assert.equal(r.error, null);
+    return revealBy(r.events.find((e) => e.section === 'inference' && e.method === 'JobRequested').data.job.toNumber());
+  };
+  const first = await revealed();
+  const proof = proveFor(first.job, first.w);
+  r = await send(api.tx.inference.prove(first.job, proof), first.w);
   assert.equal(r.error, null);
   assert.ok(r.events.some((e) => e.section === 'inference' && e.method === 'ProofVerified'));
-  const status = await rpc('declai_job', [job]);
+  const status = await rpc('declai_job', [first.job]);
   assert.equal(status.phase, 'served');
   assert.equal(status.receipts.length, 1);
+  // The same input again: the proof on chain for the first job, replayed for the second, is bound
+  // to the first job (and its worker) and faults the replica instead of paying it.
+  const second = await revealed();
+  r = await send(api.tx.inference.prove(second.job, proof), second.w);
+  assert.equal(r.error, null);
+  assert.ok(!r.events.some((e) => e.section === 'inference' && e.method === 'ProofVerified'));
+  const fault = r.events.find((e) => e.section === 'inference' && e.method === 'ReplicaFaulted');
+  assert.ok(fault, 'the replayed proof faults the replica');
+  assert.equal(fault.data.reason.toString(), 'ProofInvalid');
+  assert.notEqual((await rpc('declai_job', [second.job])).phase, 'served');
+  // The job goes to another worker, whose own proof settles it.
+  const retry = await revealBy(second.job);
+  assert.notEqual(retry.w.address, second.w.address);
+  r = await send(api.tx.inference.prove(second.job, proveFor(second.job, retry.w)), retry.w);
+  assert.equal(r.error, null);
+  assert.ok(r.events.some((e) => e.section === 'inference' && e.method === 'ProofVerified'));
+  assert.equal((await rpc('declai_job', [second.job])).phase, 'served');
 });
 
 test('admission control keeps a free-rider off premium models before a block', async () => {

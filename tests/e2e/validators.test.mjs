@@ -50,8 +50,11 @@ test('governance plans a validator with session keys; the set in force waits for
 
   // Bob's node makes keys bound to his account; a proof of possession comes with them.
   const generated = await rotateKeysWithOwner(bob.addressRaw);
+  const heldBefore = (await api.call.creditsApi.held(bob.address)).toBigInt();
   r = await send(api.tx.session.setKeys(generated.keys, generated.proof), bob);
   assert.equal(r.error, null);
+  // Keys are storage: registering them holds a deposit of 1 CRED until `purge_keys`.
+  assert.equal((await api.call.creditsApi.held(bob.address)).toBigInt() - heldBefore, 10n ** 12n);
   // A proof made for another account is refused.
   const forCharlie = await rotateKeysWithOwner(charlie.addressRaw);
   r = await send(api.tx.session.setKeys(forCharlie.keys, forCharlie.proof), bob);

@@ -129,6 +129,12 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxSweepPerBlock: Get<u32>;
 
+		/// Least amount a transfer may send to an account that does not exist yet. Accounts are
+		/// never reaped, so each new one is storage for good: this is what it costs to create
+		/// (the receiver keeps it), instead of a dust transfer's fee alone.
+		#[pallet::constant]
+		type NewAccountMinimum: Get<Balance>;
+
 		/// Source of the current unix time (ms), for expiry time estimates.
 		type UnixTime: frame_support::traits::UnixTime;
 
@@ -190,7 +196,8 @@ pub mod pallet {
 	pub struct GenesisConfig<T: Config> {
 		/// Initial credits per account, minted at genesis (expiring 365 days later).
 		pub balances: Vec<(T::AccountId, Balance)>,
-		/// Absolute bootstrap cap; every genesis balance must fit under it.
+		/// Absolute bootstrap cap. Every genesis balance must fit under the cap of the whole
+		/// genesis supply: `max(bootstrap_cap, MaxShare × Σ balances)`.
 		pub bootstrap_cap: Balance,
 	}
 
@@ -199,7 +206,11 @@ pub mod pallet {
 		// A bad genesis must stop the chain from being built at all: panicking is the only way.
 		#[allow(clippy::panic)]
 		fn build(&self) {
-			BootstrapCap::<T>::put(self.bootstrap_cap);
+			// The cap is that of the whole genesis supply, not of the supply minted so far.
+			let supply =
+				self.balances.iter().fold(0 as Balance, |sum, (_, a)| sum.saturating_add(*a));
+			let cap = self.bootstrap_cap.max(T::MaxShare::get().mul_floor(supply));
+			BootstrapCap::<T>::put(cap);
 			let mut seen = alloc::collections::BTreeSet::new();
 			for (who, amount) in &self.balances {
 				assert!(seen.insert(who.clone()), "duplicate account in credits genesis");
@@ -211,6 +222,7 @@ pub mod pallet {
 					"genesis balance above the concentration cap: raise bootstrap_cap"
 				);
 			}
+			BootstrapCap::<T>::put(self.bootstrap_cap);
 		}
 	}
 
@@ -251,6 +263,9 @@ pub mod pallet {
 		InsufficientCredits,
 		/// The receiver would hold more than the concentration cap; send less.
 		ConcentrationCapExceeded,
+		/// The receiver has no account yet and the amount is below
+		/// [`Config::NewAccountMinimum`]; send at least that much to open an account.
+		BelowNewAccountMinimum,
 		/// The account or hold would have more lots than `MaxLots`.
 		TooManyLots,
 		/// Less is held for this reason than the amount.
@@ -317,7 +332,8 @@ pub mod pallet {
 		///
 		/// Origin: signed. Errors: [`Error::ZeroAmount`], [`Error::TransferToSelf`],
 		/// [`Error::InsufficientCredits`], [`Error::ConcentrationCapExceeded`],
-		/// [`Error::TooManyLots`]. Event: [`Event::Transferred`].
+		/// [`Error::BelowNewAccountMinimum`], [`Error::TooManyLots`]. Event:
+		/// [`Event::Transferred`].
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::transfer())]
 		pub fn transfer(
@@ -402,6 +418,7 @@ macro_rules! impl_mock_config {
 			type MaxLots = frame_support::traits::ConstU32<{ $lots }>;
 			type MaxShare = CreditsMaxShare;
 			type MaxSweepPerBlock = frame_support::traits::ConstU32<8>;
+			type NewAccountMinimum = frame_support::traits::ConstU128<1>;
 			type UnixTime = FixedTime;
 			type WeightInfo = ();
 		}
@@ -563,6 +580,11 @@ impl<T: Config> Pallet<T> {
 		frame_support::storage::with_storage_layer(|| {
 			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
 			ensure!(from != to, Error::<T>::TransferToSelf);
+			ensure!(
+				amount >= T::NewAccountMinimum::get()
+					|| frame_system::Pallet::<T>::account_exists(to),
+				Error::<T>::BelowNewAccountMinimum
+			);
 			let mut from_lots = Self::load_live(from);
 			let mut to_lots = Self::load_live(to);
 			let taken = take_oldest(&mut from_lots, amount).map_err(Error::<T>::from)?;

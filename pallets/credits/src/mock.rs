@@ -34,6 +34,8 @@ pub const EXPIRY_DAYS: u64 = 3;
 pub const MAX_LOTS: u32 = 5;
 pub const NOW_MS: u64 = 1_700_000_000_000;
 pub const MS_PER_BLOCK: u64 = 6_000;
+/// Least transfer that opens an account.
+pub const NEW_ACCOUNT_MINIMUM: u128 = 10;
 
 parameter_types! {
 	pub const BlocksPerDay: u64 = BLOCKS_PER_DAY;
@@ -59,6 +61,7 @@ impl pallet_credits::Config for Test {
 	type MaxLots = frame_support::traits::ConstU32<MAX_LOTS>;
 	type MaxShare = MaxShare;
 	type MaxSweepPerBlock = frame_support::traits::ConstU32<3>;
+	type NewAccountMinimum = frame_support::traits::ConstU128<NEW_ACCOUNT_MINIMUM>;
 	type UnixTime = FixedTime;
 	type WeightInfo = ();
 }

@@ -125,6 +125,27 @@ fn transfer_errors_change_nothing() {
 	});
 }
 
+/// Issue 14, attack 14 (dust accounts): accounts are never reaped, so on spec 108 a transfer of
+/// one unit made a permanent account for the fee alone. Opening an account takes at least
+/// `NewAccountMinimum`; an existing account takes any amount.
+#[test]
+fn attack_dust_transfers_cannot_open_accounts() {
+	ExtBuilder::default().build_and_execute(|| {
+		const DAVE: AccountId = 4;
+		assert!(!System::account_exists(&DAVE));
+		assert_noop!(
+			Credits::transfer(RuntimeOrigin::signed(ALICE), DAVE, NEW_ACCOUNT_MINIMUM - 1),
+			Error::<Test>::BelowNewAccountMinimum
+		);
+		assert!(!System::account_exists(&DAVE));
+		assert_ok!(Credits::transfer(RuntimeOrigin::signed(ALICE), DAVE, NEW_ACCOUNT_MINIMUM));
+		assert!(System::account_exists(&DAVE));
+		assert_ok!(Credits::transfer(RuntimeOrigin::signed(ALICE), DAVE, 1));
+		assert_ok!(Credits::transfer(RuntimeOrigin::signed(ALICE), BOB, 1));
+		assert_eq!(Credits::spendable(&DAVE), NEW_ACCOUNT_MINIMUM + 1);
+	});
+}
+
 #[test]
 fn transfer_that_breaks_the_cap_fails() {
 	ExtBuilder::default().bootstrap_cap(1_200).build_and_execute(|| {
@@ -660,4 +681,23 @@ mod properties {
 			})?;
 		}
 	}
+}
+
+/// A genesis where 5% of the supply is the cap from block 0 (twenty equal accounts under a low
+/// floor) builds, and the cap is 5% of the genesis supply; a genesis account above it does not.
+#[test]
+fn genesis_balances_are_checked_against_five_percent_of_the_genesis_supply() {
+	let twenty: Vec<(AccountId, u128)> = (10..30).map(|who| (who, 100)).collect();
+	ExtBuilder::default().balances(twenty.clone()).bootstrap_cap(1).build_and_execute(|| {
+		assert_eq!(Credits::cap(), 100);
+		assert_eq!(crate::BootstrapCap::<Test>::get(), 1);
+		assert_noop!(
+			Credits::transfer(RuntimeOrigin::signed(10), 11, 1),
+			Error::<Test>::ConcentrationCapExceeded
+		);
+	});
+	let mut over = twenty;
+	over[0].1 = 200;
+	let built = std::panic::catch_unwind(|| ExtBuilder::default().balances(over).bootstrap_cap(1).build());
+	assert!(built.is_err(), "an account above 5% of the genesis supply is refused");
 }

@@ -778,3 +778,96 @@ fn attack_rate_limited_requests_are_not_dropped_from_a_block_for_free() {
 		.is_err());
 	});
 }
+
+/// Attack 14 (storage): on spec 108 every account that ever sent a request kept its rate
+/// counter for good. Counters of past windows are swept when blocks have idle weight: a bounded
+/// number per block, only as many as the weight pays for, resuming where the last block stopped,
+/// once per window.
+#[test]
+fn attack_request_counters_of_past_windows_are_swept() {
+	use frame_support::{traits::Hooks, weights::Weight};
+	ExtBuilder::default().build_and_execute(|| {
+		for who in 1_000..1_100u64 {
+			crate::RequestCounts::<Test>::insert(who, (0, 1));
+		}
+		run_to_block(12); // rate window 1 (10 blocks)
+		crate::RequestCounts::<Test>::insert(5_000u64, (1, 1));
+		let db = <Test as frame_system::Config>::DbWeight::get();
+		// Weight for the cursor and one entry only: one counter goes.
+		let tight = db.reads(1).saturating_add(db.writes(1)).saturating_add(db.reads_writes(1, 1));
+		let used = Inference::on_idle(12, tight);
+		assert!(used.all_lte(tight));
+		assert!(crate::RequestCounts::<Test>::iter().count() >= 100, "one entry visited at most");
+		assert_eq!(Inference::on_idle(12, Weight::zero()), Weight::zero());
+		let mut steps = 0;
+		while crate::RequestSweep::<Test>::get().0 != 1 {
+			Inference::on_idle(12, Weight::MAX);
+			steps += 1;
+			assert!(steps < 10, "the sweep finishes");
+		}
+		assert!(steps >= 2, "at most REQUEST_SWEEP_PER_BLOCK a block");
+		assert_eq!(crate::RequestCounts::<Test>::iter().collect::<Vec<_>>(), vec![(5_000, (1, 1))]);
+		// Swept for this window: one read a block until the next.
+		assert_eq!(Inference::on_idle(12, Weight::MAX), db.reads(1));
+	});
+}
+
+/// The GPU-side cost of verification, measured on the mock (run with `--ignored --nocapture`):
+/// `JOBS` digits jobs served by four honest, bonded workers (warm-up included: a worker is
+/// trusted after `TrustAfter` valid results). Counts model executions per job (committed
+/// replicas, each ran the model) and layer challenges answered (no re-execution: the worker
+/// opens its committed trace).
+#[test]
+#[ignore]
+fn measure_verification_work_per_job() {
+	const JOBS: usize = 200;
+	ExtBuilder::default().build_and_execute(|| {
+		let consumers = [CONSUMER, OTHER];
+		let (mut served, mut executions, mut challenges) = (0usize, 0usize, 0usize);
+		for n in 0..JOBS {
+			let consumer = consumers[n % consumers.len()];
+			let id = crate::NextJobId::<Test>::get();
+			while Inference::request(RuntimeOrigin::signed(consumer), DIGITS, DIGITS_INPUT.to_vec(), 2 * PRICE, None).is_err() {
+				next_block();
+			}
+			for _ in 0..60 {
+				let j = Jobs::<Test>::get(id).unwrap();
+				if matches!(j.phase, Phase::Done(_)) {
+					break;
+				}
+				for r in j.replicas.iter() {
+					let work = honest_work(DIGITS, &DIGITS_INPUT, r.worker as u8);
+					match (j.phase, r.state) {
+						(Phase::Committing, ReplicaState::Assigned) => {
+							if commit(id, r.worker, &work).is_ok() {
+								executions += 1;
+							}
+						}
+						(Phase::Revealing, ReplicaState::Committed) => {
+							let _ = reveal(id, r.worker, &work);
+						}
+						(Phase::Challenged, ReplicaState::Challenged) => {
+							let (layers, rows) = toy_model();
+							let layer = poi::challenged_layer(&seed_of(id, r.worker), layers.len());
+							let answer = poi::open_layer(&layers, &rows, work.trace.as_ref().unwrap(), layer).unwrap();
+							if crate::Pallet::<Test>::respond(RuntimeOrigin::signed(r.worker), id, answer).is_ok() {
+								challenges += 1;
+							}
+						}
+						_ => {}
+					}
+				}
+				next_block();
+			}
+			if phase(id) == Phase::Done(Outcome::Served) {
+				served += 1;
+			}
+		}
+		assert_eq!(served, JOBS, "honest workers serve every job");
+		println!(
+			"verification work: {JOBS} digits jobs, {executions} model executions ({:.3} per job), {challenges} layer challenges answered ({:.3} per job)",
+			executions as f64 / JOBS as f64,
+			challenges as f64 / JOBS as f64
+		);
+	});
+}

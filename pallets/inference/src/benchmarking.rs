@@ -13,7 +13,7 @@ use declai_primitives::{
 };
 use frame_benchmarking::v2::*;
 use frame_system::RawOrigin;
-use pallet_workers::{AttestationKey, Worker, WorkerStatus};
+use pallet_workers::{AttestationKey, Fault, Worker, WorkerStatus};
 use sp_core::{crypto::KeyTypeId, sr25519};
 
 /// Key type of the benchmark attestation keys.
@@ -190,6 +190,27 @@ fn insert_job<T: Config>(
 	id
 }
 
+/// The hardware key's attestation of `commitment` and `timings` for `job`.
+fn attest<T: Config>(
+	job: JobId,
+	public: &sr25519::Public,
+	commitment: H256,
+	timings: Timings,
+) -> AttestationSignature {
+	let j = Jobs::<T>::get(job).unwrap();
+	let payload = Attestation {
+		job,
+		model_root: Models::<T>::get(j.model).unwrap().weights_root.0,
+		input_hash: j.input_hash.0,
+		commit: commitment.0,
+		timings,
+	}
+	.signing_payload();
+	AttestationSignature::Sr25519(
+		sp_io::crypto::sr25519_sign(KEY, public, &payload).expect("keystore signs"),
+	)
+}
+
 fn replica<T: Config>(worker: T::AccountId, state: ReplicaState) -> Replica<T::AccountId> {
 	Replica { worker, state, commit: None, timings: Timings::default(), activation_root: None }
 }
@@ -202,10 +223,13 @@ fn floats(n: u32, v: f32) -> Vec<u8> {
 /// Sets the block number past genesis and gives the previous blocks hashes (randomness).
 fn set_block<T: Config>(n: u32) {
 	use sp_runtime::traits::Hash;
+	use pallet_workers::BlockRandomness;
 	for b in 0..n {
-		frame_system::BlockHash::<T>::insert(
-			BlockNumberFor::<T>::from(b),
-			<T as frame_system::Config>::Hashing::hash(&b.to_le_bytes()),
+		let hash = <T as frame_system::Config>::Hashing::hash(&b.to_le_bytes());
+		frame_system::BlockHash::<T>::insert(BlockNumberFor::<T>::from(b), hash);
+		<T as pallet_workers::Config>::BlockRandomness::set_for_benchmark(
+			b.into(),
+			H256::from_slice(hash.as_ref()),
 		);
 	}
 	frame_system::Pallet::<T>::set_block_number(n.into());
@@ -366,23 +390,44 @@ mod benches {
 		}
 		let job = insert_job::<T>(&consumer, model, vec![1u8; 16], Phase::Committing, replicas);
 		let (who, public) = workers.last().unwrap().clone();
-		let j = Jobs::<T>::get(job).unwrap();
 		let commitment = H256::repeat_byte(3);
 		let timings = Timings { exec_micros: poi::work_micros(GPU_HOUR / 100) };
-		let payload = Attestation {
-			job,
-			model_root: Models::<T>::get(model).unwrap().weights_root.0,
-			input_hash: j.input_hash.0,
-			commit: commitment.0,
-			timings,
-		}
-		.signing_payload();
-		let signature = AttestationSignature::Sr25519(
-			sp_io::crypto::sr25519_sign(KEY, &public, &payload).expect("keystore signs"),
-		);
+		let signature = attest::<T>(job, &public, commitment, timings);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who), job, commitment, timings, signature);
 		assert_eq!(Jobs::<T>::get(job).unwrap().phase, Phase::Revealing);
+	}
+
+	/// The costliest commitment: the last of `MaxReplicas`, with an implausible timing, after the
+	/// other replicas were faulted. The replica is faulted (its zero-bond worker ejected from the
+	/// model's list), no replica committed, so the attempt fails and the job is drawn again over
+	/// a full list of low-reputation workers.
+	#[benchmark]
+	fn commit_reassigns() {
+		set_block::<T>(2);
+		let model = add_model::<T>(float_model::<T>(false));
+		let consumer = funded::<T>("consumer", 0);
+		let n = T::MaxReplicas::get();
+		let workers: Vec<_> = (0..n).map(|i| worker::<T>(i, model, PPM / 2)).collect();
+		fill_candidates::<T>(model);
+		let mut replicas: Vec<_> = workers
+			.iter()
+			.map(|(w, _)| replica::<T>(w.clone(), ReplicaState::Faulted(Fault::Invalid)))
+			.collect();
+		if let Some(r) = replicas.last_mut() {
+			r.state = ReplicaState::Assigned;
+		}
+		let job = insert_job::<T>(&consumer, model, vec![1u8; 16], Phase::Committing, replicas);
+		let (who, public) = workers.last().unwrap().clone();
+		let commitment = H256::repeat_byte(3);
+		// Far too fast for the model's reference work on an A100.
+		let timings = Timings { exec_micros: 1 };
+		let signature = attest::<T>(job, &public, commitment, timings);
+		#[extrinsic_call]
+		commit(RawOrigin::Signed(who.clone()), job, commitment, timings, signature);
+		let j = Jobs::<T>::get(job).unwrap();
+		assert_eq!(j.attempts, 2, "drawn again");
+		assert!(!j.replicas.iter().any(|r| r.worker == who));
 	}
 
 	/// The last reveal of `MaxReplicas` agreeing float outputs of `o` bytes: compared, settled.
@@ -430,14 +475,15 @@ mod benches {
 	}
 
 	/// A Groth16 proof with `MaxZkPublicInputs` (128) public inputs verified through the host
-	/// functions (fixture made natively by `zk_tests`), the worker paid.
+	/// functions (fixture made natively by `zk_tests`: proofs bound to job 7 and the worker
+	/// `account("worker", 0, 0)` as the mock and the runtime encode it), the worker paid.
 	#[benchmark]
 	fn prove() {
 		set_block::<T>(3);
-		let (key, proof, input, output) = <(Vec<u8>, Vec<u8>, Vec<u8>, Vec<i32>)>::decode(
-			&mut &include_bytes!("zk_bench_fixture.bin")[..],
-		)
-		.expect("fixture decodes");
+		type Fixture = (Vec<u8>, Vec<u8>, Vec<i32>, Vec<(Vec<u8>, Vec<u8>)>);
+		let (key, input, output, proofs) =
+			Fixture::decode(&mut &include_bytes!("zk_bench_fixture.bin")[..])
+				.expect("fixture decodes");
 		let spec = ModelSpec {
 			name: b"zk".to_vec(),
 			kind: ModelKind::Classifier,
@@ -454,6 +500,8 @@ mod benches {
 		VerifyingKeys::<T>::insert(model, BoundedVec::truncate_from(key));
 		let consumer = funded::<T>("consumer", 0);
 		let (who, _) = worker::<T>(0, model, PPM / 2);
+		// The job id the fixture's proofs are bound to (`zk_layer::FIXTURE_JOB`).
+		NextJobId::<T>::put(7);
 		let job = insert_job::<T>(
 			&consumer,
 			model,
@@ -466,6 +514,11 @@ mod benches {
 			&who,
 			BoundedVec::<u8, T::MaxOutputLen>::truncate_from(poi::encode_i32s(&output)),
 		);
+		let encoded = who.encode();
+		let (_, proof) = proofs
+			.into_iter()
+			.find(|(worker, _)| *worker == encoded)
+			.expect("the fixture has a proof for this account encoding");
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who), job, proof);
 		assert_eq!(Jobs::<T>::get(job).unwrap().phase, Phase::Done(Outcome::Served));
@@ -509,7 +562,9 @@ mod benches {
 		assert!(result.is_ok());
 	}
 
-	/// `e` audits expire in one block (each resolved with `MaxAuditors − 1` votes and settled).
+	/// `e` audits expire in one block (each resolved with `MaxAuditors − 1` votes and settled),
+	/// in a bucket filled to `MaxLiveJobs`: the entries beyond `DeadlinesPerBlock` are carried
+	/// to the next block (the carry-over is in every block's figure).
 	#[benchmark]
 	fn on_initialize_expired(e: Linear<0, { T::DeadlinesPerBlock::get() }>) {
 		set_block::<T>(3);
@@ -518,6 +573,11 @@ mod benches {
 			jobs.push(audited_job::<T>().0);
 		}
 		let at = frame_system::Pallet::<T>::block_number() + 5u32.into();
+		Deadlines::<T>::mutate(at, |bucket| {
+			for x in 0..T::MaxLiveJobs::get().saturating_sub(e) {
+				bucket.try_push(3_000_000 + u64::from(x)).expect("bucket holds MaxLiveJobs");
+			}
+		});
 		frame_system::Pallet::<T>::set_block_number(at);
 		#[block]
 		{
@@ -526,6 +586,8 @@ mod benches {
 		for job in jobs {
 			assert!(matches!(Jobs::<T>::get(job).unwrap().phase, Phase::Done(_)));
 		}
+		let carried = T::MaxLiveJobs::get().saturating_sub(T::DeadlinesPerBlock::get());
+		assert_eq!(Deadlines::<T>::get(at + 1u32.into()).len() as u32, carried);
 	}
 
 	/// `a` queued jobs are assigned in one block (two draws each over full candidate lists).

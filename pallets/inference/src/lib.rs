@@ -75,6 +75,8 @@ mod mock;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod zk_layer;
+#[cfg(test)]
 mod zk_tests;
 
 pub use extension::CheckAdmission;
@@ -206,6 +208,9 @@ pub enum RefundReason {
 	/// The consumer cancelled a queued job.
 	Cancelled,
 }
+
+/// Most rate counters the idle sweep visits in one block.
+pub const REQUEST_SWEEP_PER_BLOCK: u32 = 64;
 
 #[allow(clippy::expect_used)] // FRAME's storage macros expand to `expect`s with their own proofs.
 #[frame_support::pallet]
@@ -431,10 +436,17 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
-	/// Requests per account in the current rate window: `(window, count)`.
+	/// Requests per account in the current rate window: `(window, count)`. Counters of past
+	/// windows are removed by the idle sweep ([`RequestSweep`]).
 	#[pallet::storage]
 	pub type RequestCounts<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, (u32, u32), ValueQuery>;
+
+	/// The idle sweep of [`RequestCounts`]: the last rate window a full pass finished in, and
+	/// where the pass under way resumes (a raw storage key).
+	#[pallet::storage]
+	pub type RequestSweep<T: Config> =
+		StorageValue<_, (u32, Option<BoundedVec<u8, ConstU32<128>>>), ValueQuery>;
 
 	#[pallet::genesis_config]
 	#[derive(frame_support::DefaultNoBound)]
@@ -572,6 +584,10 @@ pub mod pallet {
 			let expired = Self::process_deadlines(n);
 			let assigned = Self::assign_pending(n);
 			T::InferenceWeightInfo::on_initialize(expired, assigned)
+		}
+
+		fn on_idle(_n: BlockNumberFor<T>, remaining: Weight) -> Weight {
+			Self::sweep_request_counts(remaining)
 		}
 
 		fn integrity_test() {
@@ -939,7 +955,9 @@ pub mod pallet {
 
 		/// Prove a revealed result of a zero-knowledge model: a Groth16 proof (BLS12-381,
 		/// uncompressed) of `output = model(input)` against the model's verifying key, public
-		/// inputs [`poi::zk_public_inputs`].
+		/// inputs [`poi::zk_binding`] of this job and this worker, then
+		/// [`poi::zk_public_inputs`]: a proof made for another job (even with the same input) or
+		/// by another worker does not verify.
 		///
 		/// Origin: signed by the worker whose result awaits its proof. A proof that fails faults the
 		/// replica (the call succeeds and the fault is recorded).
@@ -956,8 +974,10 @@ pub mod pallet {
 			let key = VerifyingKeys::<T>::get(j.model).unwrap_or_default();
 			let input = Inputs::<T>::get(job).unwrap_or_default();
 			let output = Outputs::<T>::get(job, &worker).unwrap_or_default();
-			let valid = poi::zk_public_inputs(&input, &output)
-				.is_some_and(|public| zk::verify(&key, &proof, &public).unwrap_or(false));
+			let binding = poi::zk_binding(job, &worker.encode());
+			let valid = poi::zk_public_inputs(&input, &output).is_some_and(|public| {
+				zk::verify(&key, &proof, &binding, &public).unwrap_or(false)
+			});
 			let event = Event::ProofVerified { job, worker };
 			Self::record_check(job, &mut j, index, &m, valid, event, FaultReason::ProofInvalid);
 			Ok(())
@@ -1038,7 +1058,8 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The verifying key of a zero-knowledge model: required, bounded, valid, and expecting
-	/// `max_input + max_output / 4` public inputs; other tiers take none.
+	/// `1 + max_input + max_output / 4` public inputs (the job binding, the input bytes, the
+	/// output integers); other tiers take none.
 	fn validate_key(
 		m: &ModelOf<T>,
 		key: Vec<u8>,
@@ -1047,7 +1068,7 @@ impl<T: Config> Pallet<T> {
 			ensure!(key.is_empty(), Error::<T>::BadVerifyingKey);
 			return Ok(None);
 		}
-		let inputs = m.max_input.saturating_add(m.max_output / 4);
+		let inputs = m.max_input.saturating_add(m.max_output / 4).saturating_add(1);
 		ensure!(inputs <= T::MaxZkPublicInputs::get(), Error::<T>::BadVerifyingKey);
 		let bounded: BoundedVec<u8, T::MaxVerifyingKeyLen> =
 			key.try_into().map_err(|_| Error::<T>::BadVerifyingKey)?;
@@ -1102,11 +1123,71 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
-	/// The consumer's `(window, count)` for a new request, or [`Error::RateLimited`].
-	pub fn rate_state(who: &T::AccountId) -> Result<(u32, u32), DispatchError> {
+	/// The current rate window: the block number divided by `RateWindow`.
+	fn rate_window() -> u32 {
 		let now: u64 = frame_system::Pallet::<T>::block_number().unique_saturated_into();
 		let window_len: u64 = T::RateWindow::get().unique_saturated_into();
-		let window = now.checked_div(window_len).unwrap_or(0) as u32;
+		now.checked_div(window_len).unwrap_or(0).try_into().unwrap_or(u32::MAX)
+	}
+
+	/// One step of the idle sweep of [`RequestCounts`]: once per rate window a pass removes the
+	/// counters of past windows, at most [`REQUEST_SWEEP_PER_BLOCK`] entries a block and only
+	/// as many as the idle weight pays for (one read and one write each), resuming from a
+	/// cursor. Without it every account that ever sent a request would keep a counter for good.
+	/// Returns the weight used.
+	pub fn sweep_request_counts(remaining: Weight) -> Weight {
+		let db = T::DbWeight::get();
+		let base = db.reads(1);
+		let per_entry = db.reads_writes(1, 1);
+		if !remaining.all_gte(base) {
+			return Weight::zero();
+		}
+		let window = Self::rate_window();
+		let (swept, cursor) = RequestSweep::<T>::get();
+		if swept == window {
+			return base;
+		}
+		let mut used = base.saturating_add(db.writes(1));
+		let mut iter = match cursor {
+			Some(key) => RequestCounts::<T>::iter_from(key.into_inner()),
+			None => RequestCounts::<T>::iter(),
+		};
+		let (mut stale, mut last, mut finished, mut visited) = (Vec::new(), None, true, 0u32);
+		while visited < REQUEST_SWEEP_PER_BLOCK {
+			if !remaining.all_gte(used.saturating_add(per_entry)) {
+				finished = false;
+				break;
+			}
+			let Some((who, (w, _))) = iter.next() else { break };
+			used = used.saturating_add(per_entry);
+			visited = visited.saturating_add(1);
+			last = Some(RequestCounts::<T>::hashed_key_for(&who));
+			if w < window {
+				stale.push(who);
+			}
+		}
+		if finished && visited == REQUEST_SWEEP_PER_BLOCK {
+			// A full step: the pass is over only if nothing follows (one more read).
+			finished = remaining.all_gte(used.saturating_add(db.reads(1))) && {
+				used = used.saturating_add(db.reads(1));
+				iter.next().is_none()
+			};
+		}
+		for who in stale {
+			RequestCounts::<T>::remove(who);
+		}
+		if finished {
+			RequestSweep::<T>::put((window, None::<BoundedVec<u8, ConstU32<128>>>));
+		} else {
+			let cursor = last.map(BoundedVec::truncate_from);
+			RequestSweep::<T>::put((swept, cursor));
+		}
+		used
+	}
+
+	/// The consumer's `(window, count)` for a new request, or [`Error::RateLimited`].
+	pub fn rate_state(who: &T::AccountId) -> Result<(u32, u32), DispatchError> {
+		let window = Self::rate_window();
 		let (w, c) = RequestCounts::<T>::get(who);
 		let count = if w == window { c } else { 0 };
 		let contributor =
@@ -1739,12 +1820,14 @@ impl<T: Config> Pallet<T> {
 		let limit = T::DeadlinesPerBlock::get() as usize;
 		let rest = if due.len() > limit { due.split_off(limit) } else { Vec::new() };
 		// The rest waits one block in the next bucket, with its (past) deadline unchanged: one
-		// bucket write, no job touched.
+		// bucket write, no job touched, linear in the bucket (each live job is in exactly one
+		// bucket, so none of `rest` is in the next one already; `try_state` checks that). The
+		// `on_initialize` benchmark carries a full bucket.
 		if !rest.is_empty() {
 			Deadlines::<T>::mutate(n.saturating_add(1u32.into()), |bucket| {
 				for id in rest {
-					if !bucket.contains(&id) && bucket.try_push(id).is_err() {
-						log::error!(target: "runtime::inference", "deadline bucket full for job {id}");
+					if bucket.try_push(id).is_err() {
+						frame_support::defensive!("deadline buckets hold at most MaxLiveJobs jobs in all");
 					}
 				}
 			});
@@ -1922,6 +2005,12 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		ensure!(LiveJobs::<T>::get() == live, "live job count differs");
+		// Each job is in at most one deadline bucket (the carry-over appends without a search).
+		let mut scheduled: Vec<JobId> = Deadlines::<T>::iter_values().flatten().collect();
+		let entries = scheduled.len();
+		scheduled.sort_unstable();
+		scheduled.dedup();
+		ensure!(scheduled.len() == entries, "a job is in two deadline buckets");
 		ensure!(
 			LiveJobsOf::<T>::iter().all(|(who, n)| n > 0 && per_account.get(&who) == Some(&n))
 				&& per_account.len() == LiveJobsOf::<T>::iter().count(),

@@ -35,6 +35,9 @@ impl frame_system::Config for Test {
 	type Block = Block;
 	type AccountId = AccountId;
 	type Lookup = sp_runtime::traits::IdentityLookup<AccountId>;
+	// Priced database access, so that hooks that fit their work to the remaining weight can be
+	// tested.
+	type DbWeight = frame_support::weights::constants::RocksDbWeight;
 }
 
 parameter_types! {

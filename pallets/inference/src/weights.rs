@@ -81,81 +81,98 @@ impl WeightInfo for () {
 
 /// Measured execution time plus the storage each path touches, priced with `db`.
 ///
-/// Figures from `scripts/benchmark.sh --pallet pallet_inference --steps 20 --repeat 20` (wasm
-/// runtime, in-memory database with access tracking) on the project's 2-core build machine,
-/// 2026-11-25. Worst cases: every draw over a full candidate list of low-reputation workers
-/// (16 rejected tries per worker), `MaxReplicas` (3) replicas settled at once, workers and
-/// consumers holding 400 lots, `MaxAuditors` (32) votes.
+/// Figures from `scripts/benchmark.sh --pallet pallet_inference` (10 steps, 20 repeats, wasm
+/// runtime, in-memory database with access tracking, each benchmark's checks verified) on the
+/// project's 2-core build machine, 2026-12-06, spec_version 110. Worst cases: every draw over a
+/// full candidate list of low-reputation workers (16 rejected tries per worker), `MaxReplicas`
+/// (3) replicas settled at once, workers and consumers holding 400 lots, `MaxAuditors` (32)
+/// votes, a deadline bucket filled to `MaxLiveJobs`.
 mod priced {
 	use super::*;
 
-	// Measured 13.9 µs, 1 read, 2 writes (8 layers, the longest name; unchanged by the review
-	// fixes, first run).
+	// 32.6 µs, 1 read, 2 writes (8 layers, the longest name).
 	pub fn register_model(db: RuntimeDbWeight) -> Weight {
-		Weight::from_parts(13_887_000, 29).saturating_add(db.reads_writes(1, 2))
+		Weight::from_parts(32_571_000, 29).saturating_add(db.reads_writes(1, 2))
 	}
-	// Measured 15.5 µs, 1 read, 1 write.
+	// 31.3 µs, 1 read, 1 write.
 	pub fn set_model_active(db: RuntimeDbWeight) -> Weight {
-		Weight::from_parts(15_517_000, 219).saturating_add(db.reads_writes(1, 1))
+		Weight::from_parts(31_258_000, 219).saturating_add(db.reads_writes(1, 1))
 	}
-	// Measured 7.1 µs + 20.3 ns per auditor, 1 write.
+	// 16.3 µs + 27.9 ns per auditor, 1 write.
 	pub fn set_auditors(db: RuntimeDbWeight, n: u32) -> Weight {
-		Weight::from_parts(7_147_000, 0)
-			.saturating_add(Weight::from_parts(20_251, 0).saturating_mul(n.into()))
+		Weight::from_parts(16_270_000, 0)
+			.saturating_add(Weight::from_parts(27_921, 0).saturating_mul(n.into()))
 			.saturating_add(db.writes(1))
 	}
-	// The larger of two worst cases: assigned after two draws of 16 rejections each (538.9 µs +
-	// 3.5 ns per input byte, 78 reads, 15 writes) and queued behind a full queue with every
-	// candidate busy (602.7 µs + 2.8 ns per byte, 31 reads, 12 writes, 137,723 proof bytes).
+	// A request is never assigned in its own block. The larger of its two paths: validated and
+	// queued (253.5 µs + 3.0 ns per input byte, 12 reads, 11 writes) and queued at the end of a
+	// full queue (627.7 µs + 2.6 ns per byte, 12 reads, 11 writes, 123,923 proof bytes).
 	pub fn request(db: RuntimeDbWeight, i: u32) -> Weight {
-		Weight::from_parts(602_665_000, 137_723)
-			.saturating_add(Weight::from_parts(3_463, 1).saturating_mul(i.into()))
-			.saturating_add(db.reads_writes(78, 15))
+		Weight::from_parts(627_682_000, 123_923)
+			.saturating_add(Weight::from_parts(3_048, 1).saturating_mul(i.into()))
+			.saturating_add(db.reads_writes(12, 11))
 	}
-	// The last of 3 commitments (closes the phase), sr25519 attestation checked: 91.8 µs,
-	// 5 reads, 3 writes.
+	// The larger of two paths: the last of 3 commitments closing the phase, attestation checked
+	// (118.1 µs, 5 reads, 3 writes), and the last commitment with an implausible timing after the
+	// other replicas faulted, which faults it and draws the job again over a full list (671.6 µs,
+	// 73 reads, 18 writes): issue 14, attack 9 (the second path cost about 8× the declared weight).
 	pub fn commit(db: RuntimeDbWeight) -> Weight {
-		Weight::from_parts(91_842_000, 962).saturating_add(db.reads_writes(5, 3))
+		Weight::from_parts(671_629_000, 18_625).saturating_add(db.reads_writes(73, 18))
 	}
-	// The last of 3 reveals: outputs compared within tolerance and 3 workers paid (each ended
-	// job also pruned from the ring). 598.1 µs + 20.7 ns per output byte, 42 reads, 36 writes.
+	// The last of 3 reveals: outputs compared within tolerance, one payment shared by 3 workers
+	// (each ended job also pruned from the ring). 943.5 µs + 33.8 ns per output byte, 47 reads,
+	// 37 writes.
 	pub fn reveal(db: RuntimeDbWeight, o: u32) -> Weight {
-		Weight::from_parts(598_070_000, 18_807)
-			.saturating_add(Weight::from_parts(20_749, 1).saturating_mul(o.into()))
-			.saturating_add(db.reads_writes(42, 36))
+		Weight::from_parts(943_471_000, 18_951)
+			.saturating_add(Weight::from_parts(33_826, 1).saturating_mul(o.into()))
+			.saturating_add(db.reads_writes(47, 37))
 	}
 	// A challenge answer opening `n` weight entries (rows of 65), Merkle proofs and Freivalds
-	// checked, the worker paid: 289.1 µs + 96.7 ns per entry, 29 reads, 22 writes.
+	// checked, the worker paid: 168.2 µs + 253.6 ns per entry, 31 reads, 23 writes.
 	pub fn respond(db: RuntimeDbWeight, n: u32) -> Weight {
-		Weight::from_parts(289_065_000, 18_102)
-			.saturating_add(Weight::from_parts(96_681, 0).saturating_mul(n.into()))
-			.saturating_add(db.reads_writes(29, 22))
+		Weight::from_parts(168_226_000, 18_122)
+			.saturating_add(Weight::from_parts(253_568, 0).saturating_mul(n.into()))
+			.saturating_add(db.reads_writes(31, 23))
 	}
 	// The last of 32 votes: medians of 3 replicas, auditor reputations, 2 workers paid, 1
-	// faulted. 578.9 µs, 70 reads, 64 writes.
+	// faulted. 981.4 µs, 75 reads, 67 writes.
 	pub fn audit(db: RuntimeDbWeight) -> Weight {
-		Weight::from_parts(578_866_000, 20_880).saturating_add(db.reads_writes(70, 64))
+		Weight::from_parts(981_350_000, 21_109).saturating_add(db.reads_writes(75, 67))
 	}
-	// A queued job cancelled from the end of a full queue: 209.5 µs, 9 reads, 11 writes.
+	// A queued job cancelled from the end of a full queue: 413.1 µs, 10 reads, 12 writes.
 	pub fn cancel(db: RuntimeDbWeight) -> Weight {
-		Weight::from_parts(209_545_000, 123_408).saturating_add(db.reads_writes(9, 11))
+		Weight::from_parts(413_065_000, 123_409).saturating_add(db.reads_writes(10, 12))
 	}
-	// A Groth16 proof with 128 public inputs verified through the BLS12-381 host functions
-	// (pairings and the input MSM natively), the worker paid: 4,268.9 µs, 29 reads, 22 writes.
+	// A Groth16 proof with 128 public inputs (the job binding among them) verified through the
+	// BLS12-381 host functions, the worker paid: 6,373.3 µs, 31 reads, 23 writes.
 	pub fn prove(db: RuntimeDbWeight) -> Weight {
-		Weight::from_parts(4_268_858_000, 31_130).saturating_add(db.reads_writes(29, 22))
+		Weight::from_parts(6_373_331_000, 31_260).saturating_add(db.reads_writes(31, 23))
 	}
-	// A contributor's premium request validated: 21.9 µs, 5 reads.
+	// A contributor's premium request validated: 38.2 µs, 6 reads.
 	pub fn check_admission(db: RuntimeDbWeight) -> Weight {
-		Weight::from_parts(21_851_000, 499).saturating_add(db.reads(5))
+		Weight::from_parts(38_222_000, 499).saturating_add(db.reads(6))
 	}
-	// Idle block 19.3 µs, 5 reads, 2 writes; each expired job at most an audit's resolution
-	// (the measured per-job slope, 342.7 µs with 4 reads and 11 writes, shares worker records
-	// between jobs, so the `audit` figure is the bound); each assignment at most a request's.
+	// Measured directly, each part a worst case, summed: an idle block (29.5 µs, 5 reads, 2
+	// writes); expired deadlines from a bucket filled to `MaxLiveJobs`, the excess carried to the
+	// next block (243.3 µs, 40 reads, 28 writes), each an audit resolved and settled (792.3 µs,
+	// 13 reads, 19 writes); assignments (83.3 µs, 17 reads, 1 write), each two draws over a full
+	// list (340.3 µs, 41 reads, 5 writes).
 	pub fn on_initialize(db: RuntimeDbWeight, expired: u32, assigned: u32) -> Weight {
-		Weight::from_parts(19_261_000, 515)
+		Weight::from_parts(29_455_000, 515)
 			.saturating_add(db.reads_writes(5, 2))
-			.saturating_add(audit(db).saturating_mul(expired.into()))
-			.saturating_add(request(db, 0).saturating_mul(assigned.into()))
+			.saturating_add(Weight::from_parts(243_306_000, 42_581))
+			.saturating_add(db.reads_writes(40, 28))
+			.saturating_add(
+				Weight::from_parts(792_318_000, 3_530)
+					.saturating_add(db.reads_writes(13, 19))
+					.saturating_mul(expired.into()),
+			)
+			.saturating_add(Weight::from_parts(83_306_000, 7_801))
+			.saturating_add(db.reads_writes(17, 1))
+			.saturating_add(
+				Weight::from_parts(340_287_000, 4_695)
+					.saturating_add(db.reads_writes(41, 5))
+					.saturating_mul(assigned.into()),
+			)
 	}
 }

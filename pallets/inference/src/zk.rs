@@ -9,7 +9,7 @@
 
 use alloc::vec::Vec;
 use ark_ec::{pairing::Pairing, AffineRepr, VariableBaseMSM};
-use ark_ff::Zero;
+use ark_ff::PrimeField;
 use ark_groth16::{prepare_verifying_key, Groth16, Proof, VerifyingKey};
 use ark_serialize::{CanonicalDeserialize, Compress, Validate};
 use sp_crypto_ec_utils::bls12_381::{Bls12_381, G1Affine, G1Projective};
@@ -47,25 +47,29 @@ fn scalar(v: i64) -> Scalar {
 }
 
 /// Verifies `proof` against a key checked at registration (so not validated again) for the
-/// public inputs `public`.
-pub fn verify(key: &[u8], proof: &[u8], public: &[i64]) -> Result<bool, ZkError> {
+/// public inputs `binding` (31 bytes, little-endian, below 2²⁴⁸ so never reduced) and then
+/// `public`.
+pub fn verify(
+	key: &[u8],
+	proof: &[u8],
+	binding: &[u8; 31],
+	public: &[i64],
+) -> Result<bool, ZkError> {
 	let vk = VerifyingKey::<Bls12_381>::deserialize_with_mode(key, Compress::No, Validate::No)
 		.map_err(|_| ZkError::BadKey)?;
 	let proof = Proof::<Bls12_381>::deserialize_with_mode(proof, Compress::No, Validate::Yes)
 		.map_err(|_| ZkError::BadProof)?;
 	let (first, bases) = vk.gamma_abc_g1.split_first().ok_or(ZkError::BadKey)?;
-	if bases.len() != public.len() {
+	if bases.len() != public.len().saturating_add(1) {
 		return Err(ZkError::InputCount);
 	}
-	let scalars: Vec<Scalar> = public.iter().map(|v| scalar(*v)).collect();
+	let scalars: Vec<Scalar> = core::iter::once(Scalar::from_le_bytes_mod_order(binding))
+		.chain(public.iter().map(|v| scalar(*v)))
+		.collect();
 	let bases: Vec<G1Affine> = bases.to_vec();
 	// One multi-scalar multiplication through the `msm_g1` host call (`msm`, not `msm_bigint`,
 	// which would run in wasm) instead of one multiplication per input.
-	let msm = if bases.is_empty() {
-		G1Projective::zero()
-	} else {
-		G1Projective::msm(&bases, &scalars).map_err(|_| ZkError::InputCount)?
-	};
+	let msm = G1Projective::msm(&bases, &scalars).map_err(|_| ZkError::InputCount)?;
 	// Group addition is modular: it cannot overflow.
 	#[allow(clippy::arithmetic_side_effects)]
 	let prepared_inputs = msm + first.into_group();

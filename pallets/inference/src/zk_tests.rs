@@ -4,16 +4,15 @@
 
 #![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing, clippy::unwrap_used)]
 
-use crate::{mock::*, Error, Event, FaultReason, Jobs, ModelSpec, Outcome, Phase, ReplicaState};
-use ark_bls12_381::{Bls12_381, Fr};
-use ark_ff::{Field, One};
-use ark_groth16::{Groth16, ProvingKey};
-use ark_relations::gr1cs::{
-	ConstraintSynthesizer, ConstraintSystemRef, LinearCombination, SynthesisError, Variable,
+use crate::{
+	mock::*,
+	zk_layer::{self, Layer},
+	Error, Event, FaultReason, Jobs, ModelSpec, Outcome, Phase, ReplicaState,
 };
-use ark_serialize::CanonicalSerialize;
-use ark_snark::SNARK;
-use declai_primitives::poi::{self, ModelKind, VerificationTier};
+use ark_bls12_381::Bls12_381;
+use ark_groth16::ProvingKey;
+use codec::Encode;
+use declai_primitives::poi::{self, JobId, ModelKind, VerificationTier};
 use frame_support::{assert_noop, assert_ok};
 use pallet_workers::Fault;
 use sp_core::H256;
@@ -22,86 +21,34 @@ const W: [[i64; 4]; 2] = [[3, -1, 2, 5], [-4, 7, 0, 1]];
 const B: [i64; 2] = [10, -3];
 const INPUT: [u8; 4] = [1, 2, 3, 4];
 
-/// `y = W·x + b` with `x` and `y` public (in the order of `poi::zk_public_inputs`).
-#[derive(Clone)]
-struct Layer {
-	w: Vec<Vec<i64>>,
-	b: Vec<i64>,
-	input: Vec<u8>,
-	output: Vec<i32>,
-}
-
-impl Layer {
-	/// The small test layer with `output` claimed for `input`.
-	fn small(input: &[u8], output: Vec<i32>) -> Self {
-		Layer {
-			w: W.iter().map(|r| r.to_vec()).collect(),
-			b: B.to_vec(),
-			input: input.to_vec(),
-			output,
-		}
-	}
-}
-
-fn fr(v: i64) -> Fr {
-	let m = Fr::from(v.unsigned_abs());
-	if v < 0 {
-		-m
-	} else {
-		m
-	}
-}
-
-impl ConstraintSynthesizer<Fr> for Layer {
-	fn generate_constraints(self, cs: ConstraintSystemRef<Fr>) -> Result<(), SynthesisError> {
-		let xs = self
-			.input
-			.iter()
-			.map(|b| cs.new_input_variable(|| Ok(Fr::from(u64::from(*b)))))
-			.collect::<Result<Vec<_>, _>>()?;
-		let ys = self
-			.output
-			.iter()
-			.map(|y| cs.new_input_variable(|| Ok(fr(i64::from(*y)))))
-			.collect::<Result<Vec<_>, _>>()?;
-		for (i, row) in self.w.iter().enumerate() {
-			let mut terms: Vec<(Fr, Variable)> =
-				row.iter().zip(&xs).map(|(w, x)| (fr(*w), *x)).collect();
-			terms.push((fr(self.b[i]), Variable::One));
-			cs.enforce_r1cs_constraint(
-				|| LinearCombination(terms),
-				|| LinearCombination(vec![(Fr::ONE, Variable::One)]),
-				|| LinearCombination(vec![(Fr::one(), ys[i])]),
-			)?;
-		}
-		Ok(())
+/// The small test layer proving `output` for `input`, bound to `job` and `worker`.
+fn small(job: JobId, worker: AccountId, input: &[u8], output: Vec<i32>) -> Layer {
+	Layer {
+		w: W.iter().map(|r| r.to_vec()).collect(),
+		b: B.to_vec(),
+		binding: poi::zk_binding(job, &worker.encode()),
+		input: input.to_vec(),
+		output,
 	}
 }
 
 fn honest_output(input: &[u8]) -> Vec<i32> {
-	W.iter()
-		.zip(B)
-		.map(|(row, b)| {
-			(row.iter().zip(input).map(|(w, x)| w * i64::from(*x)).sum::<i64>() + b) as i32
-		})
-		.collect()
+	Layer::forward(&W.map(|r| r.to_vec()), &B, input)
 }
 
 fn setup() -> (ProvingKey<Bls12_381>, Vec<u8>) {
-	let mut rng = <ark_std::rand::rngs::StdRng as ark_std::rand::SeedableRng>::seed_from_u64(7);
-	let circuit = Layer::small(&INPUT, honest_output(&INPUT));
-	let (pk, vk) = Groth16::<Bls12_381>::circuit_specific_setup(circuit, &mut rng).unwrap();
-	let mut key = Vec::new();
-	vk.serialize_uncompressed(&mut key).unwrap();
-	(pk, key)
+	zk_layer::setup(small(0, 0, &INPUT, honest_output(&INPUT)), 7)
 }
 
-fn prove(pk: &ProvingKey<Bls12_381>, input: &[u8], output: Vec<i32>) -> Vec<u8> {
-	let mut rng = <ark_std::rand::rngs::StdRng as ark_std::rand::SeedableRng>::seed_from_u64(7);
-	let proof = Groth16::<Bls12_381>::prove(pk, Layer::small(input, output), &mut rng).unwrap();
-	let mut bytes = Vec::new();
-	proof.serialize_uncompressed(&mut bytes).unwrap();
-	bytes
+/// A proof that `output` is the layer of `input`, for `job` and `worker`.
+fn prove(
+	pk: &ProvingKey<Bls12_381>,
+	job: JobId,
+	worker: AccountId,
+	input: &[u8],
+	output: Vec<i32>,
+) -> Vec<u8> {
+	zk_layer::prove(pk, small(job, worker, input, output), 7)
 }
 
 fn zk_spec(key: Vec<u8>) -> ModelSpec {
@@ -137,35 +84,36 @@ fn work(output: &[i32], salt: u8) -> Work {
 	Work { output: poi::encode_i32s(output), salt: [salt; 32], trace: None }
 }
 
+/// Requests a job of `model` on [`INPUT`]; its one worker (a proof needs no replica) commits and
+/// reveals `output`. Returns the job and the worker, whose result awaits its proof.
+fn revealed(model: u32, output: &[i32], salt: u8) -> (JobId, AccountId) {
+	let job = crate::NextJobId::<Test>::get();
+	assert_ok!(Inference::request(RuntimeOrigin::signed(CONSUMER), model, INPUT.to_vec(), COST, None));
+	next_block();
+	let ws = assigned(job);
+	assert_eq!(ws.len(), 1, "a proof verifies completely: no replica");
+	let w = work(output, salt);
+	assert_ok!(commit(job, ws[0], &w));
+	next_block();
+	assert_ok!(reveal(job, ws[0], &w));
+	assert_eq!(Jobs::<Test>::get(job).unwrap().phase, Phase::Challenged);
+	(job, ws[0])
+}
+
 #[test]
 fn a_proven_result_is_served_without_replication() {
 	ExtBuilder::default().build_and_execute(|| {
 		let (pk, key) = setup();
 		let model = register(key);
 		assert!(crate::VerifyingKeys::<Test>::contains_key(model));
-		let job = crate::NextJobId::<Test>::get();
-		assert_ok!(Inference::request(
-			RuntimeOrigin::signed(CONSUMER),
-			model,
-			INPUT.to_vec(),
-			COST,
-			None
-		));
-		// A new worker, but the proof verifies completely: no replica.
-		next_block();
-		let ws = assigned(job);
-		assert_eq!(ws.len(), 1);
 		let out = honest_output(&INPUT);
-		let w = work(&out, 1);
-		assert_ok!(commit(job, ws[0], &w));
-		next_block();
-		assert_ok!(reveal(job, ws[0], &w));
-		assert_eq!(Jobs::<Test>::get(job).unwrap().phase, Phase::Challenged);
+		let (job, worker) = revealed(model, &out, 1);
+		let ws = [worker];
 		assert_noop!(
 			Inference::respond(RuntimeOrigin::signed(ws[0]), job, Default::default()),
 			Error::<Test>::NotIntegerModel
 		);
-		assert_ok!(Inference::prove(RuntimeOrigin::signed(ws[0]), job, prove(&pk, &INPUT, out)));
+		assert_ok!(Inference::prove(RuntimeOrigin::signed(ws[0]), job, prove(&pk, job, ws[0], &INPUT, out)));
 		assert!(inference_events().contains(&Event::ProofVerified { job, worker: ws[0] }));
 		assert_eq!(Jobs::<Test>::get(job).unwrap().phase, Phase::Done(Outcome::Served));
 		assert_eq!(Workers::worker(&ws[0]).unwrap().consecutive_valid, 1);
@@ -177,18 +125,12 @@ fn a_wrong_output_cannot_be_proven_and_is_slashed() {
 	ExtBuilder::default().build_and_execute(|| {
 		let (pk, key) = setup();
 		let model = register(key);
-		let job = crate::NextJobId::<Test>::get();
-		assert_ok!(Inference::request(RuntimeOrigin::signed(CONSUMER), model, INPUT.to_vec(), COST, None));
-		next_block();
-		let ws = assigned(job);
 		let honest = honest_output(&INPUT);
-		let wrong = vec![honest[0] + 1, honest[1]];
-		let w = work(&wrong, 1);
-		assert_ok!(commit(job, ws[0], &w));
-		next_block();
-		assert_ok!(reveal(job, ws[0], &w));
+		let (job, worker) = revealed(model, &[honest[0] + 1, honest[1]], 1);
+		let ws = [worker];
 		// The honest output's proof does not prove the revealed one.
-		assert_ok!(Inference::prove(RuntimeOrigin::signed(ws[0]), job, prove(&pk, &INPUT, honest)));
+		let proof = prove(&pk, job, ws[0], &INPUT, honest);
+		assert_ok!(Inference::prove(RuntimeOrigin::signed(ws[0]), job, proof));
 		assert_eq!(
 			Jobs::<Test>::get(job).unwrap().replicas.iter().find(|r| r.worker == ws[0]).map(|r| r.state),
 			None,
@@ -222,7 +164,7 @@ fn zero_knowledge_models_need_a_matching_valid_key() {
 		let reg = |spec| Inference::register_model(RuntimeOrigin::root(), spec);
 		assert_noop!(reg(zk_spec(vec![])), Error::<Test>::BadVerifyingKey);
 		assert_noop!(reg(zk_spec(vec![7; 100])), Error::<Test>::BadVerifyingKey);
-		// A key for 6 public inputs, declared for 5.
+		// A key for 7 public inputs (binding, 4 bytes, 2 outputs), declared for 6.
 		assert_noop!(
 			reg(ModelSpec { max_input: 3, ..zk_spec(key.clone()) }),
 			Error::<Test>::BadVerifyingKey
@@ -254,45 +196,100 @@ fn zero_knowledge_models_need_a_matching_valid_key() {
 	});
 }
 
-/// The benchmark fixture: a layer of 10 outputs over 118 input bytes (128 public inputs, the
-/// runtime's `MaxZkPublicInputs`), its verifying key and a proof, SCALE-encoded as
-/// `(key, proof, input, output)`. Regenerate with `DECLAI_WRITE_ZK_FIXTURE=1`.
+/// The SCALE encodings of the `prove` benchmark's worker, `account("worker", 0, 0)`, as the mock
+/// (`u64`) and the runtime (`AccountId32`) decode it from the same 32 bytes of entropy.
+fn benchmark_worker_encodings() -> Vec<Vec<u8>> {
+	let entropy = sp_io::hashing::blake2_256(&("worker", 0u32, 0u32).encode());
+	vec![entropy[..8].to_vec(), entropy.to_vec()]
+}
+
+/// The benchmark fixture: the layer of 10 outputs over 117 input bytes (128 public inputs with
+/// the binding, the runtime's `MaxZkPublicInputs`), its verifying key, and proofs for the
+/// benchmark's job ([`zk_layer::FIXTURE_JOB`]) by its worker under each account encoding,
+/// SCALE-encoded as `(key, input, output, [(worker, proof)])`. Regenerate with
+/// `DECLAI_WRITE_ZK_FIXTURE=1`.
 #[test]
 fn the_benchmark_fixture_is_current_and_verifies() {
-	use codec::{Decode, Encode};
-	let (rows, cols) = (10usize, 118usize);
-	let w: Vec<Vec<i64>> = (0..rows)
-		.map(|r| (0..cols).map(|c| ((r * 31 + c * 7) % 255) as i64 - 127).collect())
-		.collect();
-	let b: Vec<i64> = (0..rows).map(|r| r as i64 * 3 - 5).collect();
-	let input: Vec<u8> = (0..cols).map(|c| (c % 17) as u8).collect();
-	let output: Vec<i32> = w
-		.iter()
-		.zip(&b)
-		.map(|(row, b)| {
-			(row.iter().zip(&input).map(|(w, x)| w * i64::from(*x)).sum::<i64>() + b) as i32
+	use codec::Decode;
+	let (w, b, input) = Layer::fixture_weights();
+	let output = Layer::forward(&w, &b, &input);
+	let (pk, key) =
+		zk_layer::setup(Layer::fixture(0, &[], &input, output.clone()), zk_layer::FIXTURE_SEED);
+	let proofs: Vec<(Vec<u8>, Vec<u8>)> = benchmark_worker_encodings()
+		.into_iter()
+		.map(|worker| {
+			let circuit = Layer::fixture(zk_layer::FIXTURE_JOB, &worker, &input, output.clone());
+			let proof = zk_layer::prove(&pk, circuit, zk_layer::FIXTURE_SEED);
+			(worker, proof)
 		})
 		.collect();
-	let mut rng = <ark_std::rand::rngs::StdRng as ark_std::rand::SeedableRng>::seed_from_u64(11);
-	let circuit = Layer { w, b, input: input.clone(), output: output.clone() };
-	let (pk, vk) = Groth16::<Bls12_381>::circuit_specific_setup(circuit.clone(), &mut rng).unwrap();
-	let proof = Groth16::<Bls12_381>::prove(&pk, circuit, &mut rng).unwrap();
-	let (mut key, mut proof_bytes) = (Vec::new(), Vec::new());
-	vk.serialize_uncompressed(&mut key).unwrap();
-	proof.serialize_uncompressed(&mut proof_bytes).unwrap();
-	let fixture = (key, proof_bytes, input, output).encode();
+	let fixture = (key, input, output, proofs).encode();
 	let path = concat!(env!("CARGO_MANIFEST_DIR"), "/src/zk_bench_fixture.bin");
 	if std::env::var_os("DECLAI_WRITE_ZK_FIXTURE").is_some() {
 		std::fs::write(path, &fixture).unwrap();
 	}
 	let committed = std::fs::read(path).expect("fixture committed");
 	assert_eq!(committed, fixture, "regenerate with DECLAI_WRITE_ZK_FIXTURE=1");
-	let (key, proof, input, output) =
-		<(Vec<u8>, Vec<u8>, Vec<u8>, Vec<i32>)>::decode(&mut &committed[..]).unwrap();
+	let (key, input, output, proofs) =
+		<(Vec<u8>, Vec<u8>, Vec<i32>, Vec<(Vec<u8>, Vec<u8>)>)>::decode(&mut &committed[..])
+			.unwrap();
 	assert_eq!(crate::zk::check_key(&key), Ok(128));
 	let public = poi::zk_public_inputs(&input, &poi::encode_i32s(&output)).unwrap();
-	assert_eq!(crate::zk::verify(&key, &proof, &public), Ok(true));
-	let mut wrong = public.clone();
-	wrong[127] += 1;
-	assert_eq!(crate::zk::verify(&key, &proof, &wrong), Ok(false));
+	for (worker, proof) in &proofs {
+		let binding = poi::zk_binding(zk_layer::FIXTURE_JOB, worker);
+		assert_eq!(crate::zk::verify(&key, proof, &binding, &public), Ok(true));
+		let mut wrong = public.clone();
+		wrong[126] += 1;
+		assert_eq!(crate::zk::verify(&key, proof, &binding, &wrong), Ok(false));
+	}
+}
+
+/// Attack 7: a proof was bound to `(input, output)` only, so the proof one job's worker put on
+/// chain paid any later job with the same input, whoever served it. The binding input (job and
+/// worker) is constrained in the circuit: the proof is valid for its own job and worker only.
+#[test]
+fn a_zk_proof_verifies_only_for_its_own_job_and_worker() {
+	let (pk, key) = setup();
+	let output = honest_output(&INPUT);
+	let public = poi::zk_public_inputs(&INPUT, &poi::encode_i32s(&output)).unwrap();
+	let proof = prove(&pk, 3, W1, &INPUT, output);
+	let verify = |job: JobId, worker: AccountId| {
+		crate::zk::verify(&key, &proof, &poi::zk_binding(job, &worker.encode()), &public)
+	};
+	assert_eq!(verify(3, W1), Ok(true));
+	assert_eq!(verify(4, W1), Ok(false), "another job, same worker");
+	assert_eq!(verify(3, W2), Ok(false), "same job, another worker");
+	// Without the binding input the key expects one more input than it gets.
+	assert_eq!(crate::zk::verify(&key, &proof, &[0; 31], &public[1..]), Err(crate::zk::ZkError::InputCount));
+}
+
+/// Attack 7 through the pallet: the proof on chain for one job, replayed by whoever serves a later
+/// job with the same input, faults that replica; nothing is paid for it.
+#[test]
+fn a_replayed_zk_proof_pays_nothing() {
+	ExtBuilder::default().build_and_execute(|| {
+		let (pk, key) = setup();
+		let model = register(key);
+		let out = honest_output(&INPUT);
+		let (first, honest) = revealed(model, &out, 1);
+		let proof = prove(&pk, first, honest, &INPUT, out.clone());
+		assert_ok!(Inference::prove(RuntimeOrigin::signed(honest), first, proof.clone()));
+		assert_eq!(Jobs::<Test>::get(first).unwrap().phase, Phase::Done(Outcome::Served));
+		let (second, replayer) = revealed(model, &out, 2);
+		let invalid_before = Workers::worker(&replayer).unwrap().invalid;
+		assert_ok!(Inference::prove(RuntimeOrigin::signed(replayer), second, proof));
+		let events = inference_events();
+		assert!(!events.contains(&Event::ProofVerified { job: second, worker: replayer }));
+		assert!(events.iter().any(|e| matches!(
+			e,
+			Event::ReplicaFaulted { job, worker, reason: FaultReason::ProofInvalid, .. }
+				if *job == second && *worker == replayer
+		)));
+		assert!(!events.iter().any(|e| matches!(
+			e,
+			Event::JobServed { job, workers, .. } if *job == second && workers.contains(&replayer)
+		)));
+		assert_eq!(Workers::worker(&replayer).unwrap().invalid, invalid_before + 1);
+		assert_ne!(Jobs::<Test>::get(second).unwrap().phase, Phase::Done(Outcome::Served));
+	});
 }

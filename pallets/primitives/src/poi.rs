@@ -65,7 +65,8 @@ pub enum VerificationTier {
 		max_error_ppm: u32,
 	},
 	/// Zero-knowledge tier: the worker proves `output = model(input)` with a Groth16 proof on
-	/// BLS12-381 against the model's registered verifying key; the public inputs are
+	/// BLS12-381 against the model's registered verifying key; the public inputs are the job's
+	/// [`zk_binding`] (job and worker, so a proof cannot be replayed) and then
 	/// [`zk_public_inputs`]. The key is model-specific, so it binds the weights (as circuit
 	/// constants or through a commitment constrained inside the circuit) without revealing them.
 	ZeroKnowledge,
@@ -521,9 +522,30 @@ pub fn check_layer_opening(
 	)
 }
 
-/// The public inputs of a zero-knowledge proof, in order: each input byte, then each output
-/// `i32` (little-endian) — as signed integers, mapped into the scalar field (`-v ↦ r − v`) by
-/// the verifier and the prover alike. `None` unless the output length is a multiple of 4.
+/// Domain separator of the job binding of a zero-knowledge proof.
+pub const ZK_BINDING_DOMAIN: &[u8] = b"declai/zk-binding/v1";
+
+/// The first public input of every zero-knowledge proof: the first 31 bytes of
+/// `blake2_256("declai/zk-binding/v1" ‖ job ‖ worker)`, read little-endian as a scalar (below
+/// 2²⁴⁸, so no field reduction). A proof is made for one job and one worker's account
+/// (SCALE-encoded): replayed for another job with the same input, or by another worker, its
+/// binding input differs and it does not verify. Circuits must constrain it (for example
+/// `binding · binding = s` with `s` a witness), not merely declare it.
+pub fn zk_binding(job: JobId, worker: &[u8]) -> [u8; 31] {
+	let mut data = Vec::with_capacity(worker.len().saturating_add(28));
+	data.extend_from_slice(ZK_BINDING_DOMAIN);
+	data.extend_from_slice(&job.to_le_bytes());
+	data.extend_from_slice(worker);
+	let hash = blake2_256(&data);
+	let mut binding = [0u8; 31];
+	binding.copy_from_slice(hash.get(..31).unwrap_or(&[0; 31]));
+	binding
+}
+
+/// The integer public inputs of a zero-knowledge proof, after its [`zk_binding`], in order: each
+/// input byte, then each output `i32` (little-endian) — as signed integers, mapped into the
+/// scalar field (`-v ↦ r − v`) by the verifier and the prover alike. `None` unless the output
+/// length is a multiple of 4.
 pub fn zk_public_inputs(input: &[u8], output: &[u8]) -> Option<Vec<i64>> {
 	let outputs = decode_i32s(output)?;
 	Some(input.iter().map(|b| i64::from(*b)).chain(outputs.into_iter().map(i64::from)).collect())

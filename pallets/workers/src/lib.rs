@@ -79,6 +79,11 @@ pub type MaxBenchmarkChecks = ConstU32<16>;
 pub trait BlockRandomness<BlockNumber> {
 	/// 256 bits fixed when block `n` was sealed; `None` if unknown (future or too old).
 	fn randomness_of(n: BlockNumber) -> Option<H256>;
+
+	/// Benchmarks: make [`Self::randomness_of`] return `value` for block `n` (sources that read
+	/// what benchmarks already set up, such as block hashes, need nothing).
+	#[cfg(feature = "runtime-benchmarks")]
+	fn set_for_benchmark(_n: BlockNumber, _value: H256) {}
 }
 
 /// [`BlockRandomness`] from the block hashes `frame_system` keeps (`BlockHashCount` blocks), for

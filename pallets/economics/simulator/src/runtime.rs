@@ -55,6 +55,7 @@ impl pallet_credits::Config for Sim {
 	type MaxLots = frame_support::traits::ConstU32<400>;
 	type MaxShare = MaxShare;
 	type MaxSweepPerBlock = frame_support::traits::ConstU32<256>;
+	type NewAccountMinimum = frame_support::traits::ConstU128<1>;
 	type UnixTime = BlockTime;
 	type WeightInfo = ();
 }
