@@ -57,7 +57,10 @@ fn presets_build_a_valid_genesis() {
 			assert_eq!(pallet_credits::TotalIssuance::<Runtime>::get(), supply);
 			assert_eq!(Credits::cap(), supply / 20);
 			assert!(genesis_config_presets::BOOTSTRAP_CAP < supply / 20);
-			assert_eq!(Credits::spendable(&genesis_config_presets::reserve_account(27)), genesis_config_presets::ENDOWMENT);
+			assert_eq!(
+				Credits::spendable(&genesis_config_presets::reserve_account(27)),
+				genesis_config_presets::ENDOWMENT
+			);
 			Credits::do_try_state().unwrap();
 			Economics::do_try_state().unwrap();
 			let summary = Economics::summary();

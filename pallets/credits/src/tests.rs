@@ -698,6 +698,7 @@ fn genesis_balances_are_checked_against_five_percent_of_the_genesis_supply() {
 	});
 	let mut over = twenty;
 	over[0].1 = 200;
-	let built = std::panic::catch_unwind(|| ExtBuilder::default().balances(over).bootstrap_cap(1).build());
+	let built =
+		std::panic::catch_unwind(|| ExtBuilder::default().balances(over).bootstrap_cap(1).build());
 	assert!(built.is_err(), "an account above 5% of the genesis supply is refused");
 }

@@ -222,8 +222,8 @@ fn floats(n: u32, v: f32) -> Vec<u8> {
 
 /// Sets the block number past genesis and gives the previous blocks hashes (randomness).
 fn set_block<T: Config>(n: u32) {
-	use sp_runtime::traits::Hash;
 	use pallet_workers::BlockRandomness;
+	use sp_runtime::traits::Hash;
 	for b in 0..n {
 		let hash = <T as frame_system::Config>::Hashing::hash(&b.to_le_bytes());
 		frame_system::BlockHash::<T>::insert(BlockNumberFor::<T>::from(b), hash);

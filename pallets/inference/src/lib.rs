@@ -975,9 +975,8 @@ pub mod pallet {
 			let input = Inputs::<T>::get(job).unwrap_or_default();
 			let output = Outputs::<T>::get(job, &worker).unwrap_or_default();
 			let binding = poi::zk_binding(job, &worker.encode());
-			let valid = poi::zk_public_inputs(&input, &output).is_some_and(|public| {
-				zk::verify(&key, &proof, &binding, &public).unwrap_or(false)
-			});
+			let valid = poi::zk_public_inputs(&input, &output)
+				.is_some_and(|public| zk::verify(&key, &proof, &binding, &public).unwrap_or(false));
 			let event = Event::ProofVerified { job, worker };
 			Self::record_check(job, &mut j, index, &m, valid, event, FaultReason::ProofInvalid);
 			Ok(())
@@ -1288,10 +1287,7 @@ impl<T: Config> Pallet<T> {
 		}
 		j.lone = replicate && workers.len() < 2;
 		j.replicas = BoundedVec::truncate_from(
-			workers
-				.iter()
-				.map(|w| Replica::assigned(w.clone()))
-				.collect(),
+			workers.iter().map(|w| Replica::assigned(w.clone())).collect(),
 		);
 		for w in &workers {
 			Self::take_on(id, w);
@@ -1827,7 +1823,9 @@ impl<T: Config> Pallet<T> {
 			Deadlines::<T>::mutate(n.saturating_add(1u32.into()), |bucket| {
 				for id in rest {
 					if bucket.try_push(id).is_err() {
-						frame_support::defensive!("deadline buckets hold at most MaxLiveJobs jobs in all");
+						frame_support::defensive!(
+							"deadline buckets hold at most MaxLiveJobs jobs in all"
+						);
 					}
 				}
 			});

@@ -88,7 +88,13 @@ fn work(output: &[i32], salt: u8) -> Work {
 /// reveals `output`. Returns the job and the worker, whose result awaits its proof.
 fn revealed(model: u32, output: &[i32], salt: u8) -> (JobId, AccountId) {
 	let job = crate::NextJobId::<Test>::get();
-	assert_ok!(Inference::request(RuntimeOrigin::signed(CONSUMER), model, INPUT.to_vec(), COST, None));
+	assert_ok!(Inference::request(
+		RuntimeOrigin::signed(CONSUMER),
+		model,
+		INPUT.to_vec(),
+		COST,
+		None
+	));
 	next_block();
 	let ws = assigned(job);
 	assert_eq!(ws.len(), 1, "a proof verifies completely: no replica");
@@ -113,7 +119,11 @@ fn a_proven_result_is_served_without_replication() {
 			Inference::respond(RuntimeOrigin::signed(ws[0]), job, Default::default()),
 			Error::<Test>::NotIntegerModel
 		);
-		assert_ok!(Inference::prove(RuntimeOrigin::signed(ws[0]), job, prove(&pk, job, ws[0], &INPUT, out)));
+		assert_ok!(Inference::prove(
+			RuntimeOrigin::signed(ws[0]),
+			job,
+			prove(&pk, job, ws[0], &INPUT, out)
+		));
 		assert!(inference_events().contains(&Event::ProofVerified { job, worker: ws[0] }));
 		assert_eq!(Jobs::<Test>::get(job).unwrap().phase, Phase::Done(Outcome::Served));
 		assert_eq!(Workers::worker(&ws[0]).unwrap().consecutive_valid, 1);
@@ -260,7 +270,10 @@ fn a_zk_proof_verifies_only_for_its_own_job_and_worker() {
 	assert_eq!(verify(4, W1), Ok(false), "another job, same worker");
 	assert_eq!(verify(3, W2), Ok(false), "same job, another worker");
 	// Without the binding input the key expects one more input than it gets.
-	assert_eq!(crate::zk::verify(&key, &proof, &[0; 31], &public[1..]), Err(crate::zk::ZkError::InputCount));
+	assert_eq!(
+		crate::zk::verify(&key, &proof, &[0; 31], &public[1..]),
+		Err(crate::zk::ZkError::InputCount)
+	);
 }
 
 /// Attack 7 through the pallet: the proof on chain for one job, replayed by whoever serves a later

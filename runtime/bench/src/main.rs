@@ -286,7 +286,8 @@ fn report_verification_cost(m: &Fits) -> Result<(), String> {
 	let prove = call_micros(m, "prove", 0)?;
 	let audit = call_micros(m, "audit", 0)?;
 	// Jobs are assigned by the block hook after their request's block (one assignment each).
-	let assign = call_micros(m, "on_initialize_assign", 1)? - call_micros(m, "on_initialize_assign", 0)?;
+	let assign =
+		call_micros(m, "on_initialize_assign", 1)? - call_micros(m, "on_initialize_assign", 0)?;
 	let request = request + assign;
 	// Agreeing untrusted replicas are spot checked at 1 / TrustAfter (10%): every replica answers
 	// a layer challenge (integer models) or the validators audit (float models).
