@@ -871,3 +871,20 @@ fn measure_verification_work_per_job() {
 		);
 	});
 }
+
+/// Attack 9's carry-over appends without a search, so it relies on every job being in one
+/// bucket. A job carried over a full block (deadline `n`, waiting in bucket `n + 1`) that gets a
+/// new deadline in block `n` (assigned from the queue, or its commit phase closed) leaves
+/// bucket `n + 1`.
+#[test]
+fn a_carried_job_that_is_rescheduled_leaves_the_bucket_it_was_carried_to() {
+	ExtBuilder::default().build_and_execute(|| {
+		run_to_block(5);
+		let job = 77;
+		crate::Deadlines::<Test>::mutate(6, |b| b.try_push(job).unwrap());
+		crate::Pallet::<Test>::schedule(job, Some(5), 9);
+		assert!(!crate::Deadlines::<Test>::get(6).contains(&job));
+		assert_eq!(crate::Deadlines::<Test>::get(9).into_inner(), vec![job]);
+		crate::Pallet::<Test>::unschedule(job, 9);
+	});
+}

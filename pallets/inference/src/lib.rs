@@ -1147,6 +1147,11 @@ impl<T: Config> Pallet<T> {
 			return base;
 		}
 		let mut used = base.saturating_add(db.writes(1));
+		// Not even one entry fits: leave the cursor as it is.
+		if !remaining.all_gte(used.saturating_add(per_entry)) {
+			return base;
+		}
+		let resume = cursor.clone();
 		let mut iter = match cursor {
 			Some(key) => RequestCounts::<T>::iter_from(key.into_inner()),
 			None => RequestCounts::<T>::iter(),
@@ -1178,7 +1183,7 @@ impl<T: Config> Pallet<T> {
 		if finished {
 			RequestSweep::<T>::put((window, None::<BoundedVec<u8, ConstU32<128>>>));
 		} else {
-			let cursor = last.map(BoundedVec::truncate_from);
+			let cursor = last.map(BoundedVec::truncate_from).or(resume);
 			RequestSweep::<T>::put((swept, cursor));
 		}
 		used
@@ -1775,16 +1780,26 @@ impl<T: Config> Pallet<T> {
 		});
 	}
 
-	/// Takes `id` out of the bucket of `at` (dropping an emptied bucket).
+	/// Takes `id` out of the bucket of `at` (dropping an emptied bucket). A job whose deadline
+	/// has passed may have been carried over a full block: it then waits in the next block's
+	/// bucket with its deadline unchanged, and is taken out of that one, so that every job stays
+	/// in one bucket.
 	fn unschedule(id: JobId, at: BlockNumberFor<T>) {
-		Deadlines::<T>::mutate_exists(at, |d| {
-			if let Some(list) = d {
-				list.retain(|x| *x != id);
-				if list.is_empty() {
-					*d = None;
+		let take_out = |block: BlockNumberFor<T>| {
+			Deadlines::<T>::mutate_exists(block, |d| {
+				if let Some(list) = d {
+					list.retain(|x| *x != id);
+					if list.is_empty() {
+						*d = None;
+					}
 				}
-			}
-		});
+			})
+		};
+		take_out(at);
+		let now = frame_system::Pallet::<T>::block_number();
+		if at <= now {
+			take_out(now.saturating_add(1u32.into()));
+		}
 	}
 
 	/// Writes the job back unless it was pruned meanwhile (never: pruning only touches ended

@@ -112,7 +112,9 @@ pub fn setup(circuit: Layer, seed: u64) -> (ProvingKey<Bls12_381>, Vec<u8>) {
 	(pk, key)
 }
 
-/// A proof of `circuit`, serialized uncompressed.
+/// A proof of `circuit`, serialized uncompressed. The proving randomness is seeded, so proofs are
+/// reproducible: harmless here, where every value of the circuit is public, but a circuit with a
+/// secret witness must be proven with fresh OS randomness, or the proofs leak it.
 pub fn prove(pk: &ProvingKey<Bls12_381>, circuit: Layer, seed: u64) -> Vec<u8> {
 	let mut rng = StdRng::seed_from_u64(seed);
 	let proof = Groth16::<Bls12_381>::prove(pk, circuit, &mut rng).unwrap();
