@@ -1165,7 +1165,7 @@ impl<T: Config> Pallet<T> {
 			let Some((who, (w, _))) = iter.next() else { break };
 			used = used.saturating_add(per_entry);
 			visited = visited.saturating_add(1);
-			last = Some(RequestCounts::<T>::hashed_key_for(&who));
+			last = Some(who.clone());
 			if w < window {
 				stale.push(who);
 			}
@@ -1183,7 +1183,10 @@ impl<T: Config> Pallet<T> {
 		if finished {
 			RequestSweep::<T>::put((window, None::<BoundedVec<u8, ConstU32<128>>>));
 		} else {
-			let cursor = last.map(BoundedVec::truncate_from).or(resume);
+			// The storage key of the last entry visited only (not one per entry).
+			let cursor = last
+				.map(|who| BoundedVec::truncate_from(RequestCounts::<T>::hashed_key_for(&who)))
+				.or(resume);
 			RequestSweep::<T>::put((swept, cursor));
 		}
 		used
