@@ -99,7 +99,12 @@ pub type Executive = frame_executive::Executive<
 	frame_system::ChainContext<Runtime>,
 	Runtime,
 	AllPalletsWithSystem,
+	Migrations,
 >;
+
+/// Storage migrations run at the next runtime upgrade (each versioned: it runs once, from the
+/// storage version it names).
+pub type Migrations = (pallet_inference::migrations::v1::RetireUnboundZkModels<Runtime>,);
 
 /// Types the node needs without knowing the runtime's extrinsic format.
 pub mod opaque {
@@ -126,7 +131,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("declai"),
 	impl_name: alloc::borrow::Cow::Borrowed("declai"),
 	authoring_version: 1,
-	spec_version: 110,
+	spec_version: 111,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -442,10 +447,16 @@ parameter_types! {
 }
 
 impl pallet_inference::Config for Runtime {
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Currency = Credits;
+	type Settlement = Economics;
+	type Workers = Workers;
+	// The consensus's chain randomness: a hash of each block author's VRF output.
+	type BlockRandomness = ConsensusRandomness;
+	// Verified work raises a worker's trust, reputation, contribution and bond, and weighs the
+	// validators in the leader draw.
+	type OnWorkVerified = (Workers, Consensus);
 	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
-	// The consensus's chain randomness: a VRF output per block.
-	// Verified work weighs the validators in the leader draw.
-	type WorkTally = Consensus;
 	// A text of 16 KiB; digits images are 64 bytes.
 	type MaxInputLen = ConstU32<16_384>;
 	// A 384-float embedding is 1,536 bytes.

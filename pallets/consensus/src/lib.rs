@@ -7,7 +7,7 @@
 //!   with their block-authoring keys ([`digest::AuthorityId`]). At every session change each
 //!   validator's weight is computed from the Proof-of-Inference work its account did in the
 //!   session that ended ([`EpochWork`], fed by `pallet-inference` through
-//!   [`declai_primitives::poi::WorkTally`]; work on jobs an authority asked for does not count),
+//!   [`declai_primitives::poi::OnWorkVerified`]; work on jobs an authority asked for does not count),
 //!   smoothed across sessions ([`SmoothedWork`]): a floor of [`Config::MinShare`] shared
 //!   equally, the rest in proportion to the square root of the work, and no authority above
 //!   `2 / n` of the weight ([`digest::max_share`]); equal weights when nobody worked
@@ -45,7 +45,10 @@ pub use pallet::*;
 
 use alloc::{boxed::Box, vec::Vec};
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use declai_primitives::{poi::WorkTally, WorkUnits};
+use declai_primitives::{
+	poi::{OnWorkVerified, VerifiedWork},
+	WorkUnits,
+};
 use frame_support::{pallet_prelude::*, traits::OneSessionHandler};
 use frame_system::pallet_prelude::*;
 use scale_info::TypeInfo;
@@ -166,7 +169,11 @@ pub mod pallet {
 		type OnEquivocation: OnEquivocation<Self::AccountId>;
 	}
 
+	/// The storage layout's version (the one this code reads; migrations move older ones to it).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// The authorities in force, in index order, with their weights.
@@ -412,17 +419,25 @@ impl<T: Config> Pallet<T> {
 	}
 }
 
-impl<T: Config> WorkTally<T::AccountId> for Pallet<T> {
-	/// Counts the work of authorities only (bounded storage; other accounts have no weight to
-	/// earn), and only for jobs that no authority asked for: a validator cannot buy itself
-	/// weight by dealing jobs to itself (or to another validator) from its own account.
-	fn note_work(who: &T::AccountId, consumer: &T::AccountId, units: WorkUnits) {
+impl<T: Config> Pallet<T> {
+	/// Counts `units` of `who`'s verified work on a job `consumer` asked for: the work of
+	/// authorities only (bounded storage; other accounts have no weight to earn), and only for
+	/// jobs that no authority asked for: a validator cannot buy itself weight by dealing jobs to
+	/// itself (or to another validator) from its own account.
+	pub fn note_work(who: &T::AccountId, consumer: &T::AccountId, units: WorkUnits) {
 		let authorities = Authorities::<T>::get();
 		if authorities.iter().any(|a| a.account == *who)
 			&& !authorities.iter().any(|a| a.account == *consumer)
 		{
 			EpochWork::<T>::mutate(who, |w| *w = w.saturating_add(units));
 		}
+	}
+}
+
+/// Served and audited work both weigh a validator (see [`Pallet::note_work`]).
+impl<T: Config> OnWorkVerified<T::AccountId> for Pallet<T> {
+	fn on_work_verified(work: &VerifiedWork<'_, T::AccountId>) {
+		Self::note_work(work.who, work.consumer, work.units);
 	}
 }
 

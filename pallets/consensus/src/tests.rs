@@ -9,7 +9,6 @@ use crate::{
 	Authorities, EpochWork, Equivocations, Error, Event, Randomness, RandomnessOf, ReportError,
 	WEIGHT_SCALE,
 };
-use declai_primitives::poi::WorkTally;
 use frame_support::{assert_noop, assert_ok, pallet_prelude::*};
 use sp_consensus_slots::Slot;
 use sp_runtime::Perbill;

@@ -142,7 +142,11 @@ pub mod pallet {
 		type WeightInfo: WeightInfo;
 	}
 
+	/// The storage layout's version (the one this code reads; migrations move older ones to it).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// Free lots of each account, oldest first. May contain expired lots until swept.

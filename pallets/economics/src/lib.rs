@@ -65,10 +65,22 @@ use sp_runtime::traits::{UniqueSaturatedInto, Zero};
 /// A receipt of this runtime.
 pub type ReceiptOf<T> = Receipt<<T as frame_system::Config>::AccountId, BlockNumberFor<T>>;
 
+/// What a settlement receipt minted.
+pub trait MintedCredits {
+	/// Credits minted to the worker.
+	fn minted(&self) -> Balance;
+}
+
+impl<AccountId, BlockNumber> MintedCredits for Receipt<AccountId, BlockNumber> {
+	fn minted(&self) -> Balance {
+		self.minted
+	}
+}
+
 /// How the inference pallet settles work and consumption. Implemented by [`Pallet`].
 pub trait Settlement<AccountId, HoldReason> {
 	/// The receipt type.
-	type Receipt;
+	type Receipt: MintedCredits;
 
 	/// Pays `worker` for verified reference work `work` (GPU-hours on the reference GPU, the
 	/// worker's share of the job's `T_ref`) on `job`: `T_compute × η × α / β` with `T_compute`
@@ -106,6 +118,13 @@ pub trait Settlement<AccountId, HoldReason> {
 	/// Records work offered by online workers (reference GPU-hours) for α.
 	fn note_capacity(work: WorkUnits);
 
+	/// Records one block of the online workers' capacity, `permille` reference GPUs (‰), as
+	/// [`Settlement::note_capacity`] of that capacity for one block time.
+	fn note_block_capacity(permille: u128);
+
+	/// A receipt still kept (the newest `MaxReceipts`).
+	fn receipt(id: ReceiptId) -> Option<Self::Receipt>;
+
 	/// What a consumer pays now for a job costing `t_ref` on the reference GPU: `⌈T_ref × α⌉`.
 	fn quote(t_ref: WorkUnits) -> Result<Balance, DispatchError>;
 
@@ -140,7 +159,11 @@ pub mod pallet {
 		type WeightInfo: WeightInfo;
 	}
 
+	/// The storage layout's version (the one this code reads; migrations move older ones to it).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	#[pallet::type_value]
@@ -733,6 +756,26 @@ impl<T: Config> Settlement<T::AccountId, T::RuntimeHoldReason> for Pallet<T> {
 	fn note_capacity(work: WorkUnits) {
 		Epoch::<T>::mutate(|e| e.capacity = e.capacity.saturating_add(work));
 		Today::<T>::mutate(|d| d.capacity = d.capacity.saturating_add(work));
+	}
+
+	fn note_block_capacity(permille: u128) {
+		if permille.is_zero() {
+			return;
+		}
+		let ms = u128::from(<T as pallet_credits::Config>::MillisecsPerBlock::get());
+		// GPU-hours: permille/1000 × ms/3,600,000 × GPU_HOUR.
+		let work = sp_runtime::helpers_128bit::multiply_by_rational_with_rounding(
+			permille.saturating_mul(ms),
+			declai_primitives::GPU_HOUR,
+			3_600_000_000,
+			sp_runtime::Rounding::Down,
+		)
+		.unwrap_or(0);
+		Self::note_capacity(work);
+	}
+
+	fn receipt(id: ReceiptId) -> Option<Self::Receipt> {
+		Receipts::<T>::get(id)
 	}
 
 	fn quote(t_ref: WorkUnits) -> Result<Balance, DispatchError> {

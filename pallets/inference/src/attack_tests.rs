@@ -812,62 +812,106 @@ fn attack_request_counters_of_past_windows_are_swept() {
 	});
 }
 
+/// GPU-side work of `jobs` jobs on `model` served by honest workers (warm-up included: a worker
+/// is trusted after `TrustAfter` valid results, a zero-bond one only once its bond is complete):
+/// model executions by workers (committed replicas, each ran the model), layer challenges
+/// answered (no re-execution: the worker opens its committed trace) and validator audit votes
+/// (each auditor re-runs the model).
+fn verification_work(model: u32, input: &[u8], jobs: usize) -> (usize, usize, usize) {
+	let consumers = [CONSUMER, OTHER];
+	let (mut served, mut executions, mut challenges, mut audits) = (0usize, 0, 0, 0);
+	for n in 0..jobs {
+		let consumer = consumers[n % consumers.len()];
+		let id = crate::NextJobId::<Test>::get();
+		while Inference::request(
+			RuntimeOrigin::signed(consumer),
+			model,
+			input.to_vec(),
+			2 * PRICE,
+			None,
+		)
+		.is_err()
+		{
+			next_block();
+		}
+		for _ in 0..60 {
+			let j = Jobs::<Test>::get(id).unwrap();
+			if matches!(j.phase, Phase::Done(_)) {
+				break;
+			}
+			if j.phase == Phase::Auditing {
+				let scores = vec![100u8; j.replicas.len()];
+				for a in AUDITORS {
+					if Inference::audit(RuntimeOrigin::signed(a), id, scores.clone()).is_ok() {
+						audits += 1;
+					}
+				}
+			}
+			for r in j.replicas.iter() {
+				let work = honest_work(model, input, r.worker as u8);
+				match (j.phase, r.state) {
+					(Phase::Committing, ReplicaState::Assigned)
+						if commit(id, r.worker, &work).is_ok() =>
+					{
+						executions += 1;
+					}
+					(Phase::Revealing, ReplicaState::Committed) => {
+						let _ = reveal(id, r.worker, &work);
+					}
+					(Phase::Challenged, ReplicaState::Challenged) => {
+						let (layers, rows) = toy_model();
+						let layer = poi::challenged_layer(&seed_of(id, r.worker), layers.len());
+						let answer =
+							poi::open_layer(&layers, &rows, work.trace.as_ref().unwrap(), layer)
+								.unwrap();
+						if crate::Pallet::<Test>::respond(
+							RuntimeOrigin::signed(r.worker),
+							id,
+							answer,
+						)
+						.is_ok()
+						{
+							challenges += 1;
+						}
+					}
+					_ => {}
+				}
+			}
+			next_block();
+		}
+		if phase(id) == Phase::Done(Outcome::Served) {
+			served += 1;
+		}
+	}
+	assert_eq!(served, jobs, "honest workers serve every job");
+	(executions, challenges, audits)
+}
+
 /// The GPU-side cost of verification, measured on the mock (run with `--ignored --nocapture`):
-/// `JOBS` digits jobs served by four honest, bonded workers (warm-up included: a worker is
-/// trusted after `TrustAfter` valid results). Counts model executions per job (committed
-/// replicas, each ran the model) and layer challenges answered (no re-execution: the worker
-/// opens its committed trace).
+/// 200 jobs each of the integer model with bonded workers, the float model with bonded workers,
+/// and the integer model with workers that start on probation (zero bond).
 #[test]
 #[ignore]
 fn measure_verification_work_per_job() {
 	const JOBS: usize = 200;
-	ExtBuilder::default().build_and_execute(|| {
-		let consumers = [CONSUMER, OTHER];
-		let (mut served, mut executions, mut challenges) = (0usize, 0usize, 0usize);
-		for n in 0..JOBS {
-			let consumer = consumers[n % consumers.len()];
-			let id = crate::NextJobId::<Test>::get();
-			while Inference::request(RuntimeOrigin::signed(consumer), DIGITS, DIGITS_INPUT.to_vec(), 2 * PRICE, None).is_err() {
-				next_block();
-			}
-			for _ in 0..60 {
-				let j = Jobs::<Test>::get(id).unwrap();
-				if matches!(j.phase, Phase::Done(_)) {
-					break;
-				}
-				for r in j.replicas.iter() {
-					let work = honest_work(DIGITS, &DIGITS_INPUT, r.worker as u8);
-					match (j.phase, r.state) {
-						(Phase::Committing, ReplicaState::Assigned) => {
-							if commit(id, r.worker, &work).is_ok() {
-								executions += 1;
-							}
-						}
-						(Phase::Revealing, ReplicaState::Committed) => {
-							let _ = reveal(id, r.worker, &work);
-						}
-						(Phase::Challenged, ReplicaState::Challenged) => {
-							let (layers, rows) = toy_model();
-							let layer = poi::challenged_layer(&seed_of(id, r.worker), layers.len());
-							let answer = poi::open_layer(&layers, &rows, work.trace.as_ref().unwrap(), layer).unwrap();
-							if crate::Pallet::<Test>::respond(RuntimeOrigin::signed(r.worker), id, answer).is_ok() {
-								challenges += 1;
-							}
-						}
-						_ => {}
-					}
-				}
-				next_block();
-			}
-			if phase(id) == Phase::Done(Outcome::Served) {
-				served += 1;
-			}
-		}
-		assert_eq!(served, JOBS, "honest workers serve every job");
+	let report = |what: &str, (executions, challenges, audits): (usize, usize, usize)| {
 		println!(
-			"verification work: {JOBS} digits jobs, {executions} model executions ({:.3} per job), {challenges} layer challenges answered ({:.3} per job)",
+			"verification work, {what}: {JOBS} jobs, {executions} model executions ({:.3} per job), {challenges} layer challenges answered ({:.3} per job), {audits} audit votes ({:.3} per job)",
 			executions as f64 / JOBS as f64,
-			challenges as f64 / JOBS as f64
+			challenges as f64 / JOBS as f64,
+			audits as f64 / JOBS as f64
+		);
+	};
+	ExtBuilder::default().build_and_execute(|| {
+		report("digits (integer), bonded workers", verification_work(DIGITS, &DIGITS_INPUT, JOBS));
+	});
+	ExtBuilder::default().build_and_execute(|| {
+		report("embedding (float), bonded workers", verification_work(EMBED, b"a text", JOBS));
+	});
+	ExtBuilder::default().unbonded(&WORKERS).build_and_execute(|| {
+		report(
+			"digits (integer), workers starting on probation",
+			verification_work(DIGITS, &DIGITS_INPUT, JOBS),
 		);
 	});
 }

@@ -19,9 +19,14 @@ use sp_core::{crypto::KeyTypeId, sr25519};
 /// Key type of the benchmark attestation keys.
 const KEY: KeyTypeId = KeyTypeId(*b"decl");
 
+/// What the benchmarks run in: this pallet with the workers (and so the credits) pallet, whose
+/// storage they fill with workers, bonds and contributions.
+pub trait BenchConfig: Config + pallet_workers::Config {}
+impl<T: Config + pallet_workers::Config> BenchConfig for T {}
+
 /// Registers float models so that the workers pallet's benchmarks find models `1..=count`.
 pub struct ModelHelper<T>(PhantomData<T>);
-impl<T: Config> pallet_workers::BenchmarkHelper<T::AccountId> for ModelHelper<T> {
+impl<T: BenchConfig> pallet_workers::BenchmarkHelper<T::AccountId> for ModelHelper<T> {
 	fn register_models(count: u32) {
 		for id in 0..=count {
 			if !Models::<T>::contains_key(id) {
@@ -39,7 +44,7 @@ impl<T: Config> pallet_workers::BenchmarkHelper<T::AccountId> for ModelHelper<T>
 	}
 }
 
-fn float_model<T: Config>(premium: bool) -> ModelOf<T> {
+fn float_model<T: BenchConfig>(premium: bool) -> ModelOf<T> {
 	Pallet::<T>::validate_model(ModelSpec {
 		name: vec![b'm'; T::MaxNameLen::get() as usize],
 		kind: ModelKind::Embedding,
@@ -55,7 +60,7 @@ fn float_model<T: Config>(premium: bool) -> ModelOf<T> {
 	.expect("valid bench model")
 }
 
-fn add_model<T: Config>(model: ModelOf<T>) -> ModelId {
+fn add_model<T: BenchConfig>(model: ModelOf<T>) -> ModelId {
 	let id = NextModelId::<T>::get();
 	Models::<T>::insert(id, model);
 	NextModelId::<T>::put(id + 1);
@@ -63,7 +68,10 @@ fn add_model<T: Config>(model: ModelOf<T>) -> ModelId {
 }
 
 /// An integer model of one layer `inputs → rows`, its weight rows and its id.
-fn int_model<T: Config>(inputs: u32, rows: u32) -> (ModelId, Vec<IntegerLayer>, Vec<Vec<i32>>) {
+fn int_model<T: BenchConfig>(
+	inputs: u32,
+	rows: u32,
+) -> (ModelId, Vec<IntegerLayer>, Vec<Vec<i32>>) {
 	let layers = vec![IntegerLayer { inputs, outputs: rows, shift: 0 }];
 	let weights: Vec<Vec<i32>> = (0..rows)
 		.map(|r| (0..=inputs).map(|c| ((r * 31 + c * 7) % 255) as i32 - 127).collect())
@@ -85,7 +93,7 @@ fn int_model<T: Config>(inputs: u32, rows: u32) -> (ModelId, Vec<IntegerLayer>, 
 }
 
 /// An account with `MaxLots` lots of 10 CRED (the worst case for minting and burning).
-fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
+fn funded<T: BenchConfig>(name: &'static str, index: u32) -> T::AccountId {
 	let who: T::AccountId = account(name, index, 0);
 	let lots = <T as pallet_credits::Config>::MaxLots::get();
 	pallet_credits::benchmark_fill::<T>(&who, 1, lots, 10 * CRED);
@@ -93,7 +101,7 @@ fn funded<T: Config>(name: &'static str, index: u32) -> T::AccountId {
 }
 
 /// A worker record inserted directly (no bond), serving `model`, with its key in the keystore.
-fn worker<T: Config>(
+fn worker<T: BenchConfig>(
 	index: u32,
 	model: ModelId,
 	reputation: u32,
@@ -102,7 +110,7 @@ fn worker<T: Config>(
 }
 
 /// A worker record for `who` (see [`worker`]).
-fn worker_record<T: Config>(
+fn worker_record<T: BenchConfig>(
 	who: T::AccountId,
 	model: ModelId,
 	reputation: u32,
@@ -137,7 +145,7 @@ fn worker_record<T: Config>(
 }
 
 /// Fills `model`'s candidate list with low-reputation workers, so draws reject.
-fn fill_candidates<T: Config>(model: ModelId) {
+fn fill_candidates<T: BenchConfig>(model: ModelId) {
 	let max = <T as pallet_workers::Config>::MaxWorkersPerModel::get();
 	for i in pallet_workers::ModelWorkers::<T>::decode_len(model).unwrap_or(0) as u32..max {
 		worker_record::<T>(account("candidate", i, 0), model, 0);
@@ -145,7 +153,7 @@ fn fill_candidates<T: Config>(model: ModelId) {
 }
 
 /// A live job of `consumer` on `model` in `phase` with these replicas, escrow held, scheduled.
-fn insert_job<T: Config>(
+fn insert_job<T: BenchConfig>(
 	consumer: &T::AccountId,
 	model: ModelId,
 	input: Vec<u8>,
@@ -156,7 +164,7 @@ fn insert_job<T: Config>(
 	NextJobId::<T>::put(id + 1);
 	let m = Models::<T>::get(model).unwrap();
 	let price = m.cost;
-	pallet_credits::Pallet::<T>::hold(&Pallet::<T>::escrow(), consumer, price).expect("holds");
+	T::Currency::hold(&Pallet::<T>::escrow(), consumer, price).expect("holds");
 	let now = frame_system::Pallet::<T>::block_number();
 	let deadline = now + 5u32.into();
 	for r in &replicas {
@@ -191,7 +199,7 @@ fn insert_job<T: Config>(
 }
 
 /// The hardware key's attestation of `commitment` and `timings` for `job`.
-fn attest<T: Config>(
+fn attest<T: BenchConfig>(
 	job: JobId,
 	public: &sr25519::Public,
 	commitment: H256,
@@ -211,7 +219,7 @@ fn attest<T: Config>(
 	)
 }
 
-fn replica<T: Config>(worker: T::AccountId, state: ReplicaState) -> Replica<T::AccountId> {
+fn replica<T: BenchConfig>(worker: T::AccountId, state: ReplicaState) -> Replica<T::AccountId> {
 	Replica { worker, state, commit: None, timings: Timings::default(), activation_root: None }
 }
 
@@ -221,13 +229,13 @@ fn floats(n: u32, v: f32) -> Vec<u8> {
 }
 
 /// Sets the block number past genesis and gives the previous blocks hashes (randomness).
-fn set_block<T: Config>(n: u32) {
+fn set_block<T: BenchConfig>(n: u32) {
 	use pallet_workers::BlockRandomness;
 	use sp_runtime::traits::Hash;
 	for b in 0..n {
 		let hash = <T as frame_system::Config>::Hashing::hash(&b.to_le_bytes());
 		frame_system::BlockHash::<T>::insert(BlockNumberFor::<T>::from(b), hash);
-		<T as pallet_workers::Config>::BlockRandomness::set_for_benchmark(
+		<T as Config>::BlockRandomness::set_for_benchmark(
 			b.into(),
 			H256::from_slice(hash.as_ref()),
 		);
@@ -236,7 +244,9 @@ fn set_block<T: Config>(n: u32) {
 }
 
 /// `MaxReplicas` replicas revealed (agreeing floats) except the last, which has committed.
-fn float_job_before_last_reveal<T: Config>(o: u32) -> (JobId, T::AccountId, Vec<u8>, [u8; 32]) {
+fn float_job_before_last_reveal<T: BenchConfig>(
+	o: u32,
+) -> (JobId, T::AccountId, Vec<u8>, [u8; 32]) {
 	let model = add_model::<T>(float_model::<T>(false));
 	let consumer = funded::<T>("consumer", 0);
 	let n = T::MaxReplicas::get();
@@ -264,7 +274,7 @@ fn float_job_before_last_reveal<T: Config>(o: u32) -> (JobId, T::AccountId, Vec<
 }
 
 /// A job under audit with `MaxReplicas` disagreeing replicas and all auditors but one voted.
-fn audited_job<T: Config>() -> (JobId, T::AccountId) {
+fn audited_job<T: BenchConfig>() -> (JobId, T::AccountId) {
 	let model = add_model::<T>(float_model::<T>(false));
 	let consumer = funded::<T>("consumer", 0);
 	let n = T::MaxReplicas::get();
@@ -291,7 +301,7 @@ fn audited_job<T: Config>() -> (JobId, T::AccountId) {
 	(job, auditors.last().unwrap().clone())
 }
 
-#[benchmarks(where T: Send + Sync)]
+#[benchmarks(where T: Send + Sync + pallet_workers::Config)]
 mod benches {
 	use super::*;
 

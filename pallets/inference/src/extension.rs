@@ -100,7 +100,7 @@ impl<T: Config + Send + Sync> CheckAdmission<T> {
 		if !crate::Pallet::<T>::input_fits_kind(m.kind, input) {
 			return Err(reject::<T>(Error::InputNotText));
 		}
-		let contribution = pallet_workers::Pallet::<T>::contribution(who);
+		let contribution = <T::Workers as pallet_workers::WorkerRegistry<_>>::contribution(who);
 		let contributor = contribution >= T::ContributorThreshold::get();
 		if m.premium && !contributor {
 			return Err(reject::<T>(Error::PremiumForContributors));
@@ -113,11 +113,7 @@ impl<T: Config + Send + Sync> CheckAdmission<T> {
 				_ => reject::<T>(Error::QueueFull),
 			})?;
 			crate::Pallet::<T>::rate_state(who).map_err(|_| reject::<T>(Error::RateLimited))?;
-			let price = <pallet_economics::Pallet<T> as Settlement<
-				T::AccountId,
-				crate::HoldReasonOf<T>,
-			>>::quote(m.cost)
-			.map_err(|_| reject::<T>(Error::Overflow))?;
+			let price = T::Settlement::quote(m.cost).map_err(|_| reject::<T>(Error::Overflow))?;
 			if price > max_price {
 				return Err(reject::<T>(Error::PriceAboveLimit));
 			}

@@ -96,9 +96,9 @@ std::thread_local! {
 
 /// Records the verified work in [`WORK`].
 pub struct Tally;
-impl declai_primitives::poi::WorkTally<AccountId> for Tally {
-	fn note_work(who: &AccountId, _consumer: &AccountId, units: u128) {
-		WORK.with(|w| *w.borrow_mut().entry(*who).or_default() += units);
+impl poi::OnWorkVerified<AccountId> for Tally {
+	fn on_work_verified(work: &poi::VerifiedWork<'_, AccountId>) {
+		WORK.with(|w| *w.borrow_mut().entry(*work.who).or_default() += work.units);
 	}
 }
 
@@ -111,8 +111,15 @@ pub const WINDOW: u64 = 5;
 pub const QUEUE_TIMEOUT: u64 = 20;
 
 impl pallet_inference::Config for Test {
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Currency = Credits;
+	type Settlement = Economics;
+	type Workers = Workers;
+	type BlockRandomness = BlockHashRandomness<Test>;
+	// The workers pallet keeps reputation, contribution and bonds; the tally stands in for the
+	// consensus.
+	type OnWorkVerified = (Workers, Tally);
 	type GovernanceOrigin = frame_system::EnsureRoot<AccountId>;
-	type WorkTally = Tally;
 	type MaxInputLen = frame_support::traits::ConstU32<256>;
 	type MaxOutputLen = frame_support::traits::ConstU32<256>;
 	type MaxNameLen = frame_support::traits::ConstU32<32>;
@@ -480,6 +487,8 @@ pub fn assigned(job: JobId) -> Vec<AccountId> {
 	crate::Jobs::<Test>::get(job).unwrap().replicas.iter().map(|r| r.worker).collect()
 }
 
+/// Credits `who` holds in escrow for its jobs.
 pub fn escrow_held(who: AccountId) -> Balance {
-	pallet_credits::Pallet::<Test>::held(&who)
+	use frame_support::traits::fungible::InspectHold;
+	Credits::balance_on_hold(&Inference::escrow(), &who)
 }

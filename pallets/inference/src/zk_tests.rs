@@ -306,3 +306,49 @@ fn a_replayed_zk_proof_pays_nothing() {
 		assert_ne!(Jobs::<Test>::get(second).unwrap().phase, Phase::Done(Outcome::Served));
 	});
 }
+
+/// The storage migration to version 1 retires a zero-knowledge model whose key was made before
+/// proofs carried the job binding (a key with one public input fewer than the model now needs:
+/// here today's key on a model with one more input byte), keeps a model whose key fits, runs
+/// once, and governance cannot re-activate the retired model without a new key.
+#[test]
+fn migration_v1_retires_zk_models_whose_key_predates_the_binding() {
+	use crate::migrations::v1::RetireUnboundZkModels;
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	ExtBuilder::default().build_and_execute(|| {
+		let (_, key) = setup();
+		let fits = register(key.clone());
+		// A pre-binding key for a 5-byte model expects 5 + 2 inputs: what today's key expects.
+		let stale = crate::NextModelId::<Test>::get();
+		let mut model = crate::Models::<Test>::get(fits).unwrap();
+		model.max_input = 5;
+		crate::Models::<Test>::insert(stale, model);
+		crate::VerifyingKeys::<Test>::insert(
+			stale,
+			crate::VerifyingKeys::<Test>::get(fits).unwrap(),
+		);
+		crate::NextModelId::<Test>::put(stale + 1);
+		StorageVersion::new(0).put::<Inference>();
+
+		RetireUnboundZkModels::<Test>::on_runtime_upgrade();
+		assert!(!crate::Models::<Test>::get(stale).unwrap().active);
+		assert!(crate::Models::<Test>::get(fits).unwrap().active);
+		assert!(crate::Models::<Test>::get(DIGITS).unwrap().active);
+		assert_eq!(Inference::on_chain_storage_version(), StorageVersion::new(1));
+		assert!(inference_events().contains(&Event::ModelActivity { model: stale, active: false }));
+		assert_noop!(
+			Inference::set_model_active(RuntimeOrigin::root(), stale, true),
+			Error::<Test>::BadVerifyingKey
+		);
+		assert_noop!(
+			Inference::request(RuntimeOrigin::signed(CONSUMER), stale, vec![1; 5], u128::MAX, None),
+			Error::<Test>::ModelRetired
+		);
+
+		// Once only: at version 1 the step does nothing (a model retired by hand stays retired,
+		// one re-activated stays active).
+		crate::Models::<Test>::mutate(stale, |m| m.as_mut().unwrap().active = true);
+		RetireUnboundZkModels::<Test>::on_runtime_upgrade();
+		assert!(crate::Models::<Test>::get(stale).unwrap().active);
+	});
+}

@@ -788,18 +788,43 @@ pub fn benchmark_reference(seed: &Hash, size: u32, rounds: u32) -> Hash {
 	blake2_256(&encode_i32s(&x))
 }
 
-/// Receives the Proof-of-Inference work that the chain verified, per account: the consensus
-/// weighs each validator by the work its account did in the last epoch.
-pub trait WorkTally<AccountId> {
-	/// `who` did `units` of verified work (served a verified result, or audited one in agreement
-	/// with the other auditors), in the model's cost units, for a job that `consumer` asked for
-	/// (so a tally can refuse work a validator dealt itself).
-	fn note_work(who: &AccountId, consumer: &AccountId, units: crate::WorkUnits);
+/// How an account took part in a verified job.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+pub enum WorkRole {
+	/// It served a result that the chain verified (and was paid for it).
+	Served,
+	/// It audited a result in agreement with the other auditors (not paid in credits).
+	Audited,
 }
 
-/// No tally (for runtimes without the consensus, and tests).
-impl<AccountId> WorkTally<AccountId> for () {
-	fn note_work(_: &AccountId, _: &AccountId, _: crate::WorkUnits) {}
+/// One account's verified work on one job, as [`OnWorkVerified`] hears of it.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+pub struct VerifiedWork<'a, AccountId> {
+	/// Who did the work.
+	pub who: &'a AccountId,
+	/// Who asked for the job (so a listener can refuse work an account dealt itself).
+	pub consumer: &'a AccountId,
+	/// Served or audited.
+	pub role: WorkRole,
+	/// The work, in the model's cost units (a served job's cost is shared by its replicas).
+	pub units: crate::WorkUnits,
+	/// Credits minted to `who` for it (0 for audits and unpaid shares).
+	pub minted: crate::Balance,
+}
+
+/// The one report that "this account did verified work": the inference pallet calls it once per
+/// verified replica and per agreeing auditor, and every pallet that keeps score listens (in the
+/// runtime a tuple: the workers pallet's reputation and contribution, the consensus's weights).
+pub trait OnWorkVerified<AccountId> {
+	/// `work` was verified on chain.
+	fn on_work_verified(work: &VerifiedWork<'_, AccountId>);
+}
+
+#[impl_trait_for_tuples::impl_for_tuples(8)]
+impl<AccountId> OnWorkVerified<AccountId> for Tuple {
+	fn on_work_verified(work: &VerifiedWork<'_, AccountId>) {
+		for_tuples!( #( Tuple::on_work_verified(work); )* );
+	}
 }
 
 #[cfg(test)]

@@ -33,6 +33,7 @@
 extern crate alloc;
 
 mod eta;
+pub mod registry;
 pub mod types;
 pub mod weights;
 
@@ -46,6 +47,7 @@ mod mock;
 mod tests;
 
 pub use pallet::*;
+pub use registry::WorkerRegistry;
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -232,7 +234,11 @@ pub mod pallet {
 		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
 	}
 
+	/// The storage layout's version (the one this code reads; migrations move older ones to it).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// Registered workers.
@@ -606,7 +612,9 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Leave: return the bond and forget the worker (its key becomes free).
+		/// Leave: return the bond and forget the worker (its key becomes free). A record worse
+		/// than a newcomer's (reputation below the initial one, or suspended) stays with the
+		/// account and the key, and comes back if either registers again.
 		///
 		/// Origin: signed by an unbonding worker whose period has passed and with no job in flight.
 		///
@@ -633,8 +641,14 @@ pub mod pallet {
 				missed: worker.missed,
 				suspended: Barred::<T>::contains_key(&who),
 			};
-			History::<T>::insert(&who, history);
-			KeyHistory::<T>::insert(worker.key, history);
+			// Kept only where a fresh start would be better (lower reputation, or suspended):
+			// that is what laundering would reset. A record at least as good as a newcomer's
+			// costs the chain storage that no deposit pays for, and registering again without it
+			// gains nothing (the newcomer's reputation, CV 0).
+			if history.reputation < T::InitialReputation::get() || history.suspended {
+				History::<T>::insert(&who, history);
+				KeyHistory::<T>::insert(worker.key, history);
+			}
 			KeyOwner::<T>::remove(worker.key);
 			Workers::<T>::remove(&who);
 			Benchmarks::<T>::remove(&who);

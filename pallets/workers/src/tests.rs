@@ -373,3 +373,36 @@ fn attack_a_bond_of_expired_credits_stakes_nothing() {
 		assert_eq!(bond_held(ALICE), 0);
 	});
 }
+
+/// Storage without a deposit (attack 14): a worker that leaves with a record at least as good as
+/// a newcomer's leaves nothing behind; a worse record (a fault cut its reputation) stays with the
+/// account and the key, and comes back with either.
+#[test]
+fn withdraw_keeps_only_records_worse_than_a_newcomers() {
+	build_and_execute(|| {
+		let leave = |who: AccountId| {
+			assert_ok!(Workers::unbond(RuntimeOrigin::signed(who)));
+			System::set_block_number(System::block_number() + 11);
+			assert_ok!(Workers::withdraw(RuntimeOrigin::signed(who)));
+		};
+		assert_ok!(register(ALICE, vec![1], 10 * CRED));
+		Workers::record_valid(&ALICE, 1, 0);
+		leave(ALICE);
+		assert_eq!(crate::History::<Test>::iter().count(), 0);
+		assert_eq!(crate::KeyHistory::<Test>::iter().count(), 0);
+
+		assert_ok!(register(BOB, vec![1], 10 * CRED));
+		Workers::record_fault(&BOB, Fault::Missed);
+		let reputation = Workers::worker(&BOB).unwrap().reputation;
+		assert!(reputation < 500_000);
+		leave(BOB);
+		assert_eq!(crate::History::<Test>::get(BOB).map(|h| h.reputation), Some(reputation));
+		assert_eq!(
+			crate::KeyHistory::<Test>::get(sr_key(BOB)).map(|h| h.reputation),
+			Some(reputation)
+		);
+		assert_ok!(register(BOB, vec![1], 10 * CRED));
+		assert_eq!(Workers::worker(&BOB).unwrap().reputation, reputation);
+		assert_eq!(crate::History::<Test>::iter().count(), 0);
+	});
+}
