@@ -34,6 +34,8 @@ extern crate alloc;
 
 pub mod apis;
 pub mod genesis_config_presets;
+pub mod migrations;
+pub use migrations::Migrations;
 
 use alloc::vec::Vec;
 use frame_support::{
@@ -101,10 +103,6 @@ pub type Executive = frame_executive::Executive<
 	AllPalletsWithSystem,
 	Migrations,
 >;
-
-/// Storage migrations run at the next runtime upgrade (each versioned: it runs once, from the
-/// storage version it names).
-pub type Migrations = (pallet_inference::migrations::v1::RetireUnboundZkModels<Runtime>,);
 
 /// Types the node needs without knowing the runtime's extrinsic format.
 pub mod opaque {

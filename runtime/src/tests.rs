@@ -359,3 +359,87 @@ fn worst_case_hooks_fit_a_quarter_of_the_block() {
 	);
 	assert!(hooks.ref_time() <= quarter, "hooks {hooks:?} above a quarter of the block");
 }
+
+/// The runtime's migrations on a chain at inference storage version 0 (spec ≤ 110): escrow held
+/// under the credits pallet's reason moves to the inference pallet's, lots unchanged, nothing
+/// minted or burned; the version becomes 1 and a second run does nothing.
+#[test]
+fn migrations_move_escrow_to_the_inference_hold_reason_once() {
+	use frame_support::traits::{
+		fungible::InspectHold, GetStorageVersion, OnRuntimeUpgrade, StorageVersion,
+	};
+	new_test_ext().execute_with(|| {
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		let old = RuntimeHoldReason::Credits(pallet_credits::HoldReason::Escrow);
+		let new = RuntimeHoldReason::Inference(pallet_inference::HoldReason::Escrow);
+		Credits::hold(&old, &alice, 2 * CRED).unwrap();
+		let issuance = pallet_credits::TotalIssuance::<Runtime>::get();
+		StorageVersion::new(0).put::<Inference>();
+
+		Migrations::on_runtime_upgrade();
+		assert_eq!(Credits::balance_on_hold(&old, &alice), 0);
+		assert_eq!(Credits::balance_on_hold(&new, &alice), 2 * CRED);
+		assert_eq!(Credits::spendable(&alice), 8 * CRED);
+		assert_eq!(pallet_credits::TotalIssuance::<Runtime>::get(), issuance);
+		assert_eq!(Inference::on_chain_storage_version(), StorageVersion::new(1));
+
+		Credits::hold(&old, &alice, CRED).unwrap();
+		Migrations::on_runtime_upgrade();
+		assert_eq!(Credits::balance_on_hold(&old, &alice), CRED, "ran once only");
+		Credits::do_try_state().unwrap();
+	});
+}
+
+/// One report of verified work reaches every listener the runtime wires: the workers pallet
+/// (trust, reputation, contribution) for served work, and the consensus (validator weight) for
+/// served and audited work of an authority on a job it did not ask for.
+#[test]
+fn verified_work_reaches_the_workers_pallet_and_the_consensus() {
+	use declai_primitives::poi::{OnWorkVerified, VerifiedWork, WorkRole};
+	new_test_ext().execute_with(|| {
+		let worker = Sr25519Keyring::Bob.to_account_id();
+		let consumer = Sr25519Keyring::Charlie.to_account_id();
+		pallet_workers::Workers::<Runtime>::insert(
+			&worker,
+			pallet_workers::Worker {
+				key: pallet_workers::AttestationKey::Sr25519(Sr25519Keyring::Bob.public()),
+				class: declai_primitives::HardwareClass::A100,
+				region: 0,
+				models: Default::default(),
+				bond: 0,
+				reputation: 500_000,
+				consecutive_valid: 0,
+				valid: 0,
+				invalid: 0,
+				missed: 0,
+				active_jobs: 0,
+				status: pallet_workers::WorkerStatus::Active,
+				registered_at: 1,
+			},
+		);
+		pallet_consensus::Authorities::<Runtime>::put(sp_runtime::BoundedVec::truncate_from(vec![
+			pallet_consensus::Authority {
+				account: worker.clone(),
+				key: Sr25519Keyring::Bob.public().into(),
+				weight: 1,
+			},
+		]));
+		let report = |role| {
+			<Runtime as pallet_inference::Config>::OnWorkVerified::on_work_verified(&VerifiedWork {
+				who: &worker,
+				consumer: &consumer,
+				role,
+				units: 100,
+				minted: 0,
+			})
+		};
+		report(WorkRole::Served);
+		let record = Workers::worker(&worker).unwrap();
+		assert_eq!((record.valid, record.consecutive_valid), (1, 1));
+		assert!(Workers::contribution(&worker) > 0);
+		assert_eq!(pallet_consensus::EpochWork::<Runtime>::get(&worker), 100);
+		report(WorkRole::Audited);
+		assert_eq!(Workers::worker(&worker).unwrap().valid, 1, "audits are not served work");
+		assert_eq!(pallet_consensus::EpochWork::<Runtime>::get(&worker), 200);
+	});
+}

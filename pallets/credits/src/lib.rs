@@ -612,6 +612,31 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// Moves every account's credits held for `from` to `to`, lots and expiry days unchanged
+	/// (a storage migration's step, for a pallet whose hold reason changed); nothing is minted,
+	/// burned or released. Returns the holds read and the holds moved.
+	pub fn move_holds(from: &T::RuntimeHoldReason, to: &T::RuntimeHoldReason) -> (u32, u32) {
+		if from == to {
+			return (0, 0);
+		}
+		let mut read = 0u32;
+		let moving: Vec<(T::AccountId, LotsOf<T>)> = Holds::<T>::iter()
+			.inspect(|_| read = read.saturating_add(1))
+			.filter(|(_, reason, _)| reason == from)
+			.map(|(who, _, lots)| (who, lots))
+			.collect();
+		let mut moved = 0u32;
+		for (who, lots) in moving {
+			if Self::add_held(to, &who, &lots).is_ok() {
+				Holds::<T>::remove(&who, from);
+				moved = moved.saturating_add(1);
+			} else {
+				frame_support::defensive!("moving a hold overflowed the lot list", moved);
+			}
+		}
+		(read, moved)
+	}
+
 	/// Merges `pieces` into `who`'s hold for `reason`, keeping their expiry days.
 	pub(crate) fn add_held(
 		reason: &T::RuntimeHoldReason,

@@ -21,8 +21,11 @@ const KEY: KeyTypeId = KeyTypeId(*b"decl");
 
 /// What the benchmarks run in: this pallet with the workers (and so the credits) pallet, whose
 /// storage they fill with workers, bonds and contributions.
-pub trait BenchConfig: Config + pallet_workers::Config {}
-impl<T: Config + pallet_workers::Config> BenchConfig for T {}
+pub trait BenchConfig:
+	Config<Workers = pallet_workers::Pallet<Self>> + pallet_workers::Config
+{
+}
+impl<T: Config<Workers = pallet_workers::Pallet<T>> + pallet_workers::Config> BenchConfig for T {}
 
 /// Registers float models so that the workers pallet's benchmarks find models `1..=count`.
 pub struct ModelHelper<T>(PhantomData<T>);
@@ -301,7 +304,7 @@ fn audited_job<T: BenchConfig>() -> (JobId, T::AccountId) {
 	(job, auditors.last().unwrap().clone())
 }
 
-#[benchmarks(where T: Send + Sync + pallet_workers::Config)]
+#[benchmarks(where T: Send + Sync + pallet_workers::Config + Config<Workers = pallet_workers::Pallet<T>>)]
 mod benches {
 	use super::*;
 

@@ -102,11 +102,7 @@ use declai_primitives::{
 };
 use frame_support::{
 	pallet_prelude::*,
-	traits::{
-		fungible::{InspectHold, MutateHold},
-		tokens::Precision,
-		Contains,
-	},
+	traits::{fungible::MutateHold, tokens::Precision, Contains},
 };
 use frame_system::pallet_prelude::*;
 use pallet_economics::{MintedCredits, ReceiptId, Settlement};
@@ -220,6 +216,9 @@ pub enum RefundReason {
 	NoVerifiedResult,
 	/// The consumer cancelled a queued job.
 	Cancelled,
+	/// The model was retired by a storage migration (its verifying key predates the proofs the
+	/// chain checks now), so no worker could be paid for the job.
+	ModelRetired,
 }
 
 /// Most rate counters the idle sweep visits in one block.

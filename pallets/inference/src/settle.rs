@@ -36,10 +36,15 @@ impl<T: Config> Pallet<T> {
 			.first()
 			.and_then(|i| j.replicas.get(*i))
 			.and_then(|r| Outputs::<T>::get(id, &r.worker));
-		// The escrow is held by this pallet alone, so it is there to burn.
-		if let Err(e) = T::Settlement::consume_held(&j.consumer, Self::escrow(), j.price) {
-			frame_support::defensive!("the escrow is held by this pallet alone", (id, e));
-		}
+		// The escrow is held by this pallet alone, so it is there to burn; if it were not, the
+		// replicas are recorded as verified but nothing is minted (minted ≤ burned holds).
+		let burned = match T::Settlement::consume_held(&j.consumer, Self::escrow(), j.price) {
+			Ok(()) => j.price,
+			Err(e) => {
+				frame_support::defensive!("the escrow is held by this pallet alone", (id, e));
+				0
+			}
+		};
 		// Served work is the demand that α reads (a cancelled or refunded request is not).
 		T::Settlement::note_demand(m.cost);
 		let job_hash = job_hash(id);
@@ -49,7 +54,7 @@ impl<T: Config> Pallet<T> {
 		// burned for it (replication is paid by the network's verification, not by new credits).
 		let shares = (verified.len() as u128).max(1);
 		let work = m.cost.checked_div(shares).unwrap_or(0);
-		let budget = j.price.checked_div(shares).unwrap_or(0);
+		let budget = burned.checked_div(shares).unwrap_or(0);
 		let alpha = sp_runtime::FixedU128::checked_from_rational(j.price, m.cost)
 			.unwrap_or_else(T::Settlement::alpha);
 		let (mut workers, mut receipts) = (Vec::new(), Vec::new());

@@ -309,8 +309,8 @@ fn a_replayed_zk_proof_pays_nothing() {
 
 /// The storage migration to version 1 retires a zero-knowledge model whose key was made before
 /// proofs carried the job binding (a key with one public input fewer than the model now needs:
-/// here today's key on a model with one more input byte), keeps a model whose key fits, runs
-/// once, and governance cannot re-activate the retired model without a new key.
+/// here today's key on a model with one more input byte) and refunds its live jobs, keeps a model
+/// whose key fits, runs once, and governance cannot re-activate the retired model.
 #[test]
 fn migration_v1_retires_zk_models_whose_key_predates_the_binding() {
 	use crate::migrations::v1::RetireUnboundZkModels;
@@ -328,9 +328,24 @@ fn migration_v1_retires_zk_models_whose_key_predates_the_binding() {
 			crate::VerifyingKeys::<Test>::get(fits).unwrap(),
 		);
 		crate::NextModelId::<Test>::put(stale + 1);
+		// A job on it, queued before the upgrade.
+		let job = crate::NextJobId::<Test>::get();
+		assert_ok!(Inference::request(
+			RuntimeOrigin::signed(CONSUMER),
+			stale,
+			vec![1; 5],
+			u128::MAX,
+			None
+		));
+		assert!(escrow_held(CONSUMER) > 0);
 		StorageVersion::new(0).put::<Inference>();
 
 		RetireUnboundZkModels::<Test>::on_runtime_upgrade();
+		// Refunded, nobody faulted.
+		assert_eq!(Jobs::<Test>::get(job).unwrap().phase, Phase::Done(Outcome::Refunded));
+		assert!(inference_events()
+			.contains(&Event::JobRefunded { job, reason: crate::RefundReason::ModelRetired }));
+		assert_eq!(escrow_held(CONSUMER), 0);
 		assert!(!crate::Models::<Test>::get(stale).unwrap().active);
 		assert!(crate::Models::<Test>::get(fits).unwrap().active);
 		assert!(crate::Models::<Test>::get(DIGITS).unwrap().active);

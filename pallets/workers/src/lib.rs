@@ -13,8 +13,10 @@
 //! - **Ejection**: a wrong result that finds the bond empty, or a reputation fallen below
 //!   [`EJECT_REPUTATION`], takes the worker off the candidate lists (suspended; governance may
 //!   resume it).
-//! - **History stays**: `withdraw` keeps the worker's reputation, counts and suspension under
-//!   its account and its attestation key; registering again with either restores the worse.
+//! - **History stays** where it matters: `withdraw` keeps a record worse than a newcomer's
+//!   (reputation below [`Config::InitialReputation`], or suspended) under the account and the
+//!   attestation key; registering again with either restores the worse. A better record is
+//!   dropped (no deposit pays for its storage; coming back without it gains nothing).
 //! - **Trust** is BOINC's adaptive replication: a worker's consecutive-valid count CV rises with
 //!   each verified result and drops to 0 on any fault; below [`Config::TrustAfter`] its results
 //!   are always replicated, above it a result is audited with probability `max(1/CV, floor)`
