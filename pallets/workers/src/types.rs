@@ -121,8 +121,9 @@ pub struct Worker<BlockNumber: Clone + core::fmt::Debug + Eq, MaxModels: Get<u32
 	pub registered_at: BlockNumber,
 }
 
-/// What a worker's record was when it left: restored when the account or the key registers
-/// again, so leaving and coming back never resets reputation, trust or a suspension.
+/// What a worker's record was when it left, kept when it is worse than a newcomer's (lower
+/// reputation, or suspended) and restored when the account or the key registers again, so
+/// leaving and coming back never clears a bad reputation or a suspension.
 #[derive(
 	Clone,
 	Copy,
