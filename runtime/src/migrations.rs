@@ -4,9 +4,7 @@
 
 use super::*;
 use frame_support::{
-	migrations::VersionedMigration,
-	traits::UncheckedOnRuntimeUpgrade,
-	weights::{constants::RocksDbWeight, Weight},
+	migrations::VersionedMigration, traits::UncheckedOnRuntimeUpgrade, weights::Weight,
 };
 
 /// Migrations run at the next runtime upgrade.
@@ -34,7 +32,7 @@ fn new_escrow() -> RuntimeHoldReason {
 impl UncheckedOnRuntimeUpgrade for InferenceV1 {
 	fn on_runtime_upgrade() -> Weight {
 		let (read, moved) = Credits::move_holds(&old_escrow(), &new_escrow());
-		RocksDbWeight::get()
+		<Runtime as frame_system::Config>::DbWeight::get()
 			.reads_writes(u64::from(read).saturating_add(u64::from(moved)), u64::from(moved) * 2)
 			.saturating_add(
 				pallet_inference::migrations::v1::InnerRetireUnboundZkModels::<Runtime>::on_runtime_upgrade(),

@@ -1,6 +1,8 @@
 //! Storage migrations of the inference pallet, one module per storage version.
 
-use crate::{Config, Deadlines, Event, Jobs, Models, Pallet, Phase, RefundReason, VerifyingKeys};
+use crate::{
+	Config, Deadlines, Event, Jobs, Models, Pallet, Phase, RefundReason, VerifyingKeys, WeightInfo,
+};
 use alloc::vec::Vec;
 use declai_primitives::poi::{JobId, VerificationTier};
 use frame_support::{
@@ -27,6 +29,7 @@ pub mod v1 {
 	impl<T: Config> UncheckedOnRuntimeUpgrade for InnerRetireUnboundZkModels<T> {
 		fn on_runtime_upgrade() -> Weight {
 			let (mut reads, mut writes) = (0u64, 0u64);
+			let mut refunds = Weight::zero();
 			let mut retired = Vec::new();
 			for (model, key) in VerifyingKeys::<T>::iter() {
 				reads = reads.saturating_add(2);
@@ -58,13 +61,13 @@ pub mod v1 {
 				if !retired.contains(&j.model) || matches!(j.phase, Phase::Done(_)) {
 					continue;
 				}
-				// A refund releases the escrow, frees the workers and the deadline, ends the job.
+				// A refund releases the escrow, frees the workers and the deadline, ends the job:
+				// what `cancel` measures (a refund from the end of a full queue).
 				Pallet::<T>::refund(id, &mut j, RefundReason::ModelRetired);
 				Jobs::<T>::insert(id, j);
-				reads = reads.saturating_add(8);
-				writes = writes.saturating_add(12);
+				refunds = refunds.saturating_add(T::InferenceWeightInfo::cancel());
 			}
-			T::DbWeight::get().reads_writes(reads, writes)
+			T::DbWeight::get().reads_writes(reads, writes).saturating_add(refunds)
 		}
 
 		#[cfg(feature = "try-runtime")]
