@@ -10,12 +10,13 @@
 //! commit window closed → answers a layer challenge with a Freivalds-checkable opening → the chain
 //! settles and mints `C = T × η × α / β`.
 //!
-//! Modules: [`chain`] (subxt client), [`worker`] (the engine), [`store`] (job records on
+//! Modules: [`chain`] (the subxt client of `declai-chain`), [`worker`] (the engine), [`store`] (job records on
 //! disk), [`models`] (digits int8 MLP, all-MiniLM-L6-v2, tokenizer), [`keys`], [`config`],
 //! [`hardware`] (class detection, timed benchmark), [`status`] (HTTP status and metrics).
 
 pub mod bench;
-pub mod chain;
+/// The chain client and wire types, shared with the explorer (crate `declai-chain`).
+pub use declai_chain as chain;
 pub mod config;
 pub mod hardware;
 pub mod keys;

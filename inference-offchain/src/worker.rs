@@ -623,33 +623,7 @@ impl<B: Backend> Engine<B> {
 	}
 }
 
-/// `pallet_workers::AttestationSignature` as encoded on chain.
-#[derive(Clone, Debug, Encode)]
-pub enum AttestationSignature {
-	/// ed25519.
-	Ed25519([u8; 64]),
-	/// sr25519.
-	Sr25519([u8; 64]),
-}
-
-/// `pallet_workers::AttestationKey` as encoded on chain.
-#[derive(Clone, Debug, Encode, Eq, PartialEq, subxt::ext::scale_decode::DecodeAsType)]
-#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
-pub enum AttestationKey {
-	/// ed25519.
-	Ed25519([u8; 32]),
-	/// sr25519.
-	Sr25519([u8; 32]),
-}
-
-impl std::fmt::Display for AttestationKey {
-	fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-		match self {
-			Self::Ed25519(k) => write!(f, "ed25519 0x{}", hex::encode(k)),
-			Self::Sr25519(k) => write!(f, "sr25519 0x{}", hex::encode(k)),
-		}
-	}
-}
+pub use crate::chain::{AttestationKey, AttestationSignature};
 
 /// What a worker that is registered already must do at start, from its registration on chain:
 /// nothing, or `Workers.update` when the models it loaded or its region differ from the

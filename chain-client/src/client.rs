@@ -25,6 +25,8 @@ use subxt::{
 	OnlineClient, PolkadotConfig,
 };
 use subxt_signer::sr25519::Keypair;
+
+use crate::wire::{BenchmarkInfo, JobInfo, ModelInfo, ReceiptInfo, Registration};
 use tokio::sync::Mutex;
 
 /// The chain's configuration: DeCLAI uses Polkadot's account, address, signature and hash types
@@ -181,287 +183,42 @@ impl Payload for RawCall {
 	}
 }
 
-/// Where a job is (mirrors `pallet_inference::Phase`, decoded by variant name).
-#[derive(Clone, Debug, DecodeAsType, PartialEq, Eq)]
-#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
-pub enum Phase {
-	/// Waiting for a worker.
-	Queued,
-	/// Waiting for commitments.
-	Committing,
-	/// Waiting for reveals.
-	Revealing,
-	/// Some replicas must answer a layer challenge.
-	Challenged,
-	/// Validators vote.
-	Auditing,
-	/// Ended.
-	Done(Outcome),
-}
-
-/// How a job ended.
-#[derive(Clone, Debug, DecodeAsType, PartialEq, Eq)]
-#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
-pub enum Outcome {
-	/// Served: escrow burned, workers paid.
-	Served,
-	/// Refunded.
-	Refunded,
-}
-
-/// A replica's state.
-#[derive(Clone, Debug, DecodeAsType, PartialEq, Eq)]
-#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
-pub enum ReplicaState {
-	/// Nothing submitted yet.
-	Assigned,
-	/// Commitment accepted.
-	Committed,
-	/// Output revealed.
-	Revealed,
-	/// Must answer a layer challenge.
-	Challenged,
-	/// Verified.
-	Verified,
-	/// Punished.
-	Faulted(Fault),
-}
-
-/// Why a replica was punished.
-#[derive(Clone, Debug, DecodeAsType, PartialEq, Eq)]
-#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
-pub enum Fault {
-	/// A wrong result.
-	Invalid,
-	/// A missed deadline.
-	Missed,
-}
-
-/// One worker's part in a job.
-#[derive(Clone, Debug, DecodeAsType)]
-#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
-pub struct ReplicaInfo {
-	/// The worker.
-	pub worker: AccountId32,
-	/// Its state.
-	pub state: ReplicaState,
-	/// Its commitment.
-	pub commit: Option<[u8; 32]>,
-}
-
-/// The fields of `Inference.Jobs` the worker needs.
-#[derive(Clone, Debug, DecodeAsType)]
-#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
-pub struct JobInfo {
-	/// Who pays.
-	pub consumer: AccountId32,
-	/// The model.
-	pub model: u32,
-	/// `blake2_256` of the input.
-	pub input_hash: [u8; 32],
-	/// Escrowed price.
-	pub price: u128,
-	/// Where the job is.
-	pub phase: Phase,
-	/// When the current phase times out.
-	pub deadline: u32,
-	/// The replicas of the current attempt.
-	pub replicas: Vec<ReplicaInfo>,
-	/// Attempts so far.
-	pub attempts: u8,
-	/// The block whose hash seeds the challenges.
-	pub commits_closed: Option<u32>,
-}
-
-impl JobInfo {
-	/// `who`'s replica, if assigned in the current attempt.
-	pub fn replica(&self, who: &AccountId32) -> Option<&ReplicaInfo> {
-		self.replicas.iter().find(|r| &r.worker == who)
-	}
-}
-
-/// How a model's results are verified (mirrors `VerificationTier`).
-#[derive(Clone, Debug, DecodeAsType, PartialEq, Eq)]
-#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
-pub enum Tier {
-	/// Exact integer replay.
-	ExactInteger,
-	/// Float tolerance.
-	FloatTolerance {
-		/// ppm of the largest output.
-		max_error_ppm: u32,
-	},
-	/// Groth16 proofs.
-	ZeroKnowledge,
-}
-
-/// An answer to a benchmark challenge (`pallet_workers::BenchmarkAnswer`).
-#[derive(Clone, Debug, DecodeAsType)]
-#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
-pub struct BenchmarkAnswerInfo {
-	/// The answered digest.
-	pub digest: [u8; 32],
-	/// The reported time, µs.
-	pub micros: u64,
-}
-
-/// An auditor's check of a benchmark answer (`pallet_workers::BenchmarkCheck`).
-#[derive(Clone, Debug, DecodeAsType)]
-#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
-pub struct BenchmarkCheckInfo {
-	/// The auditor.
-	pub auditor: AccountId32,
-	/// Whether its digest matched.
-	pub matches: bool,
-}
-
-/// A worker's registration (`Workers.Workers`): the fields the worker checks when it starts.
-#[derive(Clone, Debug, DecodeAsType)]
-#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
-pub struct Registration {
-	/// The attestation key commitments must be signed with.
-	pub key: crate::worker::AttestationKey,
-	/// Its region.
-	pub region: u16,
-	/// The models it is assigned jobs of.
-	pub models: Vec<u32>,
-}
-
-/// An open benchmark challenge (`Workers.Benchmarks`).
-#[derive(Clone, Debug, DecodeAsType)]
-#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
-pub struct BenchmarkInfo {
-	/// Challenge id.
-	pub id: u64,
-	/// Seed of the matrices.
-	pub seed: [u8; 32],
-	/// Matrix side.
-	pub size: u32,
-	/// Chained products.
-	pub rounds: u32,
-	/// Last block for the answer and the checks.
-	pub deadline: u32,
-	/// The worker's answer.
-	pub answer: Option<BenchmarkAnswerInfo>,
-	/// Auditors' checks.
-	pub checks: Vec<BenchmarkCheckInfo>,
-}
-
-/// One integer layer as stored.
-#[derive(Clone, Debug, DecodeAsType)]
-#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
-pub struct LayerInfo {
-	/// Inputs.
-	pub inputs: u32,
-	/// Outputs.
-	pub outputs: u32,
-	/// Requantization shift.
-	pub shift: u8,
-}
-
-/// The fields of `Inference.Models` the worker needs.
-#[derive(Clone, Debug, DecodeAsType)]
-#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
-pub struct ModelInfo {
-	/// UTF-8 name.
-	pub name: Vec<u8>,
-	/// The weight commitment.
-	pub weights_root: [u8; 32],
-	/// Reference cost (work units).
-	pub cost: u128,
-	/// Largest input.
-	pub max_input: u32,
-	/// Largest output.
-	pub max_output: u32,
-	/// The tier.
-	pub tier: Tier,
-	/// Integer layers.
-	pub layers: Vec<LayerInfo>,
-	/// Takes requests.
-	pub active: bool,
-}
-
-/// A settlement receipt (`Economics.Receipts`).
-#[derive(Clone, Debug, DecodeAsType, serde::Serialize)]
-#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
-pub struct ReceiptInfo {
-	/// The paid worker.
-	#[serde(serialize_with = "ser_account")]
-	pub worker: AccountId32,
-	/// Whether a benchmark challenge confirmed the worker's class (else η was capped at 0.5).
-	pub class_confirmed: bool,
-	/// Verified work on the worker's class (GPU-hour units of 10^12).
-	pub t_compute: u128,
-	/// The reference work it pays for (the worker's share of the job's cost on the reference
-	/// GPU): `T × η` is paid up to it.
-	pub reference_work: u128,
-	/// η (fixed point, 10^18 = 1).
-	pub eta: u128,
-	/// α (fixed point).
-	pub alpha: u128,
-	/// β (fixed point).
-	pub beta: u128,
-	/// ⌊T × η × α / β⌋.
-	pub earned: u128,
-	/// Minted.
-	pub minted: u128,
-	/// Withheld.
-	pub withheld: u128,
-	/// Settlement block.
-	pub block: u32,
-}
-
-fn ser_account<S: serde::Serializer>(a: &AccountId32, s: S) -> Result<S::Ok, S::Error> {
-	s.serialize_str(&a.to_string())
-}
-
-/// A connection to a node with a signing account.
-pub struct Chain {
+/// A read-only connection to a node: what the explorer needs, and what [`Chain`] signs on top of.
+#[derive(Clone)]
+pub struct Reader {
 	url: String,
 	api: Client,
-	rpc: LegacyRpcMethods<subxt::config::RpcConfigFor<Config>>,
-	signer: Keypair,
-	account: AccountId32,
-	nonce: Mutex<Option<u64>>,
+	rpc: Rpc,
 }
 
-impl Chain {
+/// The node's legacy JSON-RPC methods (blocks, headers, storage by key).
+pub type Rpc = LegacyRpcMethods<subxt::config::RpcConfigFor<Config>>;
+
+impl Reader {
 	/// Connects once.
-	pub async fn connect(url: &str, signer: Keypair) -> Result<Self, ChainError> {
+	pub async fn connect(url: &str) -> Result<Self, ChainError> {
 		let connect_error = |e: String| ChainError::Connect { url: url.into(), reason: e };
 		let rpc_client =
 			RpcClient::from_insecure_url(url).await.map_err(|e| connect_error(e.to_string()))?;
 		let api = Client::from_rpc_client(rpc_client.clone())
 			.await
 			.map_err(|e| connect_error(e.to_string()))?;
-		let account: AccountId32 = signer.public_key().into();
-		Ok(Self {
-			url: url.into(),
-			api,
-			rpc: LegacyRpcMethods::new(rpc_client),
-			signer,
-			account,
-			nonce: Mutex::new(None),
-		})
+		Ok(Self { url: url.into(), api, rpc: LegacyRpcMethods::new(rpc_client) })
 	}
 
 	/// Connects, retrying with exponential backoff (1 s doubling to 30 s) until `give_up` passed.
-	pub async fn connect_with_retry(
-		url: &str,
-		signer: Keypair,
-		give_up: Duration,
-	) -> Result<Self, ChainError> {
+	pub async fn connect_with_retry(url: &str, give_up: Duration) -> Result<Self, ChainError> {
 		let start = std::time::Instant::now();
 		let mut wait = Duration::from_secs(1);
 		loop {
-			match Self::connect(url, signer.clone()).await {
-				Ok(chain) => return Ok(chain),
+			match Self::connect(url).await {
+				Ok(reader) => return Ok(reader),
 				Err(e) if start.elapsed() + wait > give_up => return Err(e),
 				Err(e) => {
 					tracing::warn!(%url, error = %e, retry_in_s = wait.as_secs(), "node unreachable");
 					tokio::time::sleep(wait).await;
 					wait = (wait * 2).min(Duration::from_secs(30));
-				}
+				},
 			}
 		}
 	}
@@ -479,6 +236,56 @@ impl Chain {
 	/// The subxt client.
 	pub fn api(&self) -> &Client {
 		&self.api
+	}
+
+	/// The legacy RPC methods.
+	pub fn rpc(&self) -> &Rpc {
+		&self.rpc
+	}
+}
+
+/// A connection to a node with a signing account.
+pub struct Chain {
+	reader: Reader,
+	signer: Keypair,
+	account: AccountId32,
+	nonce: Mutex<Option<u64>>,
+}
+
+impl Chain {
+	/// Connects once.
+	pub async fn connect(url: &str, signer: Keypair) -> Result<Self, ChainError> {
+		Ok(Self::with_reader(Reader::connect(url).await?, signer))
+	}
+
+	/// Signs with `signer` over an open connection.
+	pub fn with_reader(reader: Reader, signer: Keypair) -> Self {
+		let account: AccountId32 = signer.public_key().into();
+		Self { reader, signer, account, nonce: Mutex::new(None) }
+	}
+
+	/// Connects, retrying with exponential backoff (1 s doubling to 30 s) until `give_up` passed.
+	pub async fn connect_with_retry(
+		url: &str,
+		signer: Keypair,
+		give_up: Duration,
+	) -> Result<Self, ChainError> {
+		Ok(Self::with_reader(Reader::connect_with_retry(url, give_up).await?, signer))
+	}
+
+	/// The chain's genesis hash.
+	pub fn genesis(&self) -> [u8; 32] {
+		self.reader.genesis()
+	}
+
+	/// The node URL.
+	pub fn url(&self) -> &str {
+		self.reader.url()
+	}
+
+	/// The subxt client.
+	pub fn api(&self) -> &Client {
+		self.reader.api()
 	}
 
 	/// The signing account.
@@ -593,6 +400,7 @@ impl Chain {
 	pub async fn events_at(&self, number: u32) -> Result<Vec<EventRecord>, ChainError> {
 		let context = format!("events of block {number}");
 		let at = self
+			.reader
 			.api
 			.at_block(u64::from(number))
 			.await
@@ -615,7 +423,7 @@ impl Chain {
 		let mut guard = self.nonce.lock().await;
 		let nonce = match *guard {
 			Some(n) => n,
-			None => self.rpc.system_account_next_index(&self.account).await.map_err(|e| {
+			None => self.reader.rpc.system_account_next_index(&self.account).await.map_err(|e| {
 				ChainError::Rpc { context: "account nonce".into(), reason: e.to_string() }
 			})?,
 		};
@@ -698,7 +506,7 @@ impl Chain {
 		subxt::client::ClientAtBlock<Config, subxt::client::OnlineClientAtBlockImpl<Config>>,
 		ChainError,
 	> {
-		self.api.at_current_block().await.map_err(|e| ChainError::Rpc {
+		self.reader.api.at_current_block().await.map_err(|e| ChainError::Rpc {
 			context: "latest finalized block".into(),
 			reason: e.to_string(),
 		})
