@@ -1,0 +1,101 @@
+//! Live reads of the chain for the pages, at the *finalized* head: an account's lots and caps
+//! (`CreditsApi::account_summary`) and the economy (`EconomicsApi::economics`). The index holds
+//! history; these hold the present state that only the runtime computes (expiry, caps).
+//! A node that is away makes these parts of a page say so; the rest of the page is served
+//! from the index.
+
+use std::time::Duration;
+
+use codec::Encode;
+use declai_chain::{decode, AccountCredits, Reader};
+use serde_json::Value as Json;
+use subxt::utils::AccountId32;
+use tokio::sync::Mutex;
+
+/// A lazily (re)connected read-only view of the node.
+pub struct ChainView {
+	url: String,
+	reader: Mutex<Option<Reader>>,
+}
+
+impl ChainView {
+	/// A view of the node at `url` (nothing is connected yet).
+	pub fn new(url: &str) -> Self {
+		Self { url: url.into(), reader: Mutex::new(None) }
+	}
+
+	async fn reader(&self) -> Result<Reader, String> {
+		let mut guard = self.reader.lock().await;
+		if let Some(r) = guard.as_ref() {
+			return Ok(r.clone());
+		}
+		let r = tokio::time::timeout(Duration::from_secs(3), Reader::connect(&self.url))
+			.await
+			.map_err(|_| format!("the node at {} does not answer", self.url))?
+			.map_err(|e| e.to_string())?;
+		*guard = Some(r.clone());
+		Ok(r)
+	}
+
+	async fn forget(&self) {
+		*self.reader.lock().await = None;
+	}
+
+	/// Calls runtime API `api.method(args)` at the finalized head; the result as JSON.
+	pub async fn runtime_json(&self, api: &str, method: &str, args: &[u8]) -> Result<Json, String> {
+		let result = self.runtime_json_once(api, method, args).await;
+		if result.is_err() {
+			self.forget().await;
+		}
+		result
+	}
+
+	async fn runtime_json_once(&self, api: &str, method: &str, args: &[u8]) -> Result<Json, String> {
+		let reader = self.reader().await?;
+		let at = tokio::time::timeout(Duration::from_secs(5), reader.api().at_current_block())
+			.await
+			.map_err(|_| "the node does not answer".to_string())?
+			.map_err(|e| e.to_string())?;
+		let metadata = at.metadata();
+		let ty = metadata
+			.runtime_api_trait_by_name(api)
+			.and_then(|t| t.method_by_name(method))
+			.map(|m| m.output_ty())
+			.ok_or_else(|| format!("the runtime has no {api}::{method}"))?;
+		let bytes = at
+			.runtime_apis()
+			.call_raw(&format!("{api}_{method}"), Some(args))
+			.await
+			.map_err(|e| e.to_string())?;
+		decode::value(&mut &bytes[..], ty, metadata.types()).map_err(|e| e.to_string())
+	}
+
+	/// `who`'s credits now (finalized).
+	pub async fn account(&self, who: &AccountId32) -> Result<AccountCredits, String> {
+		let result = async {
+			let reader = self.reader().await?;
+			let at = reader.api().at_current_block().await.map_err(|e| e.to_string())?;
+			let call = subxt::dynamic::runtime_api_call::<_, AccountCredits>(
+				"CreditsApi",
+				"account_summary",
+				(who.clone(),),
+			);
+			at.runtime_apis().call(call).await.map_err(|e| e.to_string())
+		}
+		.await;
+		if result.is_err() {
+			self.forget().await;
+		}
+		result
+	}
+
+	/// The economy now (finalized), as JSON.
+	pub async fn economics(&self) -> Result<Json, String> {
+		self.runtime_json("EconomicsApi", "economics", &[]).await
+	}
+
+	/// Runtime API `CreditsApi::total_issuance`, as JSON.
+	pub async fn receipt(&self, id: u64) -> Result<Json, String> {
+		self.runtime_json("EconomicsApi", "receipt", &id.encode()).await
+	}
+}

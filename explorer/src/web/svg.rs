@@ -1,0 +1,65 @@
+//! Small server-side SVG plots: no script, no library, readable without JavaScript.
+
+use maud::{html, Markup, PreEscaped};
+
+/// A step line of `(x, y)` points (x ascending), with the y range labelled.
+pub fn step_line(points: &[(f64, f64)], label: &str) -> Markup {
+	const W: f64 = 640.0;
+	const H: f64 = 160.0;
+	const PAD: f64 = 24.0;
+	if points.is_empty() {
+		return html! { p.muted { "No data yet." } };
+	}
+	let (x0, x1) = (points[0].0, points[points.len() - 1].0.max(points[0].0 + 1.0));
+	let y1 = points.iter().map(|p| p.1).fold(0.0_f64, f64::max).max(1e-12);
+	let sx = |x: f64| PAD + (x - x0) / (x1 - x0) * (W - 2.0 * PAD);
+	let sy = |y: f64| H - PAD - y / y1 * (H - 2.0 * PAD);
+	let mut d = format!("M{:.1},{:.1}", sx(points[0].0), sy(points[0].1));
+	for w in points.windows(2) {
+		d.push_str(&format!(" H{:.1} V{:.1}", sx(w[1].0), sy(w[1].1)));
+	}
+	d.push_str(&format!(" H{:.1}", W - PAD));
+	html! {
+		svg.plot viewBox=(format!("0 0 {W} {H}")) role="img" aria-label=(label) {
+			title { (label) }
+			line x1=(PAD) y1=(H - PAD) x2=(W - PAD) y2=(H - PAD) stroke="#999" {}
+			path d=(d) fill="none" stroke="#2463eb" stroke-width="2" {}
+			text x=(PAD) y="14" font-size="11" { (PreEscaped(format!("max {}", fmt(y1)))) }
+			text x=(PAD) y=(H - 6.0) font-size="11" { (fmt(x0)) }
+			text x=(W - PAD) y=(H - 6.0) font-size="11" text-anchor="end" { (fmt(x1)) }
+		}
+	}
+}
+
+/// Bars of `(label, value)`, e.g. credits by expiry day.
+pub fn bars(items: &[(String, f64)], label: &str) -> Markup {
+	const W: f64 = 640.0;
+	const H: f64 = 140.0;
+	const PAD: f64 = 20.0;
+	if items.is_empty() {
+		return html! { p.muted { "Nothing to show." } };
+	}
+	let max = items.iter().map(|i| i.1).fold(0.0_f64, f64::max).max(1e-12);
+	let slot = (W - 2.0 * PAD) / items.len() as f64;
+	html! {
+		svg.plot viewBox=(format!("0 0 {W} {H}")) role="img" aria-label=(label) {
+			title { (label) }
+			@for (i, (name, v)) in items.iter().enumerate() {
+				@let h = v / max * (H - 2.0 * PAD);
+				@let x = PAD + i as f64 * slot;
+				rect x=(format!("{:.1}", x + slot * 0.1)) y=(format!("{:.1}", H - PAD - h)) width=(format!("{:.1}", slot * 0.8)) height=(format!("{:.1}", h)) fill="#2463eb" {
+					title { (name) ": " (fmt(*v)) }
+				}
+				text x=(format!("{:.1}", x + slot / 2.0)) y=(H - 6.0) font-size="10" text-anchor="middle" { (name) }
+			}
+		}
+	}
+}
+
+fn fmt(v: f64) -> String {
+	if v.fract() == 0.0 && v.abs() < 1e15 {
+		format!("{v:.0}")
+	} else {
+		format!("{v:.4}").trim_end_matches('0').trim_end_matches('.').to_string()
+	}
+}
