@@ -9,6 +9,7 @@ export WASM_BUILD_WORKSPACE_HINT="$DECLAI_ROOT"
 export DECLAI_PROFILE=release
 export DECLAI_NODE="$CARGO_TARGET_DIR/release/declai-node"
 export DECLAI_WORKER="$CARGO_TARGET_DIR/release/declai-worker"
+export DECLAI_EXPLORER="$CARGO_TARGET_DIR/release/declai-explorer"
 # Proves the zero-knowledge fixture layer for a live job (pallets/inference/examples/zk_prove.rs;
 # `cargo test` builds it).
 export DECLAI_ZK_PROVE="$CARGO_TARGET_DIR/release/examples/zk_prove"

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # The main job: build and run a development validator node (Alice) with RocksDB, 3-second blocks,
-# GRANDPA finality and JSON-RPC on ws://127.0.0.1:9944 for polkadot.js — and an inference worker
-# (Bob) serving the digits classifier and all-MiniLM-L6-v2, with Alice auditing as the validator.
-# It registers both models, then sends one request of each as Ferdie so that you see jobs settle.
+# GRANDPA finality and JSON-RPC on ws://127.0.0.1:9944 for polkadot.js — an inference worker
+# (Bob) serving the digits classifier and all-MiniLM-L6-v2, with Alice auditing as the validator,
+# and the block explorer on http://127.0.0.1:8080 (DECLAI_EXPLORER_LISTEN to change it).
+# It registers both models, then sends one request of each as Ferdie so that you see jobs settle
+# and appear in the explorer with their verification trail and receipts.
 #
 # Extra arguments go to the node, e.g. `scripts/run-dev.sh --base-path /tmp/declai` to keep state
 # (without --base-path the chain is temporary). DECLAI_NO_WORKER=1 runs the node alone.
-# Logs: $DECLAI_CACHE/dev/{node,worker,auditor}.log. Ctrl-C stops everything.
+# The node keeps every block's state (--state-pruning archive-canonical): the explorer indexes
+# from genesis. Logs: $DECLAI_CACHE/dev/{node,worker,auditor,explorer}.log. Ctrl-C stops everything.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 "$DECLAI_ROOT/scripts/setup.sh"
@@ -17,6 +20,7 @@ for a in "${args[@]}"; do
 	case "$a" in --base-path | --base-path=* | -d) has_base=true ;; esac
 done
 $has_base || args+=(--tmp)
+args+=(--state-pruning archive-canonical)
 echo "DeCLAI dev node: Polkadot-JS Apps at https://polkadot.js.org/apps/?rpc=ws://127.0.0.1:9944"
 if [ -n "${DECLAI_NO_WORKER:-}" ]; then
 	exec "$DECLAI_NODE" --dev --database rocksdb --rpc-cors all "${args[@]}"
@@ -25,7 +29,7 @@ fi
 logs="$DECLAI_CACHE/dev"
 mkdir -p "$logs"
 # A temporary chain starts from genesis again: the workers' records of the last one go.
-$has_base || rm -rf "$logs/bob" "$logs/alice"
+$has_base || rm -rf "$logs/bob" "$logs/alice" "$logs"/explorer.db*
 pids=()
 cleanup() {
 	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -54,14 +58,21 @@ pids+=($!)
 "$DECLAI_WORKER" run --node "$ws" --account //Alice --state-dir "$logs/alice" --status-addr 127.0.0.1:9956 \
 	--audit --audit-only "${models[@]}" >"$logs/auditor.log" 2>&1 &
 pids+=($!)
+explorer_listen="${DECLAI_EXPLORER_LISTEN:-127.0.0.1:8080}"
+explorer_url="http://$explorer_listen"
+"$DECLAI_EXPLORER" --node "$ws" --db "sqlite:$logs/explorer.db" --listen "$explorer_listen" \
+	>"$logs/explorer.log" 2>&1 &
+pids+=($!)
 echo "worker (Bob): status http://127.0.0.1:9955/status, metrics /metrics (log $logs/worker.log)"
 echo "auditor (Alice): log $logs/auditor.log"
+echo "explorer: $explorer_url (log $logs/explorer.log)"
 
 echo "== a first digits inference and a first embedding, requested by Ferdie:"
-"$DECLAI_WORKER" request --node "$ws" --account //Ferdie --model digits-mlp-v1 --digits-sample 7 || true
+"$DECLAI_WORKER" request --node "$ws" --account //Ferdie --model digits-mlp-v1 --digits-sample 7 \
+	--explorer "$explorer_url" || true
 "$DECLAI_WORKER" request --node "$ws" --account //Ferdie --model all-minilm-l6-v2 \
-	--text "Credits are a claim on compute, not money." || true
-echo "== running; request more with e.g.:"
+	--text "Credits are a claim on compute, not money." --explorer "$explorer_url" || true
+echo "== running; the explorer shows the chain at $explorer_url; request more with e.g.:"
 echo "   $DECLAI_WORKER request --account //Ferdie --model digits-mlp-v1 --digits-sample 12"
 echo "   $DECLAI_WORKER request --account //Ferdie --model all-minilm-l6-v2 --text 'hello world'"
 wait "$node_pid"

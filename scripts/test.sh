@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: Rust unit, property and benchmark tests, the runtime tests, the end-to-end
 # test of a real node process (tests/node_e2e.rs), the polkadot.js suite (tests/e2e/) against a
-# dev node that this script starts and stops, and the multi-validator network test
+# dev node that this script starts and stops, the block explorer in a real browser
+# (tests/explorer/, which starts its own node, worker and explorer), and the multi-validator
+# network test
 # (tests/network/: four validators, two workers and misbehaving nodes, which it starts itself).
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
@@ -38,6 +40,15 @@ done
 (cd tests && DECLAI_WS="ws://127.0.0.1:$rpc_port" node --test --test-concurrency=1 e2e/) || { echo "node log: $log"; tail -30 "$log"; exit 1; }
 kill $node_pid 2>/dev/null || true
 wait $node_pid 2>/dev/null || true
+
+echo "== explorer in a real browser"
+# tests/explorer/ starts its own archive dev node, worker, auditor and explorer, and drives Debian's
+# Chromium (DECLAI_CHROMIUM, default /usr/bin/chromium) through playwright-core. Screenshots of
+# the pages it visits are kept in $DECLAI_CACHE/artifacts/explorer.
+[ -x "$DECLAI_EXPLORER" ] || "$DECLAI_ROOT/scripts/build.sh"
+explorer_dir="$(mktemp -d -t declai-explorer-XXXX)"
+(cd tests && DECLAI_EXPLORER_TEST_DIR="$explorer_dir" DECLAI_SCREENSHOTS="$DECLAI_CACHE/artifacts/explorer" \
+	node --test --test-concurrency=1 explorer/) || { echo "logs: $explorer_dir"; tail -30 "$explorer_dir/explorer.log"; exit 1; }
 
 echo "== multi-validator network (about 15 minutes)"
 (cd tests && node --test --test-concurrency=1 network/)

@@ -218,7 +218,7 @@ impl Reader {
 					tracing::warn!(%url, error = %e, retry_in_s = wait.as_secs(), "node unreachable");
 					tokio::time::sleep(wait).await;
 					wait = (wait * 2).min(Duration::from_secs(30));
-				},
+				}
 			}
 		}
 	}
@@ -423,9 +423,11 @@ impl Chain {
 		let mut guard = self.nonce.lock().await;
 		let nonce = match *guard {
 			Some(n) => n,
-			None => self.reader.rpc.system_account_next_index(&self.account).await.map_err(|e| {
-				ChainError::Rpc { context: "account nonce".into(), reason: e.to_string() }
-			})?,
+			None => {
+				self.reader.rpc.system_account_next_index(&self.account).await.map_err(|e| {
+					ChainError::Rpc { context: "account nonce".into(), reason: e.to_string() }
+				})?
+			}
 		};
 		*guard = Some(nonce + 1);
 		Ok(nonce)

@@ -49,7 +49,7 @@ pub fn fields(
 		match (&field.name, named) {
 			(Some(name), true) => {
 				object.insert(name.clone(), v);
-			},
+			}
 			_ => array.push(v),
 		}
 	}
@@ -109,13 +109,13 @@ pub fn to_json(v: &Value<u32>, types: &PortableRegistry) -> Json {
 							return Json::String(AccountId32(raw).to_string());
 						}
 					}
-				},
+				}
 				Some("FixedU128") => {
 					if let Some(inner) = single(c).and_then(as_u128) {
 						return Json::String(crate::units::fixed(inner));
 					}
-				},
-				_ => {},
+				}
+				_ => {}
 			}
 			// Sequences, arrays and tuples stay arrays even with one element; only a one-field
 			// tuple struct (a newtype) is its inner value.
@@ -128,7 +128,7 @@ pub fn to_json(v: &Value<u32>, types: &PortableRegistry) -> Json {
 			} else {
 				composite_json(c, types)
 			}
-		},
+		}
 		ValueDef::Variant(var) => {
 			if type_name(ty, types) == Some("Option") {
 				return match var.name.as_str() {
@@ -143,10 +143,10 @@ pub fn to_json(v: &Value<u32>, types: &PortableRegistry) -> Json {
 				m.insert(var.name.clone(), composite_json(&var.values, types));
 				Json::Object(m)
 			}
-		},
+		}
 		ValueDef::BitSequence(bits) => {
 			Json::String(bits.iter().map(|b| if b { '1' } else { '0' }).collect())
-		},
+		}
 		ValueDef::Primitive(p) => primitive_json(p),
 	}
 }

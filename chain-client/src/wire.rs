@@ -268,7 +268,6 @@ impl std::fmt::Display for AttestationKey {
 	}
 }
 
-
 /// An unexpired lot of free credits (`pallet_credits::LotInfo`).
 #[derive(Clone, Debug, DecodeAsType, serde::Serialize, PartialEq, Eq)]
 #[decode_as_type(crate_path = "subxt::ext::scale_decode")]

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use codec::Encode;
+use codec::{Decode, Encode};
 use declai_chain::{decode, AccountCredits, Reader};
 use serde_json::Value as Json;
 use subxt::utils::AccountId32;
@@ -50,7 +50,12 @@ impl ChainView {
 		result
 	}
 
-	async fn runtime_json_once(&self, api: &str, method: &str, args: &[u8]) -> Result<Json, String> {
+	async fn runtime_json_once(
+		&self,
+		api: &str,
+		method: &str,
+		args: &[u8],
+	) -> Result<Json, String> {
 		let reader = self.reader().await?;
 		let at = tokio::time::timeout(Duration::from_secs(5), reader.api().at_current_block())
 			.await
@@ -68,6 +73,94 @@ impl ChainView {
 			.await
 			.map_err(|e| e.to_string())?;
 		decode::value(&mut &bytes[..], ty, metadata.types()).map_err(|e| e.to_string())
+	}
+
+	/// `pallet.item(keys)` at the finalized head as JSON; `None` if absent.
+	pub async fn storage<K>(
+		&self,
+		pallet: &str,
+		item: &str,
+		keys: K,
+	) -> Result<Option<Json>, String>
+	where
+		K: subxt::ext::frame_decode::storage::IntoEncodableValues
+			+ subxt::ext::frame_decode::storage::IntoDecodableValues,
+	{
+		let result = async {
+			let reader = self.reader().await?;
+			let at = reader.api().at_current_block().await.map_err(|e| e.to_string())?;
+			let address = subxt::dynamic::storage::<K, subxt::dynamic::Value>(pallet, item);
+			let value = at.storage().try_fetch(address, keys).await.map_err(|e| e.to_string())?;
+			let metadata = at.metadata();
+			value
+				.map(|v| {
+					decode::value(&mut v.bytes(), v.type_id(), metadata.types())
+						.map_err(|e| e.to_string())
+				})
+				.transpose()
+		}
+		.await;
+		if result.is_err() {
+			self.forget().await;
+		}
+		result
+	}
+
+	/// Every entry of map `pallet.item` at the finalized head: (the last key's SCALE bytes,
+	/// the value as JSON), in storage order.
+	pub async fn entries(&self, pallet: &str, item: &str) -> Result<Vec<(Vec<u8>, Json)>, String> {
+		let result = async {
+			let reader = self.reader().await?;
+			let at = reader.api().at_current_block().await.map_err(|e| e.to_string())?;
+			let address = subxt::dynamic::storage::<(subxt::dynamic::Value,), subxt::dynamic::Value>(
+				pallet, item,
+			);
+			let mut stream = at.storage().iter(address, ()).await.map_err(|e| e.to_string())?;
+			let metadata = at.metadata();
+			let mut out = Vec::new();
+			while let Some(kv) = stream.next().await {
+				let kv = kv.map_err(|e| e.to_string())?;
+				let key = kv.key().map_err(|e| e.to_string())?;
+				let key_bytes = key.part(0).map(|p| p.value_bytes().to_vec()).unwrap_or_default();
+				let v = kv.value();
+				let value = decode::value(&mut v.bytes(), v.type_id(), metadata.types())
+					.map_err(|e| e.to_string())?;
+				out.push((key_bytes, value));
+			}
+			Ok(out)
+		}
+		.await;
+		if result.is_err() {
+			self.forget().await;
+		}
+		result
+	}
+
+	/// Credits (free lots of all accounts) expiring within `days` days of the day of block
+	/// `now` (`Credits.ExpiringOn`), in raw units.
+	pub async fn expiring_within(&self, days: u64, now: u64) -> Result<u128, String> {
+		let per_day = {
+			let reader = self.reader().await?;
+			let at = reader.api().at_current_block().await.map_err(|e| e.to_string())?;
+			let metadata = at.metadata();
+			let constant = metadata
+				.pallet_by_name("Credits")
+				.and_then(|p| p.constant_by_name("BlocksPerDay"))
+				.ok_or("the runtime has no Credits.BlocksPerDay")?;
+			u64::from(u32::decode(&mut constant.value()).map_err(|e| e.to_string())?)
+		};
+		let today = now / per_day.max(1);
+		let totals = self.storage("Credits", "ExpiringOn", ()).await?.unwrap_or(Json::Null);
+		Ok(totals
+			.as_array()
+			.into_iter()
+			.flatten()
+			.filter_map(|pair| {
+				let day = pair.get(0).and_then(crate::derive::json_u128)?;
+				let amount = pair.get(1).and_then(crate::derive::json_u128)?;
+				(day as u64 <= today + days).then_some(amount)
+			})
+			.sum())
 	}
 
 	/// `who`'s credits now (finalized).
@@ -94,7 +187,7 @@ impl ChainView {
 		self.runtime_json("EconomicsApi", "economics", &[]).await
 	}
 
-	/// Runtime API `CreditsApi::total_issuance`, as JSON.
+	/// Runtime API `EconomicsApi::receipt(id)`, as JSON.
 	pub async fn receipt(&self, id: u64) -> Result<Json, String> {
 		self.runtime_json("EconomicsApi", "receipt", &id.encode()).await
 	}

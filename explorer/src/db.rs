@@ -19,8 +19,8 @@ use sqlx::{
 };
 
 use crate::model::{
-	Balance, BlockRow, EventRow, ExtrinsicRow, IndexedBlock, JobRow, JobStep, Movement,
-	ReceiptRow,
+	Balance, BlockRow, Divergence, EventRow, ExtrinsicRow, IndexedBlock, JobRow, JobStep, Movement,
+	ProductionRow, ReceiptRow,
 };
 
 /// The schema version this build writes; a database with another one is refused.
@@ -78,7 +78,12 @@ const SCHEMA: &[&str] = &[
 	"CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
 	"CREATE TABLE IF NOT EXISTS blocks (number BIGINT PRIMARY KEY, hash TEXT NOT NULL, \
 	 parent_hash TEXT NOT NULL, timestamp_ms BIGINT, spec_version BIGINT NOT NULL, \
-	 extrinsics BIGINT NOT NULL, events BIGINT NOT NULL)",
+	 extrinsics BIGINT NOT NULL, events BIGINT NOT NULL, author TEXT, slot BIGINT, \
+	 authorities TEXT, issuance TEXT)",
+	"CREATE TABLE IF NOT EXISTS divergences (block BIGINT NOT NULL, rule TEXT NOT NULL, \
+	 detail TEXT NOT NULL)",
+	"CREATE INDEX IF NOT EXISTS divergences_block ON divergences (block)",
+	"CREATE INDEX IF NOT EXISTS blocks_author ON blocks (author, number)",
 	"CREATE INDEX IF NOT EXISTS blocks_hash ON blocks (hash)",
 	"CREATE TABLE IF NOT EXISTS extrinsics (block BIGINT NOT NULL, idx BIGINT NOT NULL, \
 	 hash TEXT NOT NULL, signer TEXT, pallet TEXT NOT NULL, call TEXT NOT NULL, \
@@ -120,6 +125,7 @@ const BLOCK_TABLES: &[(&str, &str)] = &[
 	("events", "block"),
 	("movements", "block"),
 	("balances", "block"),
+	("divergences", "block"),
 	("jobs", "block"),
 	("job_steps", "block"),
 	("receipts", "block"),
@@ -150,7 +156,11 @@ impl Db {
 		sqlx::any::install_default_drivers();
 		let (engine, connect_url) = if let Some(path) = url.strip_prefix("sqlite:") {
 			let sep = if path.contains('?') { '&' } else { '?' };
-			let url = if path.contains("mode=") { url.to_string() } else { format!("{url}{sep}mode=rwc") };
+			let url = if path.contains("mode=") {
+				url.to_string()
+			} else {
+				format!("{url}{sep}mode=rwc")
+			};
 			(Engine::Sqlite, url)
 		} else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
 			(Engine::Postgres, url.to_string())
@@ -185,7 +195,7 @@ impl Db {
 		let db = Self { pool, engine, url: redact(url) };
 		match db.meta("schema").await? {
 			None => db.set_meta("schema", SCHEMA_VERSION).await?,
-			Some(v) if v == SCHEMA_VERSION => {},
+			Some(v) if v == SCHEMA_VERSION => {}
 			Some(found) => return Err(DbError::Schema { found }),
 		}
 		Ok(db)
@@ -231,11 +241,9 @@ impl Db {
 		match self.meta("genesis").await? {
 			None => self.set_meta("genesis", genesis).await,
 			Some(stored) if stored == genesis => Ok(()),
-			Some(stored) => Err(DbError::OtherChain {
-				url: self.url.clone(),
-				stored,
-				node: genesis.into(),
-			}),
+			Some(stored) => {
+				Err(DbError::OtherChain { url: self.url.clone(), stored, node: genesis.into() })
+			}
 		}
 	}
 
@@ -248,7 +256,9 @@ impl Db {
 	pub async fn cursor(&self) -> Result<Option<u64>, DbError> {
 		match self.meta("cursor").await? {
 			None => Ok(None),
-			Some(v) => v.parse().map(Some).map_err(|_| DbError::Corrupt { what: "cursor", value: v }),
+			Some(v) => {
+				v.parse().map(Some).map_err(|_| DbError::Corrupt { what: "cursor", value: v })
+			}
 		}
 	}
 
@@ -304,10 +314,10 @@ impl Db {
 				.bind(below.to_string())
 				.execute(&mut *tx)
 				.await?;
-			},
+			}
 			None => {
 				sqlx::query("DELETE FROM meta WHERE key = 'cursor'").execute(&mut *tx).await?;
-			},
+			}
 		}
 		tx.commit().await?;
 		Ok(())
@@ -320,7 +330,8 @@ impl Db {
 		let block = i64_of(b.block.number);
 		sqlx::query(
 			"INSERT INTO blocks (number, hash, parent_hash, timestamp_ms, spec_version, \
-			 extrinsics, events) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+			 extrinsics, events, author, slot, authorities, issuance) \
+			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
 		)
 		.bind(block)
 		.bind(&b.block.hash)
@@ -329,8 +340,20 @@ impl Db {
 		.bind(i64::from(b.block.spec_version))
 		.bind(i64_of(b.block.extrinsics))
 		.bind(i64_of(b.block.events))
+		.bind(&b.block.author)
+		.bind(b.block.slot.map(i64_of))
+		.bind(b.authorities.as_ref().map(|a| serde_json::json!(a).to_string()))
+		.bind(b.derived_issuance.map(|i| i.to_string()))
 		.execute(&mut *tx)
 		.await?;
+		for d in &b.divergences {
+			sqlx::query("INSERT INTO divergences (block, rule, detail) VALUES ($1, $2, $3)")
+				.bind(block)
+				.bind(&d.rule)
+				.bind(&d.detail)
+				.execute(&mut *tx)
+				.await?;
+		}
 		for x in &b.extrinsics {
 			sqlx::query(
 				"INSERT INTO extrinsics (block, idx, hash, signer, pallet, call, args, success, \
@@ -443,8 +466,112 @@ impl Db {
 
 	// ---- reads for the pages and the API ----
 
+	/// The authority set in force below block `n` (the latest stored before it).
+	pub async fn authorities_before(&self, n: u64) -> Result<Option<Vec<(String, u64)>>, DbError> {
+		let row = sqlx::query(
+			"SELECT authorities FROM blocks WHERE number < $1 AND authorities IS NOT NULL \
+			 ORDER BY number DESC LIMIT 1",
+		)
+		.bind(i64_of(n))
+		.fetch_optional(&self.pool)
+		.await?;
+		row.map(|r| {
+			let text: String = r.try_get(0)?;
+			serde_json::from_str(&text)
+				.map_err(|_| DbError::Corrupt { what: "authorities", value: text })
+		})
+		.transpose()
+	}
+
+	/// Blocks from `from` on, for block production: (number, author, slot, the authority set if
+	/// it changed at that block).
+	pub async fn production(&self, from: u64) -> Result<Vec<ProductionRow>, DbError> {
+		let rows = sqlx::query(
+			"SELECT number, author, slot, authorities FROM blocks WHERE number >= $1 ORDER BY number",
+		)
+		.bind(i64_of(from))
+		.fetch_all(&self.pool)
+		.await?;
+		rows.iter()
+			.map(|r| {
+				let set: Option<String> = r.try_get(3)?;
+				Ok(ProductionRow {
+					number: u64_of(r.try_get(0)?),
+					author: r.try_get(1)?,
+					slot: r.try_get::<Option<i64>, _>(2)?.map(u64_of),
+					authorities: set
+						.map(|t| {
+							serde_json::from_str(&t)
+								.map_err(|_| DbError::Corrupt { what: "authorities", value: t })
+						})
+						.transpose()?,
+				})
+			})
+			.collect()
+	}
+
+	/// Events `pallet.name` (any name if `names` is empty), newest first, at most `limit`.
+	pub async fn events_named(
+		&self,
+		pallet: &str,
+		names: &[&str],
+		limit: u32,
+	) -> Result<Vec<EventRow>, DbError> {
+		let mut rows = Vec::new();
+		let names: Vec<&str> = if names.is_empty() { vec![""] } else { names.to_vec() };
+		for name in names {
+			let sql = if name.is_empty() {
+				format!("SELECT {} FROM events WHERE pallet = $1 ORDER BY block DESC, idx DESC LIMIT $2", Self::EVENT_COLUMNS)
+			} else {
+				format!(
+					"SELECT {} FROM events WHERE pallet = $1 AND name = $2 ORDER BY block DESC, idx DESC LIMIT $3",
+					Self::EVENT_COLUMNS
+				)
+			};
+			let mut q = sqlx::query(&sql).bind(pallet.to_string());
+			if !name.is_empty() {
+				q = q.bind(name.to_string());
+			}
+			let q = q.bind(i64::from(limit));
+			for r in q.fetch_all(&self.pool).await? {
+				rows.push(event_row(&r)?);
+			}
+		}
+		rows.sort_by(|a: &EventRow, b: &EventRow| (b.block, b.index).cmp(&(a.block, a.index)));
+		rows.truncate(limit as usize);
+		Ok(rows)
+	}
+
+	/// Events of `pallets` whose fields name `account` (SS58), newest first.
+	pub async fn events_naming(
+		&self,
+		account: &str,
+		pallets: &[&str],
+		limit: u32,
+	) -> Result<Vec<EventRow>, DbError> {
+		let mut rows = Vec::new();
+		for pallet in pallets {
+			let sql = format!(
+				"SELECT {} FROM events WHERE pallet = $1 AND fields LIKE $2 ORDER BY block DESC, idx DESC LIMIT $3",
+				Self::EVENT_COLUMNS
+			);
+			let q = sqlx::query(&sql)
+				.bind(pallet.to_string())
+				.bind(format!("%\"{account}\"%"))
+				.bind(i64::from(limit));
+			for r in q.fetch_all(&self.pool).await? {
+				rows.push(event_row(&r)?);
+			}
+		}
+		rows.sort_by(|a: &EventRow, b: &EventRow| (b.block, b.index).cmp(&(a.block, a.index)));
+		rows.truncate(limit as usize);
+		Ok(rows)
+	}
+
+	const EVENT_COLUMNS: &'static str = "block, idx, extrinsic, pallet, name, fields";
+
 	const BLOCK_COLUMNS: &'static str =
-		"number, hash, parent_hash, timestamp_ms, spec_version, extrinsics, events";
+		"number, hash, parent_hash, timestamp_ms, spec_version, extrinsics, events, author, slot";
 
 	/// The latest `limit` blocks, newest first.
 	pub async fn latest_blocks(&self, limit: u32) -> Result<Vec<BlockRow>, DbError> {
@@ -460,19 +587,21 @@ impl Db {
 
 	/// Block `n`.
 	pub async fn block(&self, n: u64) -> Result<Option<BlockRow>, DbError> {
-		let row = sqlx::query(&format!("SELECT {} FROM blocks WHERE number = $1", Self::BLOCK_COLUMNS))
-			.bind(i64_of(n))
-			.fetch_optional(&self.pool)
-			.await?;
+		let row =
+			sqlx::query(&format!("SELECT {} FROM blocks WHERE number = $1", Self::BLOCK_COLUMNS))
+				.bind(i64_of(n))
+				.fetch_optional(&self.pool)
+				.await?;
 		row.as_ref().map(block_row).transpose()
 	}
 
 	/// The block with `hash` (`0x…`, lower case).
 	pub async fn block_by_hash(&self, hash: &str) -> Result<Option<BlockRow>, DbError> {
-		let row = sqlx::query(&format!("SELECT {} FROM blocks WHERE hash = $1", Self::BLOCK_COLUMNS))
-			.bind(hash)
-			.fetch_optional(&self.pool)
-			.await?;
+		let row =
+			sqlx::query(&format!("SELECT {} FROM blocks WHERE hash = $1", Self::BLOCK_COLUMNS))
+				.bind(hash)
+				.fetch_optional(&self.pool)
+				.await?;
 		row.as_ref().map(block_row).transpose()
 	}
 
@@ -531,7 +660,11 @@ impl Db {
 	}
 
 	/// Extrinsics signed by `account`, newest first.
-	pub async fn extrinsics_by(&self, account: &str, limit: u32) -> Result<Vec<ExtrinsicRow>, DbError> {
+	pub async fn extrinsics_by(
+		&self,
+		account: &str,
+		limit: u32,
+	) -> Result<Vec<ExtrinsicRow>, DbError> {
 		let rows = sqlx::query(&format!(
 			"SELECT {} FROM extrinsics WHERE signer = $1 ORDER BY block DESC, idx DESC LIMIT $2",
 			Self::EXTRINSIC_COLUMNS
@@ -544,7 +677,11 @@ impl Db {
 	}
 
 	/// The events of block `n`, or of one of its extrinsics.
-	pub async fn events_of(&self, n: u64, extrinsic: Option<u32>) -> Result<Vec<EventRow>, DbError> {
+	pub async fn events_of(
+		&self,
+		n: u64,
+		extrinsic: Option<u32>,
+	) -> Result<Vec<EventRow>, DbError> {
 		let rows = match extrinsic {
 			None => sqlx::query(
 				"SELECT block, idx, extrinsic, pallet, name, fields FROM events WHERE block = $1 \
@@ -566,7 +703,11 @@ impl Db {
 	}
 
 	/// `account`'s credit movements, oldest first (`kind` filters).
-	pub async fn movements(&self, account: &str, kind: Option<&str>) -> Result<Vec<Movement>, DbError> {
+	pub async fn movements(
+		&self,
+		account: &str,
+		kind: Option<&str>,
+	) -> Result<Vec<Movement>, DbError> {
 		let rows = sqlx::query(
 			"SELECT block, event, account, kind, amount, counterparty, detail FROM movements \
 			 WHERE account = $1 AND ($2 = '' OR kind = $2) ORDER BY block, event",
@@ -594,6 +735,7 @@ impl Db {
 						account: account.into(),
 						spendable: amount(r, 1, "balances.spendable")?,
 						held: amount(r, 2, "balances.held")?,
+						cap: 0,
 					},
 				))
 			})
@@ -688,10 +830,11 @@ impl Db {
 
 	/// Receipt `id`.
 	pub async fn receipt(&self, id: u64) -> Result<Option<ReceiptRow>, DbError> {
-		let row = sqlx::query(&format!("SELECT {} FROM receipts WHERE id = $1", Self::RECEIPT_COLUMNS))
-			.bind(i64_of(id))
-			.fetch_optional(&self.pool)
-			.await?;
+		let row =
+			sqlx::query(&format!("SELECT {} FROM receipts WHERE id = $1", Self::RECEIPT_COLUMNS))
+				.bind(i64_of(id))
+				.fetch_optional(&self.pool)
+				.await?;
 		row.as_ref().map(receipt_row).transpose()
 	}
 
@@ -708,7 +851,11 @@ impl Db {
 	}
 
 	/// The receipts paid to `worker`, newest first.
-	pub async fn receipts_of_worker(&self, worker: &str, limit: u32) -> Result<Vec<ReceiptRow>, DbError> {
+	pub async fn receipts_of_worker(
+		&self,
+		worker: &str,
+		limit: u32,
+	) -> Result<Vec<ReceiptRow>, DbError> {
 		let rows = sqlx::query(&format!(
 			"SELECT {} FROM receipts WHERE worker = $1 ORDER BY id DESC LIMIT $2",
 			Self::RECEIPT_COLUMNS
@@ -720,10 +867,86 @@ impl Db {
 		rows.iter().map(receipt_row).collect()
 	}
 
+	/// The index's own total issuance after block `n`, if recorded.
+	pub async fn derived_issuance(&self, n: u64) -> Result<Option<u128>, DbError> {
+		let row = sqlx::query("SELECT issuance FROM blocks WHERE number = $1")
+			.bind(i64_of(n))
+			.fetch_optional(&self.pool)
+			.await?;
+		let Some(row) = row else { return Ok(None) };
+		let text: Option<String> = row.try_get(0)?;
+		text.map(|t| t.parse().map_err(|_| DbError::Corrupt { what: "blocks.issuance", value: t }))
+			.transpose()
+	}
+
+	/// `account`'s last recorded spendable + held before block `n`.
+	pub async fn owned_before(&self, account: &str, n: u64) -> Result<Option<u128>, DbError> {
+		let row = sqlx::query(
+			"SELECT spendable, held FROM balances WHERE account = $1 AND block < $2 \
+			 ORDER BY block DESC LIMIT 1",
+		)
+		.bind(account)
+		.bind(i64_of(n))
+		.fetch_optional(&self.pool)
+		.await?;
+		row.map(|r| {
+			Ok(amount(&r, 0, "balances.spendable")?.saturating_add(amount(&r, 1, "balances.held")?))
+		})
+		.transpose()
+	}
+
+	/// The monitor's findings, newest first, and how many there are in all.
+	pub async fn divergences(&self, limit: u32) -> Result<(u64, Vec<Divergence>), DbError> {
+		let total: i64 = sqlx::query("SELECT COUNT(*) FROM divergences")
+			.fetch_one(&self.pool)
+			.await?
+			.try_get(0)?;
+		let rows =
+			sqlx::query("SELECT block, rule, detail FROM divergences ORDER BY block DESC LIMIT $1")
+				.bind(i64::from(limit))
+				.fetch_all(&self.pool)
+				.await?;
+		let list = rows
+			.iter()
+			.map(|r| {
+				Ok(Divergence {
+					block: u64_of(r.try_get(0)?),
+					rule: r.try_get(1)?,
+					detail: r.try_get(2)?,
+				})
+			})
+			.collect::<Result<_, DbError>>()?;
+		Ok((u64_of(total), list))
+	}
+
+	/// The latest `limit` receipts, oldest first.
+	pub async fn latest_receipts(&self, limit: u32) -> Result<Vec<ReceiptRow>, DbError> {
+		let rows = sqlx::query(&format!(
+			"SELECT {} FROM receipts ORDER BY id DESC LIMIT $1",
+			Self::RECEIPT_COLUMNS
+		))
+		.bind(i64::from(limit))
+		.fetch_all(&self.pool)
+		.await?;
+		let mut out: Vec<ReceiptRow> = rows.iter().map(receipt_row).collect::<Result<_, _>>()?;
+		out.reverse();
+		Ok(out)
+	}
+
+	/// Jobs requested per model: (model, jobs).
+	pub async fn jobs_per_model(&self) -> Result<Vec<(u64, u64)>, DbError> {
+		let rows = sqlx::query("SELECT model, COUNT(*) FROM jobs GROUP BY model ORDER BY model")
+			.fetch_all(&self.pool)
+			.await?;
+		rows.iter().map(|r| Ok((u64_of(r.try_get(0)?), u64_of(r.try_get(1)?)))).collect()
+	}
+
 	/// Counts of what the index holds: blocks, extrinsics, events, jobs, receipts.
 	pub async fn counts(&self) -> Result<[u64; 5], DbError> {
 		let mut out = [0u64; 5];
-		for (slot, table) in out.iter_mut().zip(["blocks", "extrinsics", "events", "jobs", "receipts"]) {
+		for (slot, table) in
+			out.iter_mut().zip(["blocks", "extrinsics", "events", "jobs", "receipts"])
+		{
 			let n: i64 = sqlx::query(&format!("SELECT COUNT(*) FROM {table}"))
 				.fetch_one(&self.pool)
 				.await?
@@ -743,7 +966,7 @@ fn redact(url: &str) -> String {
 				Some((user, _)) => format!("{}{}:***{}", &url[..scheme + 3], user, &url[at..]),
 				None => url.into(),
 			}
-		},
+		}
 		_ => url.into(),
 	}
 }
@@ -767,6 +990,8 @@ fn block_row(r: &AnyRow) -> Result<BlockRow, DbError> {
 		spec_version: u32::try_from(r.try_get::<i64, _>(4)?).unwrap_or_default(),
 		extrinsics: u64_of(r.try_get(5)?),
 		events: u64_of(r.try_get(6)?),
+		author: r.try_get(7)?,
+		slot: r.try_get::<Option<i64>, _>(8)?.map(u64_of),
 	})
 }
 

@@ -5,9 +5,7 @@
 
 use serde_json::Value as Json;
 
-use crate::model::{
-	IndexedBlock, JobRow, JobStep, MoveKind, Movement, ReceiptRow,
-};
+use crate::model::{IndexedBlock, JobRow, JobStep, MoveKind, Movement, ReceiptRow};
 
 /// A JSON number or decimal string as `u128` (how [`declai_chain::decode`] renders integers).
 pub fn json_u128(v: &Json) -> Option<u128> {
@@ -71,7 +69,11 @@ pub fn derive(b: &mut IndexedBlock) {
 	let block = b.block.number;
 	for e in &b.events {
 		let f = &e.fields;
-		let mut moved = |account: Option<String>, kind: MoveKind, amount: Option<u128>, other: Option<String>, detail: Option<String>| {
+		let mut moved = |account: Option<String>,
+		                 kind: MoveKind,
+		                 amount: Option<u128>,
+		                 other: Option<String>,
+		                 detail: Option<String>| {
 			if let (Some(account), Some(amount)) = (account, amount) {
 				b.movements.push(Movement {
 					block,
@@ -98,13 +100,19 @@ pub fn derive(b: &mut IndexedBlock) {
 						f.get("reason").map(reason_text).unwrap_or_default()
 					));
 				}
-				moved(text(f, "who"), MoveKind::Minted, f.get("amount").and_then(json_u128), None, Some(detail));
-			},
+				moved(
+					text(f, "who"),
+					MoveKind::Minted,
+					f.get("amount").and_then(json_u128),
+					None,
+					Some(detail),
+				);
+			}
 			("Credits", "Transferred") => {
 				let amount = f.get("amount").and_then(json_u128);
 				moved(text(f, "from"), MoveKind::Sent, amount, text(f, "to"), None);
 				moved(text(f, "to"), MoveKind::Received, amount, text(f, "from"), None);
-			},
+			}
 			("Credits", kind @ ("Held" | "Released" | "Burned" | "Expired")) => {
 				let kind = match kind {
 					"Held" => MoveKind::Held,
@@ -114,25 +122,36 @@ pub fn derive(b: &mut IndexedBlock) {
 				};
 				let reason = f.get("reason").map(reason_text);
 				moved(text(f, "who"), kind, f.get("amount").and_then(json_u128), None, reason);
-			},
+			}
 			("TransactionPayment", "TransactionFeePaid") => {
 				let fee = f.get("actual_fee").and_then(json_u128);
 				if fee.is_some_and(|fee| fee > 0) {
 					moved(text(f, "who"), MoveKind::Fee, fee, None, None);
 				}
-				if let Some(x) = e.extrinsic.and_then(|i| b.extrinsics.iter_mut().find(|x| x.index == i)) {
+				if let Some(x) =
+					e.extrinsic.and_then(|i| b.extrinsics.iter_mut().find(|x| x.index == i))
+				{
 					x.fee = fee;
 				}
-			},
+			}
 			("Economics", "WorkSettled") => {
 				let id = f.get("id").and_then(json_u128).and_then(|id| u64::try_from(id).ok());
 				let receipt = f.get("receipt").cloned().unwrap_or(Json::Null);
 				if let (Some(id), Some(worker)) = (id, text(&receipt, "worker")) {
-					b.receipts.push(ReceiptRow { id, block, event: e.index, worker, job: None, data: receipt });
+					b.receipts.push(ReceiptRow {
+						id,
+						block,
+						event: e.index,
+						worker,
+						job: None,
+						data: receipt,
+					});
 				}
-			},
+			}
 			("Inference", name) => {
-				let Some(job) = f.get("job").and_then(json_u128).and_then(|j| u64::try_from(j).ok()) else {
+				let Some(job) =
+					f.get("job").and_then(json_u128).and_then(|j| u64::try_from(j).ok())
+				else {
 					continue;
 				};
 				if name == "JobRequested" {
@@ -148,7 +167,12 @@ pub fn derive(b: &mut IndexedBlock) {
 					let ids: Vec<u64> = f
 						.get("receipts")
 						.and_then(Json::as_array)
-						.map(|a| a.iter().filter_map(json_u128).filter_map(|r| u64::try_from(r).ok()).collect())
+						.map(|a| {
+							a.iter()
+								.filter_map(json_u128)
+								.filter_map(|r| u64::try_from(r).ok())
+								.collect()
+						})
 						.unwrap_or_default();
 					for r in b.receipts.iter_mut().filter(|r| ids.contains(&r.id)) {
 						r.job = Some(job);
@@ -162,8 +186,8 @@ pub fn derive(b: &mut IndexedBlock) {
 					worker: step_worker(f),
 					detail: f.clone(),
 				});
-			},
-			_ => {},
+			}
+			_ => {}
 		}
 	}
 }
@@ -179,14 +203,19 @@ pub fn touched_accounts(b: &IndexedBlock) -> Vec<String> {
 	out
 }
 
-
 #[cfg(test)]
 mod tests {
 	use super::*;
 	use crate::model::{BlockRow, EventRow, ExtrinsicRow};
 	use serde_json::json;
 
-	fn event(index: u32, extrinsic: Option<u32>, pallet: &str, name: &str, fields: Json) -> EventRow {
+	fn event(
+		index: u32,
+		extrinsic: Option<u32>,
+		pallet: &str,
+		name: &str,
+		fields: Json,
+	) -> EventRow {
 		EventRow { block: 7, index, extrinsic, pallet: pallet.into(), name: name.into(), fields }
 	}
 
@@ -201,13 +230,32 @@ mod tests {
 	#[test]
 	fn credit_events_become_movements_of_each_account() {
 		let mut b = block(vec![
-			event(0, Some(1), "Credits", "Minted", json!({"who": "A", "amount": 5, "withheld": "2000000000000", "reason": "ConcentrationCap", "expires_on": 400})),
-			event(1, Some(1), "Credits", "Transferred", json!({"from": "A", "to": "B", "amount": "18446744073709551616"})),
-			event(2, Some(1), "Credits", "Held", json!({"who": "B", "reason": {"Inference": "Escrow"}, "amount": 3})),
+			event(
+				0,
+				Some(1),
+				"Credits",
+				"Minted",
+				json!({"who": "A", "amount": 5, "withheld": "2000000000000", "reason": "ConcentrationCap", "expires_on": 400}),
+			),
+			event(
+				1,
+				Some(1),
+				"Credits",
+				"Transferred",
+				json!({"from": "A", "to": "B", "amount": "18446744073709551616"}),
+			),
+			event(
+				2,
+				Some(1),
+				"Credits",
+				"Held",
+				json!({"who": "B", "reason": {"Inference": "Escrow"}, "amount": 3}),
+			),
 			event(3, None, "Credits", "DayClosed", json!({"day": 3, "amount": 9})),
 		]);
 		derive(&mut b);
-		let kinds: Vec<_> = b.movements.iter().map(|m| (m.account.as_str(), m.kind, m.amount)).collect();
+		let kinds: Vec<_> =
+			b.movements.iter().map(|m| (m.account.as_str(), m.kind, m.amount)).collect();
 		assert_eq!(
 			kinds,
 			vec![
@@ -217,7 +265,10 @@ mod tests {
 				("B", MoveKind::Held, 3),
 			]
 		);
-		assert_eq!(b.movements[0].detail.as_deref(), Some("expires on day 400; 2 CRED withheld (ConcentrationCap)"));
+		assert_eq!(
+			b.movements[0].detail.as_deref(),
+			Some("expires on day 400; 2 CRED withheld (ConcentrationCap)")
+		);
 		assert_eq!(b.movements[1].counterparty.as_deref(), Some("B"));
 		assert_eq!(b.movements[3].detail.as_deref(), Some("Inference.Escrow"));
 		assert_eq!(touched_accounts(&b), vec!["A".to_string(), "B".to_string()]);
@@ -226,16 +277,47 @@ mod tests {
 	#[test]
 	fn inference_events_make_the_trail_and_link_receipts_to_their_job() {
 		let mut b = block(vec![
-			event(0, Some(1), "Inference", "JobRequested", json!({"job": 4, "consumer": "C", "model": 0, "price": 100})),
-			event(1, Some(2), "Inference", "Committed", json!({"job": 4, "worker": "W", "commit": "0x00"})),
-			event(2, Some(3), "Economics", "WorkSettled", json!({"id": 9, "receipt": {"worker": "W", "earned": 1}})),
-			event(3, Some(3), "Inference", "JobServed", json!({"job": 4, "workers": ["W"], "receipts": [9]})),
+			event(
+				0,
+				Some(1),
+				"Inference",
+				"JobRequested",
+				json!({"job": 4, "consumer": "C", "model": 0, "price": 100}),
+			),
+			event(
+				1,
+				Some(2),
+				"Inference",
+				"Committed",
+				json!({"job": 4, "worker": "W", "commit": "0x00"}),
+			),
+			event(
+				2,
+				Some(3),
+				"Economics",
+				"WorkSettled",
+				json!({"id": 9, "receipt": {"worker": "W", "earned": 1}}),
+			),
+			event(
+				3,
+				Some(3),
+				"Inference",
+				"JobServed",
+				json!({"job": 4, "workers": ["W"], "receipts": [9]}),
+			),
 			event(4, Some(3), "Inference", "ModelActivity", json!({"model": 0, "active": false})),
 		]);
 		derive(&mut b);
-		assert_eq!(b.jobs, vec![JobRow { id: 4, block: 7, consumer: "C".into(), model: 0, price: 100 }]);
-		let steps: Vec<_> = b.steps.iter().map(|s| (s.step.as_str(), s.worker.as_deref())).collect();
-		assert_eq!(steps, vec![("JobRequested", None), ("Committed", Some("W")), ("JobServed", None)]);
+		assert_eq!(
+			b.jobs,
+			vec![JobRow { id: 4, block: 7, consumer: "C".into(), model: 0, price: 100 }]
+		);
+		let steps: Vec<_> =
+			b.steps.iter().map(|s| (s.step.as_str(), s.worker.as_deref())).collect();
+		assert_eq!(
+			steps,
+			vec![("JobRequested", None), ("Committed", Some("W")), ("JobServed", None)]
+		);
 		assert_eq!(b.receipts.len(), 1);
 		assert_eq!(b.receipts[0].job, Some(4));
 		assert_eq!(b.receipts[0].worker, "W");
@@ -243,19 +325,31 @@ mod tests {
 
 	#[test]
 	fn module_errors_are_named_and_others_keep_their_variant() {
-		let named = dispatch_error(&json!({"Module": {"index": 10, "error": "0x03000000"}}), |i, e| {
-			(i == 10 && e[0] == 3).then(|| ("Credits.InsufficientCredits".into(), "Not enough.".into()))
-		});
+		let named =
+			dispatch_error(&json!({"Module": {"index": 10, "error": "0x03000000"}}), |i, e| {
+				(i == 10 && e[0] == 3)
+					.then(|| ("Credits.InsufficientCredits".into(), "Not enough.".into()))
+			});
 		assert_eq!(named, ("Credits.InsufficientCredits".into(), Some("Not enough.".into())));
-		let unknown = dispatch_error(&json!({"Module": {"index": 99, "error": "0x00000000"}}), |_, _| None);
+		let unknown =
+			dispatch_error(&json!({"Module": {"index": 99, "error": "0x00000000"}}), |_, _| None);
 		assert!(unknown.0.starts_with("Module"), "{}", unknown.0);
 		assert_eq!(dispatch_error(&json!("BadOrigin"), |_, _| None).0, "BadOrigin");
-		assert_eq!(dispatch_error(&json!({"Token": "FundsUnavailable"}), |_, _| None).0, "Token.FundsUnavailable");
+		assert_eq!(
+			dispatch_error(&json!({"Token": "FundsUnavailable"}), |_, _| None).0,
+			"Token.FundsUnavailable"
+		);
 	}
 
 	#[test]
 	fn fees_are_movements_and_land_on_their_extrinsic() {
-		let mut b = block(vec![event(0, Some(1), "TransactionPayment", "TransactionFeePaid", json!({"who": "A", "actual_fee": 12, "tip": 0}))]);
+		let mut b = block(vec![event(
+			0,
+			Some(1),
+			"TransactionPayment",
+			"TransactionFeePaid",
+			json!({"who": "A", "actual_fee": 12, "tip": 0}),
+		)]);
 		b.extrinsics.push(ExtrinsicRow {
 			block: 7,
 			index: 1,

@@ -7,7 +7,11 @@ use declai_explorer::{db::Db, index};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
-#[command(name = "declai-explorer", version, about = "DeCLAI block explorer: index the finalized chain and serve it")]
+#[command(
+	name = "declai-explorer",
+	version,
+	about = "DeCLAI block explorer: index the finalized chain and serve it"
+)]
 struct Cli {
 	/// The node's JSON-RPC URL (an archive node: `--state-pruning archive-canonical`).
 	#[arg(long, default_value = "ws://127.0.0.1:9944")]
@@ -26,7 +30,9 @@ struct Cli {
 #[tokio::main]
 async fn main() -> ExitCode {
 	tracing_subscriber::fmt()
-		.with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+		.with_env_filter(
+			EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+		)
 		.init();
 	let cli = Cli::parse();
 	match run(cli).await {
@@ -34,7 +40,7 @@ async fn main() -> ExitCode {
 		Err(e) => {
 			eprintln!("error: {e}");
 			ExitCode::FAILURE
-		},
+		}
 	}
 }
 

@@ -21,6 +21,11 @@ pub struct BlockRow {
 	pub extrinsics: u64,
 	/// Number of events.
 	pub events: u64,
+	/// The author's account (from the `DPoI` pre-runtime digest and the authorities of the
+	/// parent's state); `None` for genesis.
+	pub author: Option<String>,
+	/// The slot the block was authored in.
+	pub slot: Option<u64>,
 }
 
 /// An extrinsic, decoded.
@@ -169,6 +174,27 @@ pub struct Balance {
 	/// Credits on hold.
 	#[serde(serialize_with = "ser_u128")]
 	pub held: u128,
+	/// The concentration cap the runtime applied to it after the block (not stored).
+	#[serde(skip)]
+	pub cap: u128,
+}
+
+impl Balance {
+	/// Spendable and held together.
+	pub fn owned(&self) -> u128 {
+		self.spendable.saturating_add(self.held)
+	}
+}
+
+/// Where the index and the runtime disagree (the invariant monitor).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Divergence {
+	/// Block.
+	pub block: u64,
+	/// Which rule: `issuance`, `account`, `cap` or `circulation`.
+	pub rule: String,
+	/// What differs.
+	pub detail: String,
 }
 
 /// A job as requested.
@@ -240,6 +266,31 @@ pub struct IndexedBlock {
 	pub steps: Vec<JobStep>,
 	/// Receipts.
 	pub receipts: Vec<ReceiptRow>,
+	/// The authorities (account, Proof-of-Inference weight in parts per billion) the block was
+	/// authored under: stored only where they differ from the previous block's.
+	pub authorities: Option<Vec<(String, u64)>>,
+	/// `Credits.TotalIssuance` after the block, where it was read (blocks that moved credits,
+	/// genesis, and every 100th block).
+	pub issuance: Option<u128>,
+	/// `(circulation, circulation cap)` after a block that minted (`EconomicsApi::economics`).
+	pub circulation: Option<(u128, u128)>,
+	/// The index's own total issuance after the block (the monitor fills it in).
+	pub derived_issuance: Option<u128>,
+	/// What the monitor found.
+	pub divergences: Vec<Divergence>,
+}
+
+/// A block's production: who authored it in which slot, and the authority set if it changed.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ProductionRow {
+	/// Number.
+	pub number: u64,
+	/// Author.
+	pub author: Option<String>,
+	/// Slot.
+	pub slot: Option<u64>,
+	/// The authority set (account, weight ppb) it was authored under, where it changed.
+	pub authorities: Option<Vec<(String, u64)>>,
 }
 
 /// `u128` as a decimal string in JSON (numbers above 2^53 lose digits in JavaScript).

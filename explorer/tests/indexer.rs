@@ -33,7 +33,9 @@ fn transfer(to: &AccountId32, amount: u128) -> RawCall {
 	RawCall::new(
 		"Credits",
 		"transfer",
-		RawArgs::default().arg(&MultiAddress::<AccountId32, ()>::Id(to.clone())).arg(&codec::Compact(amount)),
+		RawArgs::default()
+			.arg(&MultiAddress::<AccountId32, ()>::Id(to.clone()))
+			.arg(&codec::Compact(amount)),
 	)
 }
 
@@ -42,13 +44,16 @@ async fn index_to(node: &str, db: &Db, stop: u64) -> Result<(), IndexError> {
 }
 
 async fn get(app: &Router, path: &str) -> (u16, String, String) {
-	let response = app.clone().oneshot(Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
+	let response =
+		app.clone().oneshot(Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
 	let status = response.status().as_u16();
 	let kind = response
 		.headers()
 		.get("content-type")
 		.map(|v| v.to_str().unwrap().to_string())
-		.or_else(|| response.headers().get("location").map(|v| format!("location {}", v.to_str().unwrap())))
+		.or_else(|| {
+			response.headers().get("location").map(|v| format!("location {}", v.to_str().unwrap()))
+		})
 		.unwrap_or_default();
 	if kind.starts_with("text/event-stream") {
 		return (status, kind, String::new());
@@ -68,7 +73,10 @@ async fn follows_a_dev_node_restarts_without_gaps_and_serves_every_page() {
 	let dir = tempfile::tempdir().unwrap();
 	let node = Node::start(dir.path(), &["--state-pruning", "archive-canonical"]);
 	let reader = Reader::connect_with_retry(&node.ws, Duration::from_secs(90)).await.unwrap();
-	wait_until(Duration::from_secs(90), "block 2 to be finalized", || async { finalized(&reader).await >= 2 }).await;
+	wait_until(Duration::from_secs(90), "block 2 to be finalized", || async {
+		finalized(&reader).await >= 2
+	})
+	.await;
 
 	// A transfer that succeeds and one that fails with a module error.
 	let alice_id: AccountId32 = dev::alice().public_key().into();
@@ -76,7 +84,9 @@ async fn follows_a_dev_node_restarts_without_gaps_and_serves_every_page() {
 	let alice = Chain::with_reader(reader.clone(), dev::alice());
 	alice.submit_and_wait(&transfer(&bob_id, 5 * CRED)).await.unwrap();
 	match alice.submit_and_wait(&transfer(&alice_id, CRED)).await {
-		Err(ChainError::Dispatch { error, .. }) => assert!(error.contains("TransferToSelf"), "{error}"),
+		Err(ChainError::Dispatch { error, .. }) => {
+			assert!(error.contains("TransferToSelf"), "{error}")
+		}
 		other => panic!("a transfer to oneself must fail: {other:?}"),
 	}
 	let end = finalized(&reader).await;
@@ -101,10 +111,16 @@ async fn follows_a_dev_node_restarts_without_gaps_and_serves_every_page() {
 	let bob_ss58 = bob_id.to_string();
 	let sent = db.movements(&alice_ss58, Some("sent")).await.unwrap();
 	assert_eq!(sent.len(), 1, "{sent:?}");
-	assert_eq!((sent[0].amount, sent[0].counterparty.as_deref()), (5 * CRED, Some(bob_ss58.as_str())));
+	assert_eq!(
+		(sent[0].amount, sent[0].counterparty.as_deref()),
+		(5 * CRED, Some(bob_ss58.as_str()))
+	);
 	let received = db.movements(&bob_ss58, None).await.unwrap();
 	assert!(received.iter().any(|m| m.kind == MoveKind::Received && m.amount == 5 * CRED));
-	assert!(db.movements(&alice_ss58, Some("fee")).await.unwrap().len() >= 2, "both transactions paid fees");
+	assert!(
+		db.movements(&alice_ss58, Some("fee")).await.unwrap().len() >= 2,
+		"both transactions paid fees"
+	);
 	let signed = db.extrinsics_by(&alice_ss58, 10).await.unwrap();
 	let failed = signed.iter().find(|x| !x.success).expect("the failed transfer is indexed");
 	assert_eq!(failed.error.as_deref(), Some("Credits.TransferToSelf"));
@@ -112,16 +128,25 @@ async fn follows_a_dev_node_restarts_without_gaps_and_serves_every_page() {
 	let ok = signed.iter().find(|x| x.success).unwrap();
 	assert_eq!((ok.pallet.as_str(), ok.call.as_str()), ("Credits", "transfer"));
 	assert_eq!(ok.args["dest"]["Id"], bob_ss58);
-	assert_eq!(ok.args["amount"], Json::from(5 * CRED as u64), "amounts below 2^53 are JSON numbers");
+	assert_eq!(
+		ok.args["amount"],
+		Json::from(5 * CRED as u64),
+		"amounts below 2^53 are JSON numbers"
+	);
 
 	// Balances are the runtime's at each block.
 	let history = db.balance_history(&bob_ss58).await.unwrap();
 	let (last_block, last) = history.last().unwrap();
-	let hash = reader.rpc().chain_get_block_hash(Some((*last_block).into())).await.unwrap().unwrap();
+	let hash =
+		reader.rpc().chain_get_block_hash(Some((*last_block).into())).await.unwrap().unwrap();
 	let at = reader.api().at_block(hash).await.unwrap();
 	let summary: AccountCredits = at
 		.runtime_apis()
-		.call(subxt::dynamic::runtime_api_call::<_, AccountCredits>("CreditsApi", "account_summary", (bob_id.clone(),)))
+		.call(subxt::dynamic::runtime_api_call::<_, AccountCredits>(
+			"CreditsApi",
+			"account_summary",
+			(bob_id.clone(),),
+		))
 		.await
 		.unwrap();
 	assert_eq!((last.spendable, last.held), (summary.spendable, summary.held));
@@ -133,14 +158,19 @@ async fn follows_a_dev_node_restarts_without_gaps_and_serves_every_page() {
 	assert_eq!(db.first_gap(end).await.unwrap(), None);
 	assert_eq!(db.counts().await.unwrap(), counts, "the same rows again, none twice");
 	// A stored hash that differs from the chain is re-indexed.
-	sqlx::query("UPDATE blocks SET hash = '0xbad' WHERE number = $1").bind(mid as i64).execute(db.pool()).await.unwrap();
+	sqlx::query("UPDATE blocks SET hash = '0xbad' WHERE number = $1")
+		.bind(mid as i64)
+		.execute(db.pool())
+		.await
+		.unwrap();
 	index_to(&node.ws, &db, end).await.unwrap();
 	let chain_mid = reader.rpc().chain_get_block_hash(Some(mid.into())).await.unwrap().unwrap();
 	assert_eq!(db.block_hash(mid).await.unwrap(), Some(declai_chain::decode::hex0x(&chain_mid.0)));
 	assert_eq!(db.counts().await.unwrap(), counts);
 
 	// Another chain's database is refused, by name.
-	let other = Db::open(&format!("sqlite:{}", dir.path().join("other.db").display())).await.unwrap();
+	let other =
+		Db::open(&format!("sqlite:{}", dir.path().join("other.db").display())).await.unwrap();
 	other.bind_chain(&format!("0x{}", "00".repeat(32))).await.unwrap();
 	let refused = index_to(&node.ws, &other, end).await.unwrap_err();
 	assert!(matches!(refused, IndexError::Db(DbError::OtherChain { .. })), "{refused}");
@@ -186,21 +216,75 @@ async fn follows_a_dev_node_restarts_without_gaps_and_serves_every_page() {
 	assert!(csv.contains(&format!(",sent,5,{},{bob_ss58},", 5 * CRED)), "{csv}");
 	// Search: one match redirects to it.
 	assert_eq!(get(&app, "/search?q=0").await.1, "location /block/0");
-	assert_eq!(get(&app, &format!("/search?q={alice_ss58}")).await.1, format!("location /account/{alice_ss58}"));
+	assert_eq!(
+		get(&app, &format!("/search?q={alice_ss58}")).await.1,
+		format!("location /account/{alice_ss58}")
+	);
 	assert_eq!(get(&app, &format!("/search?q={}", ok.hash)).await.1, format!("location {ok_path}"));
 	// The API mirrors the pages.
 	let (s, home) = get_json(&app, "/api").await;
 	assert_eq!(s, 200);
 	assert_eq!(home["blocks"][0]["number"], end);
 	assert_eq!(get_json(&app, "/api/block/1").await.1["block"]["hash"], block_hash);
-	assert_eq!(get_json(&app, &format!("/api{failed_path}")).await.1["matches"][0]["extrinsic"]["error"], "Credits.TransferToSelf");
+	assert_eq!(
+		get_json(&app, &format!("/api{failed_path}")).await.1["matches"][0]["extrinsic"]["error"],
+		"Credits.TransferToSelf"
+	);
 	let (s, account) = get_json(&app, &format!("/api/account/{bob_ss58}")).await;
 	assert_eq!(s, 200);
-	assert_eq!(account["credits"]["spendable"], Json::String(summary_now(&reader, &bob_id).await.spendable.to_string()));
+	assert_eq!(
+		account["credits"]["spendable"],
+		Json::String(summary_now(&reader, &bob_id).await.spendable.to_string())
+	);
 	assert_eq!(get_json(&app, "/api/block/xyz").await.0, 400);
 	assert_eq!(get_json(&app, "/api/job/0").await.0, 404);
 	assert_eq!(get_json(&app, "/api/no/such").await.0, 404);
 	assert_eq!(get_json(&app, "/api/search?q=1").await.1["matches"][0]["url"], "/block/1");
+	// The network's pages.
+	let (s, validators) = get_json(&app, "/api/validators").await;
+	assert_eq!(s, 200);
+	let production = validators["production"].as_array().unwrap();
+	let authored: u64 = production.iter().map(|p| p["authored"].as_u64().unwrap()).sum();
+	assert_eq!(authored, end, "every block but genesis has an author: {validators}");
+	let alice_row = production
+		.iter()
+		.find(|p| p["account"] == alice_ss58)
+		.expect("Alice authors the dev chain");
+	assert_eq!(alice_row["authored"], end);
+	assert!(
+		alice_row["expected"].as_f64().unwrap() >= end as f64,
+		"one validator is entitled to every slot"
+	);
+	assert_eq!(get(&app, "/validators").await.0, 200);
+	let (s, economics) = get_json(&app, "/api/economics").await;
+	assert_eq!(s, 200);
+	assert!(economics["now"]["eta"].as_array().is_some_and(|e| !e.is_empty()), "{economics}");
+	assert!(get(&app, "/economics").await.2.contains("η per hardware class"));
+	let (s, models) = get_json(&app, "/api/models").await;
+	assert_eq!((s, models["models"].as_array().map(Vec::len)), (200, Some(0)));
+	assert!(get(&app, "/models").await.2.contains("No model is registered"));
+	let (s, _, body) = get(&app, &format!("/worker/{alice_ss58}")).await;
+	assert_eq!(s, 404, "{body}");
+	assert!(body.contains("Not a worker"));
+	assert_eq!(get(&app, "/worker/xyz").await.0, 400);
+	// The invariant monitor found the index and the chain in agreement at every block.
+	assert_eq!(db.divergences(10).await.unwrap().0, 0, "{:?}", db.divergences(10).await.unwrap().1);
+	let chain_issuance = {
+		let hash = reader.rpc().chain_get_block_hash(Some(end.into())).await.unwrap().unwrap();
+		let key = subxt::ext::frame_decode::storage::encode_storage_key_prefix(
+			"Credits",
+			"TotalIssuance",
+		);
+		let raw = reader.rpc().state_get_storage(&key, Some(hash)).await.unwrap().unwrap();
+		<u128 as codec::Decode>::decode(&mut &raw[..]).unwrap()
+	};
+	assert_eq!(db.derived_issuance(end).await.unwrap(), Some(chain_issuance));
+	let (_, _, home_html) = get(&app, "/").await;
+	assert!(home_html.contains("monitor-ok"), "the home page shows the monitor's verdict");
+	// Genesis accounts start their ledger with their allocation.
+	let genesis = db.movements(&alice_ss58, Some("minted")).await.unwrap();
+	assert!(genesis.iter().any(|m| m.block == 0 && m.amount > 0), "{genesis:?}");
+
 	let (s, kind, _) = get(&app, "/api/live").await;
 	assert_eq!((s, kind.as_str()), (200, "text/event-stream"));
 	assert_eq!(get(&app, "/static/explorer.js").await.0, 200);
@@ -220,6 +304,7 @@ async fn follows_a_dev_node_restarts_without_gaps_and_serves_every_page() {
 			format!("/api/extrinsic/{}", ok.hash),
 			format!("/api/search?q={}", ok.hash),
 			"/api/job/0".into(),
+			"/api/validators".into(),
 		];
 		for n in 0..=end {
 			paths.push(format!("/api/block/{n}"));
@@ -243,7 +328,11 @@ async fn follows_a_dev_node_restarts_without_gaps_and_serves_every_page() {
 async fn summary_now(reader: &Reader, who: &AccountId32) -> AccountCredits {
 	let at = reader.api().at_current_block().await.unwrap();
 	at.runtime_apis()
-		.call(subxt::dynamic::runtime_api_call::<_, AccountCredits>("CreditsApi", "account_summary", (who.clone(),)))
+		.call(subxt::dynamic::runtime_api_call::<_, AccountCredits>(
+			"CreditsApi",
+			"account_summary",
+			(who.clone(),),
+		))
 		.await
 		.unwrap()
 }
@@ -253,10 +342,48 @@ async fn a_pruned_node_stops_the_indexer_naming_archive_mode() {
 	let dir = tempfile::tempdir().unwrap();
 	let node = Node::start(dir.path(), &["--state-pruning", "4"]);
 	let reader = Reader::connect_with_retry(&node.ws, Duration::from_secs(90)).await.unwrap();
-	wait_until(Duration::from_secs(120), "block 12 to be finalized", || async { finalized(&reader).await >= 12 }).await;
+	wait_until(Duration::from_secs(120), "block 12 to be finalized", || async {
+		finalized(&reader).await >= 12
+	})
+	.await;
 	let db = Db::open("sqlite::memory:").await.unwrap();
 	let stopped = index_to(&node.ws, &db, 12).await.unwrap_err();
 	assert!(matches!(stopped, IndexError::Pruned { .. }), "{stopped}");
 	assert!(stopped.to_string().contains("--state-pruning archive-canonical"), "{stopped}");
 	assert!(stopped.is_fatal());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dev_chain_restarted_from_genesis_replaces_the_old_chains_blocks() {
+	let dir = tempfile::tempdir().unwrap();
+	let db = Db::open(&format!("sqlite:{}", dir.path().join("x.db").display())).await.unwrap();
+	let old_hash = {
+		let node = Node::start(dir.path(), &["--state-pruning", "archive-canonical"]);
+		let reader = Reader::connect_with_retry(&node.ws, Duration::from_secs(90)).await.unwrap();
+		wait_until(Duration::from_secs(90), "block 4 to be finalized", || async {
+			finalized(&reader).await >= 4
+		})
+		.await;
+		index_to(&node.ws, &db, 4).await.unwrap();
+		db.block_hash(1).await.unwrap().unwrap()
+	};
+	// The same genesis (a dev chain is deterministic), different blocks after it.
+	let node = Node::start(dir.path(), &["--state-pruning", "archive-canonical"]);
+	let reader = Reader::connect_with_retry(&node.ws, Duration::from_secs(90)).await.unwrap();
+	wait_until(Duration::from_secs(90), "block 2 to be finalized", || async {
+		finalized(&reader).await >= 2
+	})
+	.await;
+	index_to(&node.ws, &db, 2).await.unwrap();
+	assert_eq!(db.cursor().await.unwrap(), Some(2), "the old chain's blocks above 2 are gone");
+	assert_eq!(db.counts().await.unwrap()[0], 3);
+	for n in 0..=2u64 {
+		let chain = reader.rpc().chain_get_block_hash(Some(n.into())).await.unwrap().unwrap();
+		assert_eq!(
+			db.block_hash(n).await.unwrap(),
+			Some(declai_chain::decode::hex0x(&chain.0)),
+			"block {n}"
+		);
+	}
+	assert_ne!(db.block_hash(1).await.unwrap().unwrap(), old_hash);
 }

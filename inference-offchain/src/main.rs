@@ -127,6 +127,13 @@ enum Command {
 		/// Seconds to wait for the result.
 		#[arg(long, default_value_t = 300)]
 		timeout: u64,
+		/// Print one JSON document (amounts and α, β, η as raw fixed-point integers) instead
+		/// of the readable summary.
+		#[arg(long)]
+		json: bool,
+		/// The explorer whose job page the summary links to.
+		#[arg(long, default_value = "http://127.0.0.1:8080")]
+		explorer: String,
 	},
 	/// Register the digits classifier and MiniLM on a development chain through sudo.
 	RegisterModels {
@@ -313,6 +320,8 @@ async fn run(command: Command) -> Result<(), Error> {
 			pixels,
 			max_price,
 			timeout,
+			json,
+			explorer,
 		} => {
 			let is_text = text.is_some();
 			let input = match (text, digits_sample, pixels) {
@@ -328,7 +337,8 @@ async fn run(command: Command) -> Result<(), Error> {
 				(_, _, Some(p)) => parse_pixels(&p)?,
 				_ => return Err("give --text, --digits-sample or --pixels".into()),
 			};
-			request(&node, &account, &model, input, is_text, max_price, timeout).await
+			let show = Show { json, explorer };
+			request(&node, &account, &model, input, is_text, max_price, timeout, &show).await
 		}
 		Command::RegisterModels { node, sudo, digits, minilm } => {
 			register_models(&node, &sudo, &digits, minilm).await
@@ -810,6 +820,15 @@ async fn wait_done(
 	}
 }
 
+/// How `request` prints its outcome.
+struct Show {
+	/// One JSON document with raw integers.
+	json: bool,
+	/// The explorer's base URL.
+	explorer: String,
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn request(
 	node: &str,
 	account: &str,
@@ -818,6 +837,7 @@ async fn request(
 	is_text: bool,
 	max_price: f64,
 	timeout: u64,
+	show: &Show,
 ) -> Result<(), Error> {
 	let chain =
 		Chain::connect_with_retry(node, keys::account_key(account)?, Duration::from_secs(30))
@@ -842,7 +862,7 @@ async fn request(
 	let mut receipts = Vec::new();
 	for r in chain.job_receipts(job).await? {
 		if let Some(receipt) = chain.receipt(r).await? {
-			receipts.push(serde_json::json!({ "id": r, "receipt": receipt }));
+			receipts.push((r, receipt));
 		}
 	}
 	let decoded = match (&result, &info.tier) {
@@ -857,18 +877,61 @@ async fn request(
 		}
 		(None, _) => serde_json::Value::Null,
 	};
-	println!(
-		"{}",
-		serde_json::to_string_pretty(&serde_json::json!({
-			"job": job,
-			"model": model,
-			"outcome": format!("{:?}", outcome.0),
-			"price": outcome.1.to_string(),
-			"result": decoded,
-			"receipts": receipts,
-		}))?
-	);
+	if show.json {
+		let receipts: Vec<_> = receipts
+			.iter()
+			.map(|(id, receipt)| serde_json::json!({ "id": id, "receipt": receipt }))
+			.collect();
+		println!(
+			"{}",
+			serde_json::to_string_pretty(&serde_json::json!({
+				"job": job,
+				"model": model,
+				"outcome": format!("{:?}", outcome.0),
+				"price": outcome.1.to_string(),
+				"result": decoded,
+				"receipts": receipts,
+			}))?
+		);
+	} else {
+		print!("{}", request_summary(job, model, &outcome, &decoded, &receipts, &show.explorer));
+	}
 	Ok(())
+}
+
+/// The readable outcome of a request: amounts in CRED, α, β and η as decimals, a link to the
+/// job's page in the explorer.
+fn request_summary(
+	job: u64,
+	model: &str,
+	(outcome, price): &(Outcome, u128),
+	result: &serde_json::Value,
+	receipts: &[(u64, declai_worker::chain::ReceiptInfo)],
+	explorer: &str,
+) -> String {
+	use declai_worker::chain::units::{cred_unit, fixed};
+	let mut out = format!("job {job} ({model}): {outcome:?}, price {}\n", cred_unit(*price));
+	if let Some(class) = result.get("class") {
+		out += &format!("  result: class {class}\n");
+	} else if let Some(dims) = result.get("embedding_dims") {
+		out += &format!("  result: embedding of {dims} dimensions, norm {}\n", result["norm"]);
+	}
+	for (id, r) in receipts {
+		out += &format!(
+			"  receipt {id}: worker {} earned {} = T {} × η {} × α {} / β {}; minted {}, withheld {}{}\n",
+			r.worker,
+			cred_unit(r.earned),
+			declai_worker::chain::units::decimal(r.t_compute, declai_primitives::GPU_HOUR) + " GPU-h",
+			fixed(r.eta),
+			fixed(r.alpha),
+			fixed(r.beta),
+			cred_unit(r.minted),
+			cred_unit(r.withheld),
+			if r.class_confirmed { "" } else { " (class not confirmed: η capped at 0.5)" },
+		);
+	}
+	out += &format!("  explorer: {}/job/{job}\n", explorer.trim_end_matches('/'));
+	out
 }
 
 async fn bench_latency(
@@ -916,4 +979,42 @@ async fn bench_latency(
 		})
 	);
 	Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+	use declai_worker::chain::ReceiptInfo;
+
+	#[test]
+	fn a_request_summary_reads_in_cred_and_decimals_and_links_the_job() {
+		let fixed_one = declai_worker::chain::units::FIXED_ONE;
+		let receipt = ReceiptInfo {
+			worker: subxt::utils::AccountId32([7; 32]),
+			class_confirmed: false,
+			t_compute: declai_primitives::GPU_HOUR / 4,
+			reference_work: declai_primitives::GPU_HOUR / 4,
+			eta: fixed_one / 2,
+			alpha: fixed_one * 21 / 20,
+			beta: fixed_one,
+			earned: CRED * 3 / 2,
+			minted: CRED,
+			withheld: CRED / 2,
+			block: 9,
+		};
+		let result = serde_json::json!({ "class": 7, "scores": [] });
+		let text = request_summary(
+			12,
+			"digits-mlp-v1",
+			&(Outcome::Served, CRED / 100),
+			&result,
+			&[(3, receipt)],
+			"http://127.0.0.1:8080/",
+		);
+		assert!(text.starts_with("job 12 (digits-mlp-v1): Served, price 0.01 CRED\n"), "{text}");
+		assert!(text.contains("result: class 7"), "{text}");
+		assert!(text.contains("earned 1.5 CRED = T 0.25 GPU-h × η 0.5 × α 1.05 / β 1"), "{text}");
+		assert!(text.contains("minted 1 CRED, withheld 0.5 CRED (class not confirmed"), "{text}");
+		assert!(text.ends_with("explorer: http://127.0.0.1:8080/job/12\n"), "{text}");
+	}
 }

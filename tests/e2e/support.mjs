@@ -154,12 +154,13 @@ export class Processes {
   }
 }
 
-/// Starts `bin` as a dev node (`--dev --tmp`, free ports) under `procs` as `node`, waits until it
-/// produces blocks and returns its WebSocket URL.
-export async function startDevNode(procs, bin) {
+/// Starts `bin` as a dev node (`--dev --tmp`, free ports, then `extra` arguments such as
+/// `['--state-pruning', 'archive-canonical']`) under `procs` as `node`, waits until it produces
+/// blocks and returns its WebSocket URL.
+export async function startDevNode(procs, bin, extra = []) {
   const rpc = await freePort();
   const p2p = await freePort();
-  procs.start('node', bin, ['--dev', '--tmp', '--rpc-port', String(rpc), '--port', String(p2p), '--no-prometheus', '--no-telemetry']);
+  procs.start('node', bin, ['--dev', '--tmp', '--rpc-port', String(rpc), '--port', String(p2p), '--no-prometheus', '--no-telemetry', ...extra]);
   await cryptoWaitReady();
   await until('the node to produce blocks', async () => {
     try {

@@ -3,9 +3,10 @@
 //!
 //! URL scheme (fixed, so that links and tests can rely on it): `/`, `/block/{number or hash}`,
 //! `/extrinsic/{block}-{index}` or `/extrinsic/{hash}` (every match), `/account/{ss58}` (and
-//! `/account/{ss58}/movements.csv`), `/job/{id}`, `/receipt/{id}`, `/search?q=`; the same paths
-//! under `/api/` return JSON.
+//! `/account/{ss58}/movements.csv`), `/job/{id}`, `/receipt/{id}`, `/worker/{ss58}`, `/models`,
+//! `/validators`, `/economics`, `/search?q=`; the same paths under `/api/` return JSON.
 
+mod network;
 mod pages;
 pub mod svg;
 
@@ -134,6 +135,11 @@ pub fn layout(title: &str, body: Markup) -> Markup {
 			body {
 				header {
 					a.brand href="/" { "DeCLAI explorer" }
+					nav {
+						a href="/economics" { "Economics" } " "
+						a href="/validators" { "Validators" } " "
+						a href="/models" { "Models" }
+					}
 					form action="/search" method="get" role="search" {
 						input type="search" name="q" placeholder="Block, hash, extrinsic, account or job id" aria-label="Search" size="48";
 						button type="submit" { "Search" }
@@ -162,6 +168,22 @@ page_and_api!(block_page, block_api, pages::block, String);
 page_and_api!(extrinsic_page, extrinsic_api, pages::extrinsic, String);
 page_and_api!(job_page, job_api, pages::job, String);
 page_and_api!(receipt_page, receipt_api, pages::receipt, String);
+page_and_api!(worker_page, worker_api, network::worker, String);
+
+macro_rules! page_and_api_plain {
+	($html:ident, $api:ident, $load:path) => {
+		async fn $html(State(s): State<AppState>) -> Response {
+			respond(Format::Html, $load(&s).await)
+		}
+		async fn $api(State(s): State<AppState>) -> Response {
+			respond(Format::Json, $load(&s).await)
+		}
+	};
+}
+
+page_and_api_plain!(models_page, models_api, network::models);
+page_and_api_plain!(validators_page, validators_api, network::validators);
+page_and_api_plain!(economics_page, economics_api, network::economics);
 
 async fn home_page(State(s): State<AppState>) -> Response {
 	respond(Format::Html, pages::home(&s).await)
@@ -178,15 +200,27 @@ pub struct AccountQuery {
 	pub kind: Option<String>,
 }
 
-async fn account_page(State(s): State<AppState>, Path(a): Path<String>, Query(q): Query<AccountQuery>) -> Response {
+async fn account_page(
+	State(s): State<AppState>,
+	Path(a): Path<String>,
+	Query(q): Query<AccountQuery>,
+) -> Response {
 	respond(Format::Html, pages::account(&s, a, q).await)
 }
 
-async fn account_api(State(s): State<AppState>, Path(a): Path<String>, Query(q): Query<AccountQuery>) -> Response {
+async fn account_api(
+	State(s): State<AppState>,
+	Path(a): Path<String>,
+	Query(q): Query<AccountQuery>,
+) -> Response {
 	respond(Format::Json, pages::account(&s, a, q).await)
 }
 
-async fn account_csv(State(s): State<AppState>, Path(a): Path<String>, Query(q): Query<AccountQuery>) -> Response {
+async fn account_csv(
+	State(s): State<AppState>,
+	Path(a): Path<String>,
+	Query(q): Query<AccountQuery>,
+) -> Response {
 	match pages::movements_csv(&s, a, q).await {
 		Ok((name, csv)) => (
 			[
@@ -210,7 +244,9 @@ pub struct SearchQuery {
 
 async fn search_page(State(s): State<AppState>, Query(q): Query<SearchQuery>) -> Response {
 	match pages::search(&s, &q.q).await {
-		Ok(found) if found.matches.len() == 1 => Redirect::to(&found.matches[0].url).into_response(),
+		Ok(found) if found.matches.len() == 1 => {
+			Redirect::to(&found.matches[0].url).into_response()
+		}
 		other => respond(Format::Html, other),
 	}
 }
@@ -219,7 +255,9 @@ async fn search_api(State(s): State<AppState>, Query(q): Query<SearchQuery>) -> 
 	respond(Format::Json, pages::search(&s, &q.q).await)
 }
 
-async fn live(State(s): State<AppState>) -> Sse<impl Stream<Item = Result<Event, std::convert::Infallible>>> {
+async fn live(
+	State(s): State<AppState>,
+) -> Sse<impl Stream<Item = Result<Event, std::convert::Infallible>>> {
 	let rx = s.shared.live.subscribe();
 	let stream = futures::stream::unfold(rx, |mut rx| async move {
 		loop {
@@ -231,7 +269,7 @@ async fn live(State(s): State<AppState>) -> Sse<impl Stream<Item = Result<Event,
 					};
 					let data = serde_json::to_string(&update).unwrap_or_default();
 					return Some((Ok(Event::default().event(name).data(data)), rx));
-				},
+				}
 				// A slow client skipped some updates: it gets the next ones.
 				Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
 				Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
@@ -250,7 +288,10 @@ async fn css() -> impl IntoResponse {
 }
 
 async fn js() -> impl IntoResponse {
-	([(header::CONTENT_TYPE, "text/javascript; charset=utf-8")], include_str!("../../static/explorer.js"))
+	(
+		[(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+		include_str!("../../static/explorer.js"),
+	)
 }
 
 async fn not_found() -> Response {
@@ -275,6 +316,10 @@ pub fn router(state: AppState) -> Router {
 		.route("/job/{id}", get(job_api))
 		.route("/receipt/{id}", get(receipt_api))
 		.route("/search", get(search_api))
+		.route("/worker/{address}", get(worker_api))
+		.route("/models", get(models_api))
+		.route("/validators", get(validators_api))
+		.route("/economics", get(economics_api))
 		.fallback(api_not_found);
 	Router::new()
 		.route("/", get(home_page))
@@ -285,6 +330,10 @@ pub fn router(state: AppState) -> Router {
 		.route("/job/{id}", get(job_page))
 		.route("/receipt/{id}", get(receipt_page))
 		.route("/search", get(search_page))
+		.route("/worker/{address}", get(worker_page))
+		.route("/models", get(models_page))
+		.route("/validators", get(validators_page))
+		.route("/economics", get(economics_page))
 		.route("/static/explorer.css", get(css))
 		.route("/static/explorer.js", get(js))
 		.nest("/api", api)

@@ -23,7 +23,8 @@ use crate::{
 /// A 32-byte hash in `0x…` hex, lower-cased.
 fn parse_hash(s: &str) -> Option<String> {
 	let h = s.trim().strip_prefix("0x").or_else(|| s.trim().strip_prefix("0X"))?;
-	(h.len() == 64 && h.chars().all(|c| c.is_ascii_hexdigit())).then(|| format!("0x{}", h.to_ascii_lowercase()))
+	(h.len() == 64 && h.chars().all(|c| c.is_ascii_hexdigit()))
+		.then(|| format!("0x{}", h.to_ascii_lowercase()))
 }
 
 /// An account: SS58, or a 32-byte public key in hex; returned as SS58.
@@ -44,7 +45,7 @@ fn parse_u64(s: &str) -> Option<u64> {
 
 // ---- small renderers ----
 
-fn short(s: &str) -> String {
+pub(super) fn short(s: &str) -> String {
 	if s.len() > 16 {
 		format!("{}…{}", &s[..8], &s[s.len() - 6..])
 	} else {
@@ -52,15 +53,15 @@ fn short(s: &str) -> String {
 	}
 }
 
-fn account_link(a: &str) -> Markup {
+pub(super) fn account_link(a: &str) -> Markup {
 	html! { a.mono href=(format!("/account/{a}")) title=(a) { (short(a)) } }
 }
 
-fn block_link(n: u64) -> Markup {
+pub(super) fn block_link(n: u64) -> Markup {
 	html! { a href=(format!("/block/{n}")) { "#" (n) } }
 }
 
-fn event_link(block: u64, event: u32) -> Markup {
+pub(super) fn event_link(block: u64, event: u32) -> Markup {
 	html! { a href=(format!("/block/{block}#event-{event}")) { "#" (block) "·e" (event) } }
 }
 
@@ -82,7 +83,7 @@ pub fn utc(ms: u64) -> String {
 }
 
 /// JSON as a compact, readable text (strings unquoted at the top level).
-fn json_text(v: &Json) -> String {
+pub fn json_text(v: &Json) -> String {
 	match v {
 		Json::String(s) => s.clone(),
 		other => other.to_string(),
@@ -90,7 +91,7 @@ fn json_text(v: &Json) -> String {
 }
 
 /// Fields as a definition list; accounts link to their page, amounts-looking fields show CRED.
-fn fields(v: &Json) -> Markup {
+pub(super) fn fields(v: &Json) -> Markup {
 	match v {
 		Json::Object(m) if !m.is_empty() => html! {
 			dl.fields {
@@ -106,7 +107,16 @@ fn fields(v: &Json) -> Markup {
 }
 
 fn is_amount_field(name: &str) -> bool {
-	matches!(name, "amount" | "price" | "earned" | "minted" | "withheld" | "slashed" | "bond" | "actual_fee" | "tip" | "cap")
+	matches!(
+		name,
+		"amount"
+			| "price" | "earned"
+			| "minted"
+			| "withheld"
+			| "slashed"
+			| "bond" | "actual_fee"
+			| "tip" | "cap"
+	)
 }
 
 fn field_value(name: &str, v: &Json) -> Markup {
@@ -121,13 +131,21 @@ fn field_value(name: &str, v: &Json) -> Markup {
 		}
 	}
 	match (name, v) {
-		("job", v) if json_u128(v).is_some() => html! { a href=(format!("/job/{}", json_text(v))) { "job " (json_text(v)) } },
-		(_, Json::Array(items)) if items.iter().all(|i| matches!(i, Json::String(s) if parse_account(s).as_deref() == Some(s))) && !items.is_empty() => html! {
-			@for (i, item) in items.iter().enumerate() {
-				@if i > 0 { ", " }
-				(account_link(&json_text(item)))
+		("job", v) if json_u128(v).is_some() => {
+			html! { a href=(format!("/job/{}", json_text(v))) { "job " (json_text(v)) } }
+		}
+		(_, Json::Array(items))
+			if items.iter().all(
+				|i| matches!(i, Json::String(s) if parse_account(s).as_deref() == Some(s)),
+			) && !items.is_empty() =>
+		{
+			html! {
+				@for (i, item) in items.iter().enumerate() {
+					@if i > 0 { ", " }
+					(account_link(&json_text(item)))
+				}
 			}
-		},
+		}
 		_ => html! { code { (json_text(v)) } },
 	}
 }
@@ -207,6 +225,12 @@ pub struct Home {
 	pub economy: Option<Json>,
 	/// Why the economy is missing.
 	pub economy_error: Option<String>,
+	/// Credits expiring within 30 days (raw units), if the node answered.
+	pub expiring_30_days: Option<String>,
+	/// The invariant monitor: how many divergences the index holds.
+	pub divergence_count: u64,
+	/// The latest of them.
+	pub divergences: Vec<crate::model::Divergence>,
 }
 
 pub async fn home(s: &AppState) -> Result<Home, AppError> {
@@ -219,8 +243,17 @@ pub async fn home(s: &AppState) -> Result<Home, AppError> {
 		Ok(e) => (Some(e), None),
 		Err(e) => (None, Some(e)),
 	};
+	let status = s.shared.status();
+	let expiring_30_days = match status.finalized {
+		Some(f) => s.chain.expiring_within(30, f).await.ok().map(|v| v.to_string()),
+		None => None,
+	};
+	let (divergence_count, divergences) = s.db.divergences(10).await?;
 	Ok(Home {
-		status: s.shared.status(),
+		expiring_30_days,
+		divergence_count,
+		divergences,
+		status,
 		blocks: s.db.latest_blocks(12).await?,
 		extrinsics: s.db.latest_signed(12).await?,
 		jobs,
@@ -231,7 +264,8 @@ pub async fn home(s: &AppState) -> Result<Home, AppError> {
 
 fn economy_panel(e: &Json) -> Markup {
 	let get = |k: &str| e.get(k).map(json_text).unwrap_or_else(|| "?".into());
-	let amount = |k: &str| e.get(k).and_then(json_u128).map(cred_unit).unwrap_or_else(|| "?".into());
+	let amount =
+		|k: &str| e.get(k).and_then(json_u128).map(cred_unit).unwrap_or_else(|| "?".into());
 	let circulation = e.get("circulation").and_then(json_u128);
 	let cap = e.get("circulation_cap").and_then(json_u128);
 	let window = e.get("window");
@@ -271,9 +305,20 @@ impl View for Home {
 					@for p in &self.status.pending { li.pending { "#" (p.number) " " span.mono { (short(&p.hash)) } " pending" } }
 				}
 			}
+			section #monitor {
+				h2 { "Invariant monitor" }
+				@if self.divergence_count == 0 {
+					p.ok #monitor-ok { "✔ The index agrees with the chain at every indexed block: total issuance, every account's ledger, the 5% concentration cap and the circulation cap." }
+				} @else {
+					p.error #monitor-divergent { "✘ " (self.divergence_count) " divergences between the index and the chain:" }
+					ul { @for d in &self.divergences { li { (block_link(d.block)) " " strong { (d.rule) } ": " (d.detail) } } }
+				}
+			}
 			section {
 				h2 { "Economy" }
 				@if let Some(e) = &self.economy { (economy_panel(e)) }
+				@if let Some(x) = &self.expiring_30_days { p { "Expiring in the next 30 days: " strong #expiring { (cred_unit(x.parse().unwrap_or_default())) } } }
+				p { a href="/economics" { "α, β and earned/consumed over time →" } }
 				@if let Some(e) = &self.economy_error { p.error { "Not available: " (e) } }
 			}
 			section {
@@ -322,17 +367,26 @@ pub async fn block(s: &AppState, id: String) -> Result<BlockView, AppError> {
 	} else if let Some(h) = parse_hash(&id) {
 		s.db.block_by_hash(&h).await?
 	} else {
-		return Err(AppError::bad_request("Not a block", format!("{id:?} is neither a block number nor a 0x-prefixed 32-byte hash.")));
+		return Err(AppError::bad_request(
+			"Not a block",
+			format!("{id:?} is neither a block number nor a 0x-prefixed 32-byte hash."),
+		));
 	};
 	let Some(block) = found else {
 		let status = s.shared.status();
-		let pending = status.pending.iter().any(|p| Some(p.number) == parse_u64(&id) || Some(&p.hash) == parse_hash(&id).as_ref());
+		let pending = status
+			.pending
+			.iter()
+			.any(|p| Some(p.number) == parse_u64(&id) || Some(&p.hash) == parse_hash(&id).as_ref());
 		return Err(AppError::not_found(
 			"Block not found",
 			if pending {
 				format!("Block {id} is not finalized yet: the explorer shows finalized blocks only. Reload in a few seconds.")
 			} else {
-				format!("No finalized block {id} in the index (indexed up to {}).", status.indexed.map_or("nothing".into(), |i| i.to_string()))
+				format!(
+					"No finalized block {id} in the index (indexed up to {}).",
+					status.indexed.map_or("nothing".into(), |i| i.to_string())
+				)
 			},
 		));
 	};
@@ -389,15 +443,24 @@ pub struct ExtrinsicView {
 }
 
 pub async fn extrinsic(s: &AppState, id: String) -> Result<ExtrinsicView, AppError> {
-	let rows = if let Some((b, i)) = id.split_once('-').and_then(|(b, i)| Some((parse_u64(b)?, u32::try_from(parse_u64(i)?).ok()?))) {
+	let rows = if let Some((b, i)) = id
+		.split_once('-')
+		.and_then(|(b, i)| Some((parse_u64(b)?, u32::try_from(parse_u64(i)?).ok()?)))
+	{
 		s.db.extrinsic(b, i).await?.into_iter().collect()
 	} else if let Some(h) = parse_hash(&id) {
 		s.db.extrinsics_by_hash(&h).await?
 	} else {
-		return Err(AppError::bad_request("Not an extrinsic id", format!("{id:?} is neither BLOCK-INDEX (e.g. 12-1) nor a 0x-prefixed extrinsic hash.")));
+		return Err(AppError::bad_request(
+			"Not an extrinsic id",
+			format!("{id:?} is neither BLOCK-INDEX (e.g. 12-1) nor a 0x-prefixed extrinsic hash."),
+		));
 	};
 	if rows.is_empty() {
-		return Err(AppError::not_found("Extrinsic not found", format!("No finalized extrinsic {id} in the index.")));
+		return Err(AppError::not_found(
+			"Extrinsic not found",
+			format!("No finalized extrinsic {id} in the index."),
+		));
 	}
 	let mut matches = Vec::new();
 	for x in rows {
@@ -473,14 +536,22 @@ pub struct AccountView {
 }
 
 fn account_of(text: &str) -> Result<String, AppError> {
-	parse_account(text).ok_or_else(|| AppError::bad_request("Not an account", format!("{text:?} is not an SS58 address or a 0x-prefixed 32-byte public key.")))
+	parse_account(text).ok_or_else(|| {
+		AppError::bad_request(
+			"Not an account",
+			format!("{text:?} is not an SS58 address or a 0x-prefixed 32-byte public key."),
+		)
+	})
 }
 
 fn kind_of(q: &AccountQuery) -> Result<Option<String>, AppError> {
 	match q.kind.as_deref().filter(|k| !k.is_empty()) {
 		None => Ok(None),
 		Some(k) => k.parse::<MoveKind>().map(|k| Some(k.as_str().to_string())).map_err(|_| {
-			AppError::bad_request("Unknown movement kind", format!("{k:?}: use one of {}", MoveKind::ALL.map(MoveKind::as_str).join(", ")))
+			AppError::bad_request(
+				"Unknown movement kind",
+				format!("{k:?}: use one of {}", MoveKind::ALL.map(MoveKind::as_str).join(", ")),
+			)
 		}),
 	}
 }
@@ -488,7 +559,8 @@ fn kind_of(q: &AccountQuery) -> Result<Option<String>, AppError> {
 pub async fn account(s: &AppState, text: String, q: AccountQuery) -> Result<AccountView, AppError> {
 	let address = account_of(&text)?;
 	let kind = kind_of(&q)?;
-	let id = AccountId32::from_str(&address).map_err(|_| AppError::bad_request("Not an account", text.clone()))?;
+	let id = AccountId32::from_str(&address)
+		.map_err(|_| AppError::bad_request("Not an account", text.clone()))?;
 	let (credits, credits_error) = match s.chain.account(&id).await {
 		Ok(c) => (Some(c), None),
 		Err(e) => (None, Some(e)),
@@ -500,7 +572,13 @@ pub async fn account(s: &AppState, text: String, q: AccountQuery) -> Result<Acco
 	}
 	Ok(AccountView {
 		movements: s.db.movements(&address, kind.as_deref()).await?,
-		balance_history: s.db.balance_history(&address).await?.into_iter().map(|(b, bal)| (b, bal.spendable.to_string(), bal.held.to_string())).collect(),
+		balance_history: s
+			.db
+			.balance_history(&address)
+			.await?
+			.into_iter()
+			.map(|(b, bal)| (b, bal.spendable.to_string(), bal.held.to_string()))
+			.collect(),
 		receipts: s.db.receipts_of_worker(&address, 50).await?,
 		worked: s.db.jobs_worked(&address, 50).await?,
 		extrinsics: s.db.extrinsics_by(&address, 25).await?,
@@ -512,7 +590,11 @@ pub async fn account(s: &AppState, text: String, q: AccountQuery) -> Result<Acco
 	})
 }
 
-pub async fn movements_csv(s: &AppState, text: String, q: AccountQuery) -> Result<(String, String), AppError> {
+pub async fn movements_csv(
+	s: &AppState,
+	text: String,
+	q: AccountQuery,
+) -> Result<(String, String), AppError> {
 	let address = account_of(&text)?;
 	let kind = kind_of(&q)?;
 	let mut csv = String::from("block,event,kind,amount_cred,amount_raw,counterparty,detail\n");
@@ -553,7 +635,16 @@ impl View for AccountView {
 		let history: Vec<(f64, f64)> = self
 			.balance_history
 			.iter()
-			.map(|(b, sp, held)| (*b as f64, cred_f64(sp.parse::<u128>().unwrap_or_default().saturating_add(held.parse().unwrap_or_default()))))
+			.map(|(b, sp, held)| {
+				(
+					*b as f64,
+					cred_f64(
+						sp.parse::<u128>()
+							.unwrap_or_default()
+							.saturating_add(held.parse().unwrap_or_default()),
+					),
+				)
+			})
 			.collect();
 		html! {
 			h1 { "Account" }
@@ -573,11 +664,19 @@ impl View for AccountView {
 					}
 					h3 { "Lots by expiry day" }
 					(svg::bars(&c.lots.iter().map(|l| (format!("day {}", l.expires_on_day), cred_f64(l.amount))).collect::<Vec<_>>(), "Spendable credits by expiry day"))
-					table #lots {
-						thead { tr { th { "Amount" } th { "Expires on day" } th { "At block" } th { "About" } } }
-						tbody {
-							@for l in &c.lots {
-								tr.lot { td { (cred_unit(l.amount)) } td { (l.expires_on_day) } td { "#" (l.expires_at_block) } td { (utc(l.expires_at_ms)) } }
+					div #lots {
+						@if c.lots.is_empty() { p.muted { "No spendable credits." } }
+						@for l in &c.lots {
+							details.lot id=(format!("lot-{}", l.expires_on_day)) {
+								summary { strong { (cred_unit(l.amount)) } " expiring on day " (l.expires_on_day) }
+								dl.fields.lot-detail {
+									dt { "Amount" } dd.lot-amount data-raw=(l.amount.to_string()) { (cred_unit(l.amount)) }
+									dt { "Share of spendable" } dd { (format!("{:.1}", l.amount as f64 / c.spendable.max(1) as f64 * 100.0)) " %" }
+									dt { "Expires on day" } dd.lot-day { (l.expires_on_day) }
+									dt { "Expires at block" } dd { "#" (l.expires_at_block) }
+									dt { "Expected time" } dd { (utc(l.expires_at_ms)) }
+								}
+								p.muted { "Credits keep the expiry they were minted with; a transfer moves the sender's oldest lots first, and whatever is not spent by then expires at the start of this day." }
 							}
 						}
 					}
@@ -596,7 +695,7 @@ impl View for AccountView {
 						@for k in MoveKind::ALL { option value=(k.as_str()) selected[self.kind.as_deref() == Some(k.as_str())] { (k.as_str()) } }
 					} }
 					" " button type="submit" { "Filter" }
-					" " a href=(format!("/account/{}/movements.csv{}", self.address, self.kind.as_ref().map(|k| format!("?kind={k}")).unwrap_or_default())) { "Export CSV" }
+					" " a #csv href=(format!("/account/{}/movements.csv{}", self.address, self.kind.as_ref().map(|k| format!("?kind={k}")).unwrap_or_default())) { "Export CSV" }
 				}
 				table #movements {
 					thead { tr { th { "Where" } th { "Kind" } th { "Amount" } th { "Counterparty" } th { "Detail" } } }
@@ -607,13 +706,14 @@ impl View for AccountView {
 					}
 				}
 			}
-			section {
+			section #jobs {
 				h2 { "Jobs requested" }
 				ul { @for j in &self.jobs { li { a href=(format!("/job/{}", j.job.id)) { "job " (j.job.id) } " · " (cred_unit(j.job.price)) " · " (j.status.clone().unwrap_or_default()) } } }
 			}
 			@if !self.worked.is_empty() || !self.receipts.is_empty() {
 				section #worker {
 					h2 { "As a worker or auditor" }
+					p { a href=(format!("/worker/{}", self.address)) { "Worker profile: class, bond, reputation, slashes, earnings →" } }
 					p { "Jobs: " @for (i, j) in self.worked.iter().enumerate() { @if i > 0 { ", " } a href=(format!("/job/{j}")) { (j) } } }
 					table {
 						thead { tr { th { "Receipt" } th { "Job" } th { "Earned" } th { "Minted" } } }
@@ -647,10 +747,22 @@ pub struct JobView {
 }
 
 pub async fn job(s: &AppState, id: String) -> Result<JobView, AppError> {
-	let n = parse_u64(&id).ok_or_else(|| AppError::bad_request("Not a job id", format!("{id:?} is not a job number.")))?;
-	let job = s.db.job(n).await?.ok_or_else(|| AppError::not_found("Job not found", format!("No job {n} was requested in the finalized chain indexed so far.")))?;
+	let n = parse_u64(&id).ok_or_else(|| {
+		AppError::bad_request("Not a job id", format!("{id:?} is not a job number."))
+	})?;
+	let job = s.db.job(n).await?.ok_or_else(|| {
+		AppError::not_found(
+			"Job not found",
+			format!("No job {n} was requested in the finalized chain indexed so far."),
+		)
+	})?;
 	let trail = s.db.job_steps(n).await?;
-	Ok(JobView { status: trail.last().map(|s| s.step.clone()), receipts: s.db.receipts_of_job(n).await?, trail, job })
+	Ok(JobView {
+		status: trail.last().map(|s| s.step.clone()),
+		receipts: s.db.receipts_of_job(n).await?,
+		trail,
+		job,
+	})
 }
 
 /// What a step of the trail means, for people.
@@ -770,8 +882,15 @@ pub fn check_receipt(r: &Json) -> Option<ReceiptCheck> {
 }
 
 pub async fn receipt(s: &AppState, id: String) -> Result<ReceiptView, AppError> {
-	let n = parse_u64(&id).ok_or_else(|| AppError::bad_request("Not a receipt id", format!("{id:?} is not a receipt number.")))?;
-	let receipt = s.db.receipt(n).await?.ok_or_else(|| AppError::not_found("Receipt not found", format!("No receipt {n} in the finalized chain indexed so far.")))?;
+	let n = parse_u64(&id).ok_or_else(|| {
+		AppError::bad_request("Not a receipt id", format!("{id:?} is not a receipt number."))
+	})?;
+	let receipt = s.db.receipt(n).await?.ok_or_else(|| {
+		AppError::not_found(
+			"Receipt not found",
+			format!("No receipt {n} in the finalized chain indexed so far."),
+		)
+	})?;
 	Ok(ReceiptView { check: check_receipt(&receipt.data), receipt })
 }
 
@@ -784,7 +903,11 @@ impl View for ReceiptView {
 		let r = &self.receipt;
 		let d = &r.data;
 		let get = |k: &str| d.get(k).map(json_text).unwrap_or_else(|| "?".into());
-		let amount = |k: &str| d.get(k).and_then(json_u128).map(cred_unit).unwrap_or_else(|| "?".into());
+		let amount =
+			|k: &str| d.get(k).and_then(json_u128).map(cred_unit).unwrap_or_else(|| "?".into());
+		// Raw integers (as the runtime API returns them) for scripts that check the page.
+		let raw = |k: &str| d.get(k).and_then(json_u128).map(|v| v.to_string()).unwrap_or_default();
+		let fixed_cell = |k: &str| fixed_raw(d.get(k)).map(|v| v.to_string()).unwrap_or_default();
 		html! {
 			h1 { "Receipt " (r.id) }
 			p.lead { "Why was " (account_link(&r.worker)) " paid " strong #minted { (amount("minted")) } "?" }
@@ -796,14 +919,14 @@ impl View for ReceiptView {
 			h2 { "C = T × η × α / β" }
 			table.formula {
 				tbody {
-					tr { th { "T (verified work on the class, GPU-hour units of 10¹²)" } td #t { (get("t_compute")) } }
-					tr { th { "η (class efficiency)" } td #eta { (get("eta")) } }
-					tr { th { "reference work (pay cap)" } td { (get("reference_work")) } }
-					tr { th { "α (demand, when the job was priced)" } td #alpha { (get("alpha")) } }
-					tr { th { "β (difficulty of the epoch)" } td #beta { (get("beta")) } }
-					tr { th { "earned = ⌊min(T × η, cap) × α / β⌋" } td #earned { (amount("earned")) } }
-					tr { th { "minted" } td { (amount("minted")) } }
-					tr { th { "withheld" } td { (amount("withheld")) @if let Some(reason) = d.get("reason").filter(|r| !r.is_null()) { " (" (json_text(reason)) ")" } } }
+					tr { th { "T (verified work on the class, GPU-hour units of 10¹²)" } td #t data-raw=(raw("t_compute")) { (get("t_compute")) } }
+					tr { th { "η (class efficiency)" } td #eta data-raw=(fixed_cell("eta")) { (get("eta")) } }
+					tr { th { "reference work (pay cap)" } td #reference data-raw=(raw("reference_work")) { (get("reference_work")) } }
+					tr { th { "α (demand, when the job was priced)" } td #alpha data-raw=(fixed_cell("alpha")) { (get("alpha")) } }
+					tr { th { "β (difficulty of the epoch)" } td #beta data-raw=(fixed_cell("beta")) { (get("beta")) } }
+					tr { th { "earned = ⌊min(T × η, cap) × α / β⌋" } td #earned data-raw=(raw("earned")) { (amount("earned")) } }
+					tr { th { "minted" } td #minted-cell data-raw=(raw("minted")) { (amount("minted")) } }
+					tr { th { "withheld" } td #withheld data-raw=(raw("withheld")) { (amount("withheld")) @if let Some(reason) = d.get("reason").filter(|r| !r.is_null()) { " (" (json_text(reason)) ")" } } }
 				}
 			}
 			@match &self.check {
@@ -841,34 +964,70 @@ pub async fn search(s: &AppState, q: &str) -> Result<SearchView, AppError> {
 	let query = q.trim().to_string();
 	let mut matches = Vec::new();
 	if query.is_empty() {
-		return Err(AppError::bad_request("Empty search", "Type a block number or hash, an extrinsic id (12-1) or hash, an account or a job id."));
+		return Err(AppError::bad_request(
+			"Empty search",
+			"Type a block number or hash, an extrinsic id (12-1) or hash, an account or a job id.",
+		));
 	}
 	if let Some(n) = parse_u64(&query) {
 		if s.db.block(n).await?.is_some() {
-			matches.push(Match { kind: "block", label: format!("Block #{n}"), url: format!("/block/{n}") });
+			matches.push(Match {
+				kind: "block",
+				label: format!("Block #{n}"),
+				url: format!("/block/{n}"),
+			});
 		}
 		if s.db.job(n).await?.is_some() {
-			matches.push(Match { kind: "job", label: format!("Job {n}"), url: format!("/job/{n}") });
+			matches.push(Match {
+				kind: "job",
+				label: format!("Job {n}"),
+				url: format!("/job/{n}"),
+			});
 		}
 		if s.db.receipt(n).await?.is_some() {
-			matches.push(Match { kind: "receipt", label: format!("Receipt {n}"), url: format!("/receipt/{n}") });
+			matches.push(Match {
+				kind: "receipt",
+				label: format!("Receipt {n}"),
+				url: format!("/receipt/{n}"),
+			});
 		}
-	} else if let Some((b, i)) = query.split_once('-').and_then(|(b, i)| Some((parse_u64(b)?, u32::try_from(parse_u64(i)?).ok()?))) {
+	} else if let Some((b, i)) = query
+		.split_once('-')
+		.and_then(|(b, i)| Some((parse_u64(b)?, u32::try_from(parse_u64(i)?).ok()?)))
+	{
 		if s.db.extrinsic(b, i).await?.is_some() {
-			matches.push(Match { kind: "extrinsic", label: format!("Extrinsic {b}-{i}"), url: format!("/extrinsic/{b}-{i}") });
+			matches.push(Match {
+				kind: "extrinsic",
+				label: format!("Extrinsic {b}-{i}"),
+				url: format!("/extrinsic/{b}-{i}"),
+			});
 		}
 	} else if let Some(h) = parse_hash(&query) {
 		if let Some(b) = s.db.block_by_hash(&h).await? {
-			matches.push(Match { kind: "block", label: format!("Block #{}", b.number), url: format!("/block/{}", b.number) });
+			matches.push(Match {
+				kind: "block",
+				label: format!("Block #{}", b.number),
+				url: format!("/block/{}", b.number),
+			});
 		}
 		for x in s.db.extrinsics_by_hash(&h).await? {
-			matches.push(Match { kind: "extrinsic", label: format!("Extrinsic {}-{} {}.{}", x.block, x.index, x.pallet, x.call), url: format!("/extrinsic/{}-{}", x.block, x.index) });
+			matches.push(Match {
+				kind: "extrinsic",
+				label: format!("Extrinsic {}-{} {}.{}", x.block, x.index, x.pallet, x.call),
+				url: format!("/extrinsic/{}-{}", x.block, x.index),
+			});
 		}
 	}
-	if let Some(a) = parse_account(&query) {
-		// A valid address always has a page (the runtime knows its credits even if the index
-		// has seen nothing of it).
-		matches.push(Match { kind: "account", label: format!("Account {a}"), url: format!("/account/{a}") });
+	// A valid address always has a page (the runtime knows its credits even if the index has
+	// seen nothing of it). A 32-byte hex string is read as a public key only when it is not the
+	// hash of a block or extrinsic: a hash is far likelier what was pasted.
+	let hex_key = query.starts_with("0x") || query.starts_with("0X");
+	if let Some(a) = parse_account(&query).filter(|_| !hex_key || matches.is_empty()) {
+		matches.push(Match {
+			kind: "account",
+			label: format!("Account {a}"),
+			url: format!("/account/{a}"),
+		});
 	}
 	if matches.is_empty() {
 		return Err(AppError::not_found("Nothing found", format!("Nothing in the finalized chain matches {query:?}. Search takes a block number or hash, an extrinsic id (12-1) or hash, an SS58 account or a job id.")));

@@ -56,6 +56,37 @@ pub fn bars(items: &[(String, f64)], label: &str) -> Markup {
 	}
 }
 
+/// A line of `(x, y)` points with a shaded band `[low, high]` (e.g. the 0.95–1.05 target).
+pub fn band_line(points: &[(f64, f64)], (low, high): (f64, f64), label: &str) -> Markup {
+	const W: f64 = 640.0;
+	const H: f64 = 160.0;
+	const PAD: f64 = 24.0;
+	if points.is_empty() {
+		return html! { p.muted { "No data yet." } };
+	}
+	let (x0, x1) = (points[0].0, points[points.len() - 1].0.max(points[0].0 + 1.0));
+	let y0 = points.iter().map(|p| p.1).fold(low, f64::min) * 0.98;
+	let y1 = points.iter().map(|p| p.1).fold(high, f64::max) * 1.02;
+	let sx = |x: f64| PAD + (x - x0) / (x1 - x0) * (W - 2.0 * PAD);
+	let sy = |y: f64| H - PAD - (y - y0) / (y1 - y0) * (H - 2.0 * PAD);
+	let d: Vec<String> = points
+		.iter()
+		.enumerate()
+		.map(|(i, p)| format!("{}{:.1},{:.1}", if i == 0 { "M" } else { " L" }, sx(p.0), sy(p.1)))
+		.collect();
+	html! {
+		svg.plot viewBox=(format!("0 0 {W} {H}")) role="img" aria-label=(label) {
+			title { (label) }
+			rect x=(PAD) y=(format!("{:.1}", sy(high))) width=(W - 2.0 * PAD) height=(format!("{:.1}", sy(low) - sy(high))) fill="#2463eb" fill-opacity="0.12" {}
+			path d=(d.concat()) fill="none" stroke="#2463eb" stroke-width="2" {}
+			text x=(PAD) y="14" font-size="11" { (fmt(y1)) }
+			text x=(PAD) y=(H - 26.0) font-size="11" { (fmt(y0)) }
+			text x=(PAD) y=(H - 6.0) font-size="11" { (fmt(x0)) }
+			text x=(W - PAD) y=(H - 6.0) font-size="11" text-anchor="end" { (fmt(x1)) }
+		}
+	}
+}
+
 fn fmt(v: f64) -> String {
 	if v.fract() == 0.0 && v.abs() < 1e15 {
 		format!("{v:.0}")
