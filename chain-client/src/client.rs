@@ -440,13 +440,19 @@ impl Chain {
 		*self.nonce.lock().await = None;
 	}
 
+	/// `call` encoded as the runtime's `RuntimeCall` (pallet index, call index, arguments), the
+	/// form in which a call is the argument of another (`Sudo.sudo`, `Utility.batch`).
+	pub async fn encode_call(&self, call: &RawCall) -> Result<Vec<u8>, ChainError> {
+		self.latest()
+			.await?
+			.transactions()
+			.call_data(call)
+			.map_err(|e| ChainError::Encoding { call: call.name(), reason: e.to_string() })
+	}
+
 	/// `call` wrapped in `Sudo.sudo` (development and test chains).
 	pub async fn sudo(&self, call: &RawCall) -> Result<RawCall, ChainError> {
-		let txs = self.latest().await?.transactions();
-		let inner = txs
-			.call_data(call)
-			.map_err(|e| ChainError::Encoding { call: call.name(), reason: e.to_string() })?;
-		Ok(RawCall::new("Sudo", "sudo", RawArgs(vec![inner])))
+		Ok(RawCall::new("Sudo", "sudo", RawArgs(vec![self.encode_call(call).await?])))
 	}
 
 	/// Signs `call` with the next nonce and hands it to the pool; returns the transaction hash.

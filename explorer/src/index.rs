@@ -443,6 +443,13 @@ pub async fn fetch_block(reader: &Reader, node: &str, n: u64) -> Result<IndexedB
 			.into())
 		}
 	};
+	// The version as the node reports it (`state_getRuntimeVersion`, what every client shows: the
+	// code's embedded `runtime_version` section), which `System.set_code` checked.
+	let spec_version = rpc
+		.state_get_runtime_version(Some(exec_hash))
+		.await
+		.map_err(rpc_error(format!("runtime version of block {n}")))?
+		.spec_version;
 	let metadata = at.metadata();
 	let types = metadata.types();
 	let decode_error = |reason: String| IndexError::Decode { block: n, reason };
@@ -545,7 +552,7 @@ pub async fn fetch_block(reader: &Reader, node: &str, n: u64) -> Result<IndexedB
 		hash: hex0x(&hash.0),
 		parent_hash: hex0x(&header.parent_hash.0),
 		timestamp_ms,
-		spec_version: at.spec_version(),
+		spec_version,
 		extrinsics: count as u64,
 		events: b.events.len() as u64,
 		author: b.block.author.take(),

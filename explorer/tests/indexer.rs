@@ -387,3 +387,175 @@ async fn a_dev_chain_restarted_from_genesis_replaces_the_old_chains_blocks() {
 	}
 	assert_ne!(db.block_hash(1).await.unwrap().unwrap(), old_hash);
 }
+
+/// Reads an unsigned LEB128 number of a wasm module at `*at` and moves past it.
+fn leb128(wasm: &[u8], at: &mut usize) -> usize {
+	let (mut value, mut shift) = (0usize, 0);
+	loop {
+		let byte = wasm[*at];
+		*at += 1;
+		value |= usize::from(byte & 0x7f) << shift;
+		if byte & 0x80 == 0 {
+			return value;
+		}
+		shift += 7;
+	}
+}
+
+/// The runtime `code` (zstd-compressed or not, as in `:code`) with the spec version in its
+/// `runtime_version` custom section raised by one, compressed; and the old and new versions.
+/// The node takes a runtime's version from that section, so this is a real upgrade to a runtime
+/// that `System.set_code` accepts (same spec name, higher version).
+fn raise_spec_version(code: &[u8]) -> (Vec<u8>, u32, u32) {
+	const LIMIT: usize = 64 << 20;
+	let mut wasm = sp_maybe_compressed_blob::decompress(code, LIMIT).unwrap().into_owned();
+	assert_eq!(&wasm[..4], b"\0asm", "a wasm module");
+	let mut at = 8;
+	while at < wasm.len() {
+		let id = wasm[at];
+		at += 1;
+		let size = leb128(&wasm, &mut at);
+		let end = at + size;
+		let mut name_at = at;
+		let name_len = leb128(&wasm, &mut name_at);
+		if id == 0 && &wasm[name_at..name_at + name_len] == b"runtime_version" {
+			// RuntimeVersion: spec_name, impl_name, authoring_version, spec_version, …
+			let mut rest = &wasm[name_at + name_len..end];
+			let _spec_name = <String as codec::Decode>::decode(&mut rest).unwrap();
+			let _impl_name = <String as codec::Decode>::decode(&mut rest).unwrap();
+			let _authoring = <u32 as codec::Decode>::decode(&mut rest).unwrap();
+			let spec_at = end - rest.len();
+			let old = u32::from_le_bytes(wasm[spec_at..spec_at + 4].try_into().unwrap());
+			wasm[spec_at..spec_at + 4].copy_from_slice(&(old + 1).to_le_bytes());
+			let packed = sp_maybe_compressed_blob::compress_strongly(&wasm, LIMIT).unwrap();
+			return (packed, old, old + 1);
+		}
+		at = end;
+	}
+	panic!("the runtime has no runtime_version section");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_runtime_upgrade_through_sudo_is_indexed_with_each_blocks_own_runtime() {
+	let dir = tempfile::tempdir().unwrap();
+	let node = Node::start(dir.path(), &["--state-pruning", "archive-canonical"]);
+	let reader = Reader::connect_with_retry(&node.ws, Duration::from_secs(90)).await.unwrap();
+	wait_until(Duration::from_secs(90), "block 2 to be finalized", || async {
+		finalized(&reader).await >= 2
+	})
+	.await;
+
+	// Sudo replaces the runtime (set_code claims a whole block's weight, so through
+	// sudo_unchecked_weight).
+	let code = reader.rpc().state_get_storage(b":code", None).await.unwrap().unwrap();
+	let (upgraded, old, new) = raise_spec_version(&code);
+	let alice = Chain::with_reader(reader.clone(), dev::alice());
+	let set_code = alice
+		.encode_call(&RawCall::new("System", "set_code", RawArgs::default().arg(&upgraded)))
+		.await
+		.unwrap();
+	let no_weight = (codec::Compact(0u64), codec::Compact(0u64));
+	let events = alice
+		.submit_and_wait(&RawCall::new(
+			"Sudo",
+			"sudo_unchecked_weight",
+			RawArgs(vec![set_code, codec::Encode::encode(&no_weight)]),
+		))
+		.await
+		.unwrap();
+	assert!(events
+		.iter()
+		.any(|e| (e.pallet.as_str(), e.name.as_str()) == ("System", "CodeUpdated")));
+	let upgrade_seen = finalized(&reader).await;
+	wait_until(Duration::from_secs(90), "blocks of the new runtime to be finalized", || async {
+		finalized(&reader).await >= upgrade_seen + 3
+	})
+	.await;
+	let end = finalized(&reader).await;
+
+	// Indexed in two runs, the first ending before the upgrade's block.
+	let db = Db::open(&format!("sqlite:{}", dir.path().join("x.db").display())).await.unwrap();
+	index_to(&node.ws, &db, 2).await.unwrap();
+	index_to(&node.ws, &db, end).await.unwrap();
+	assert_eq!(db.first_gap(end).await.unwrap(), None);
+	assert_eq!(db.counts().await.unwrap()[0], end + 1, "every block once");
+	let updated = db.events_named("System", &["CodeUpdated"], 10).await.unwrap();
+	assert_eq!(updated.len(), 1, "{updated:?}");
+	let u = updated[0].block;
+	assert!(u > 2 && u < end, "the upgrade at {u}, within 2..{end}");
+	// The upgrade's block ran the old runtime (its events decode with the old metadata); the
+	// next one ran the new runtime. The chain says the same.
+	for (n, version) in [(u - 1, old), (u, old), (u + 1, new), (end, new)] {
+		assert_eq!(db.block(n).await.unwrap().unwrap().spec_version, version, "block {n}");
+		let parent =
+			reader.rpc().chain_get_block_hash(Some((n - 1).into())).await.unwrap().unwrap();
+		let chain = reader.rpc().state_get_runtime_version(Some(parent)).await.unwrap();
+		assert_eq!(chain.spec_version, version, "the runtime that executed block {n}");
+	}
+	let names: Vec<String> = db
+		.events_of(u, None)
+		.await
+		.unwrap()
+		.iter()
+		.map(|e| format!("{}.{}", e.pallet, e.name))
+		.collect();
+	assert!(names.contains(&"Sudo.Sudid".to_string()), "{names:?}");
+	let sudid = db.events_named("Sudo", &["Sudid"], 1).await.unwrap();
+	assert!(sudid[0].fields.to_string().contains("Ok"), "{}", sudid[0].fields);
+	for n in u + 1..=end {
+		assert!(!db.events_of(n, None).await.unwrap().is_empty(), "block {n}'s events decode");
+	}
+	assert_eq!(db.divergences(10).await.unwrap().0, 0, "{:?}", db.divergences(10).await.unwrap().1);
+	let app = declai_explorer::app(db.clone(), &node.ws, Shared::new(&node.ws));
+	let (status, _, page) = get(&app, &format!("/block/{u}")).await;
+	assert_eq!(status, 200);
+	assert!(page.contains("System.CodeUpdated"), "the upgrade's block shows its event");
+	assert_eq!(
+		get_json(&app, &format!("/api/block/{}", u + 1)).await.1["block"]["spec_version"],
+		new
+	);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_node_that_goes_away_is_waited_for_and_indexing_resumes() {
+	let dir = tempfile::tempdir().unwrap();
+	let base = dir.path().join("chain");
+	let rpc = support::free_port();
+	let args = ["--state-pruning", "archive-canonical"];
+	let node = Node::start_in(dir.path(), &base, rpc, &args);
+	let reader = Reader::connect_with_retry(&node.ws, Duration::from_secs(90)).await.unwrap();
+	wait_until(Duration::from_secs(90), "block 3 to be finalized", || async {
+		finalized(&reader).await >= 3
+	})
+	.await;
+	let target = finalized(&reader).await + 8;
+	let db = Db::open(&format!("sqlite:{}", dir.path().join("x.db").display())).await.unwrap();
+	let indexer = tokio::spawn(
+		Indexer::new(&node.ws, db.clone(), Shared::new(&node.ws)).stop_at(target).run(),
+	);
+	wait_until(Duration::from_secs(60), "the indexer to index block 3", || async {
+		db.cursor().await.unwrap().is_some_and(|c| c >= 3)
+	})
+	.await;
+
+	// The node stops for a few seconds, then continues its chain on the same address.
+	drop(reader);
+	drop(node);
+	tokio::time::sleep(Duration::from_secs(4)).await;
+	assert!(!indexer.is_finished(), "the indexer waits for the node instead of giving up");
+	let node = Node::start_in(dir.path(), &base, rpc, &args);
+	tokio::time::timeout(Duration::from_secs(180), indexer).await.unwrap().unwrap().unwrap();
+
+	let reader = Reader::connect_with_retry(&node.ws, Duration::from_secs(30)).await.unwrap();
+	assert_eq!(db.cursor().await.unwrap(), Some(target));
+	assert_eq!(db.first_gap(target).await.unwrap(), None);
+	assert_eq!(db.counts().await.unwrap()[0], target + 1, "every block once");
+	for n in 0..=target {
+		let chain = reader.rpc().chain_get_block_hash(Some(n.into())).await.unwrap().unwrap();
+		assert_eq!(
+			db.block_hash(n).await.unwrap(),
+			Some(declai_chain::decode::hex0x(&chain.0)),
+			"block {n}"
+		);
+	}
+}

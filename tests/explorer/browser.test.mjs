@@ -88,8 +88,9 @@ async function explorerJson(path) {
   assertRunning('explorer');
   const res = await fetch(`${base}${path}`);
   if (res.status === 404) return null;
-  assert.equal(res.status, 200, `GET ${path}: ${res.status} ${await res.text()}`);
-  return res.json();
+  const body = await res.text();
+  assert.equal(res.status, 200, `GET ${path}: ${res.status} ${body}`);
+  return JSON.parse(body);
 }
 
 /// Takes a full-page screenshot named `name`.png.

@@ -262,6 +262,14 @@ pub async fn home(s: &AppState) -> Result<Home, AppError> {
 	})
 }
 
+/// A decimal cut to `places` fractional digits, marked `≈` when something was cut.
+fn rounded(decimal: &str, places: usize) -> String {
+	match decimal.split_once('.') {
+		Some((whole, frac)) if frac.len() > places => format!("≈ {whole}.{}", &frac[..places]),
+		_ => decimal.to_string(),
+	}
+}
+
 fn economy_panel(e: &Json) -> Markup {
 	let get = |k: &str| e.get(k).map(json_text).unwrap_or_else(|| "?".into());
 	let amount =
@@ -273,7 +281,7 @@ fn economy_panel(e: &Json) -> Markup {
 		dl.economy {
 			dt { "α (demand)" } dd { (get("alpha")) }
 			dt { "β (difficulty)" } dd { (get("beta")) }
-			dt { "earned / consumed (30 days)" } dd { (get("earned_over_consumed")) " (aim " (get("aim")) ", band 0.95–1.05)" }
+			dt { "earned / consumed (30 days)" } dd { (rounded(&get("earned_over_consumed"), 4)) " (aim " (get("aim")) ", band 0.95–1.05)" }
 			@if let Some(w) = window {
 				dt { "earned, 30 days" } dd { (w.get("earned").and_then(json_u128).map(cred_unit).unwrap_or_default()) }
 				dt { "consumed, 30 days" } dd { (w.get("consumed").and_then(json_u128).map(cred_unit).unwrap_or_default()) }
@@ -1066,6 +1074,13 @@ mod tests {
 		assert_eq!(parse_account("5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQX"), None);
 		let raw = AccountId32::from_str(alice).unwrap();
 		assert_eq!(parse_account(&format!("0x{}", hex::encode(raw.0))).as_deref(), Some(alice));
+	}
+
+	#[test]
+	fn long_decimals_are_cut_and_marked() {
+		assert_eq!(rounded("0.998198198198198198", 4), "≈ 0.9981");
+		assert_eq!(rounded("1.05", 4), "1.05");
+		assert_eq!(rounded("1", 4), "1");
 	}
 
 	#[test]

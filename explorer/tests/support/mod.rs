@@ -35,11 +35,20 @@ pub struct Node {
 }
 
 impl Node {
-	/// Starts a temporary dev chain with `extra` arguments and waits for its RPC.
+	/// Starts a temporary dev chain with `extra` arguments.
 	pub fn start(dir: &Path, extra: &[&str]) -> Node {
-		let rpc = free_port();
+		Self::spawn(dir, free_port(), &[&["--tmp"], extra].concat())
+	}
+
+	/// Starts a dev chain kept in `base` (so that a restart continues it), serving RPC on `rpc`.
+	pub fn start_in(dir: &Path, base: &Path, rpc: u16, extra: &[&str]) -> Node {
+		let base = base.display().to_string();
+		Self::spawn(dir, rpc, &[&["--base-path", base.as_str()], extra].concat())
+	}
+
+	fn spawn(dir: &Path, rpc: u16, extra: &[&str]) -> Node {
 		let p2p = free_port();
-		let log = dir.join(format!("node-{rpc}.log"));
+		let log = dir.join(format!("node-{rpc}-{p2p}.log"));
 		let binary = node_binary();
 		assert!(
 			binary.exists(),
@@ -47,7 +56,7 @@ impl Node {
 			binary.display()
 		);
 		let child = Command::new(binary)
-			.args(["--dev", "--tmp", "--database", "rocksdb", "--no-prometheus", "--no-telemetry"])
+			.args(["--dev", "--database", "rocksdb", "--no-prometheus", "--no-telemetry"])
 			.args(["--rpc-port", &rpc.to_string(), "--port", &p2p.to_string()])
 			.args(extra)
 			.stdout(Stdio::null())
