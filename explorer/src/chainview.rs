@@ -171,7 +171,7 @@ impl ChainView {
 			let call = subxt::dynamic::runtime_api_call::<_, AccountCredits>(
 				"CreditsApi",
 				"account_summary",
-				(who.clone(),),
+				(*who,),
 			);
 			at.runtime_apis().call(call).await.map_err(|e| e.to_string())
 		}

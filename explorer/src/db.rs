@@ -537,7 +537,7 @@ impl Db {
 				rows.push(event_row(&r)?);
 			}
 		}
-		rows.sort_by(|a: &EventRow, b: &EventRow| (b.block, b.index).cmp(&(a.block, a.index)));
+		rows.sort_by_key(|e| std::cmp::Reverse((e.block, e.index)));
 		rows.truncate(limit as usize);
 		Ok(rows)
 	}
@@ -563,7 +563,7 @@ impl Db {
 				rows.push(event_row(&r)?);
 			}
 		}
-		rows.sort_by(|a: &EventRow, b: &EventRow| (b.block, b.index).cmp(&(a.block, a.index)));
+		rows.sort_by_key(|e| std::cmp::Reverse((e.block, e.index)));
 		rows.truncate(limit as usize);
 		Ok(rows)
 	}

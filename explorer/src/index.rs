@@ -530,7 +530,8 @@ pub async fn fetch_block(reader: &Reader, node: &str, n: u64) -> Result<IndexedB
 	// The author: its index in the authorities of the parent's state, from the pre-runtime
 	// digest (`PreDigest { authority_index: u32, slot: u64, vrf }`, SCALE).
 	let pre = header.digest.logs.iter().find_map(|item| match item {
-		DigestItem::PreRuntime(engine, data) if engine == b"DPoI" => {
+		// its suggestion (a `b"DPoI"` pattern) does not type-check against `[u8; 4]`
+		DigestItem::PreRuntime([b'D', b'P', b'o', b'I'], data) => {
 			<(u32, u64)>::decode(&mut &data[..]).ok()
 		}
 		_ => None,
@@ -641,7 +642,7 @@ pub async fn fetch_block(reader: &Reader, node: &str, n: u64) -> Result<IndexedB
 	}
 	// The monitor's inputs: issuance where nothing was touched (now and then), circulation
 	// where credits were minted.
-	if b.issuance.is_none() && n % 100 == 0 {
+	if b.issuance.is_none() && n.is_multiple_of(100) {
 		let key = subxt::ext::frame_decode::storage::encode_storage_key_prefix(
 			"Credits",
 			"TotalIssuance",

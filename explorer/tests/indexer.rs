@@ -34,7 +34,7 @@ fn transfer(to: &AccountId32, amount: u128) -> RawCall {
 		"Credits",
 		"transfer",
 		RawArgs::default()
-			.arg(&MultiAddress::<AccountId32, ()>::Id(to.clone()))
+			.arg(&MultiAddress::<AccountId32, ()>::Id(*to))
 			.arg(&codec::Compact(amount)),
 	)
 }
@@ -145,7 +145,7 @@ async fn follows_a_dev_node_restarts_without_gaps_and_serves_every_page() {
 		.call(subxt::dynamic::runtime_api_call::<_, AccountCredits>(
 			"CreditsApi",
 			"account_summary",
-			(bob_id.clone(),),
+			(bob_id,),
 		))
 		.await
 		.unwrap();
@@ -331,7 +331,7 @@ async fn summary_now(reader: &Reader, who: &AccountId32) -> AccountCredits {
 		.call(subxt::dynamic::runtime_api_call::<_, AccountCredits>(
 			"CreditsApi",
 			"account_summary",
-			(who.clone(),),
+			(*who,),
 		))
 		.await
 		.unwrap()

@@ -331,12 +331,12 @@ pub async fn validators(s: &AppState) -> Result<ValidatorsView, AppError> {
 	let (production, empty_slots) = production(&rows, set);
 	let mut sessions = s.db.events_named("Consensus", &["NewWeights"], 50).await?;
 	sessions.extend(s.db.events_named("Validators", &["NewSet"], 50).await?);
-	sessions.sort_by(|a, b| (b.block, b.index).cmp(&(a.block, a.index)));
+	sessions.sort_by_key(|e| std::cmp::Reverse((e.block, e.index)));
 	let mut equivocations = s.db.events_named("Consensus", &["Equivocation"], RECENT).await?;
 	equivocations.extend(
 		s.db.events_named("Validators", &["OffenderRemoved", "OffenderKept"], RECENT).await?,
 	);
-	equivocations.sort_by(|a, b| (b.block, b.index).cmp(&(a.block, a.index)));
+	equivocations.sort_by_key(|e| std::cmp::Reverse((e.block, e.index)));
 	let status = s.shared.status();
 	let mut lags = status.lag_samples.clone();
 	lags.sort_unstable();
@@ -474,7 +474,7 @@ pub async fn economics(s: &AppState) -> Result<EconomicsView, AppError> {
 	governance.extend(
 		s.db.events_named("Validators", &["ValidatorAdded", "ValidatorRemoved"], RECENT).await?,
 	);
-	governance.sort_by(|a, b| (b.block, b.index).cmp(&(a.block, a.index)));
+	governance.sort_by_key(|e| std::cmp::Reverse((e.block, e.index)));
 	Ok(EconomicsView {
 		now,
 		chain_error,
