@@ -29,6 +29,16 @@ async fn finalized(reader: &Reader) -> u64 {
 	reader.rpc().chain_get_header(Some(hash)).await.unwrap().unwrap().number
 }
 
+/// A client of `node` once block `n` is finalized (panics after `limit`).
+async fn connected(node: &Node, n: u64, limit: Duration) -> Reader {
+	let reader = Reader::connect_with_retry(&node.ws, Duration::from_secs(90)).await.unwrap();
+	wait_until(limit, &format!("block {n} to be finalized"), || async {
+		finalized(&reader).await >= n
+	})
+	.await;
+	reader
+}
+
 fn transfer(to: &AccountId32, amount: u128) -> RawCall {
 	RawCall::new(
 		"Credits",
@@ -72,11 +82,7 @@ async fn get_json(app: &Router, path: &str) -> (u16, Json) {
 async fn follows_a_dev_node_restarts_without_gaps_and_serves_every_page() {
 	let dir = tempfile::tempdir().unwrap();
 	let node = Node::start(dir.path(), &["--state-pruning", "archive-canonical"]);
-	let reader = Reader::connect_with_retry(&node.ws, Duration::from_secs(90)).await.unwrap();
-	wait_until(Duration::from_secs(90), "block 2 to be finalized", || async {
-		finalized(&reader).await >= 2
-	})
-	.await;
+	let reader = connected(&node, 2, Duration::from_secs(90)).await;
 
 	// A transfer that succeeds and one that fails with a module error.
 	let alice_id: AccountId32 = dev::alice().public_key().into();
@@ -341,11 +347,7 @@ async fn summary_now(reader: &Reader, who: &AccountId32) -> AccountCredits {
 async fn a_pruned_node_stops_the_indexer_naming_archive_mode() {
 	let dir = tempfile::tempdir().unwrap();
 	let node = Node::start(dir.path(), &["--state-pruning", "4"]);
-	let reader = Reader::connect_with_retry(&node.ws, Duration::from_secs(90)).await.unwrap();
-	wait_until(Duration::from_secs(120), "block 12 to be finalized", || async {
-		finalized(&reader).await >= 12
-	})
-	.await;
+	let reader = connected(&node, 12, Duration::from_secs(120)).await;
 	let db = Db::open("sqlite::memory:").await.unwrap();
 	let stopped = index_to(&node.ws, &db, 12).await.unwrap_err();
 	assert!(matches!(stopped, IndexError::Pruned { .. }), "{stopped}");
@@ -359,21 +361,13 @@ async fn a_dev_chain_restarted_from_genesis_replaces_the_old_chains_blocks() {
 	let db = Db::open(&format!("sqlite:{}", dir.path().join("x.db").display())).await.unwrap();
 	let old_hash = {
 		let node = Node::start(dir.path(), &["--state-pruning", "archive-canonical"]);
-		let reader = Reader::connect_with_retry(&node.ws, Duration::from_secs(90)).await.unwrap();
-		wait_until(Duration::from_secs(90), "block 4 to be finalized", || async {
-			finalized(&reader).await >= 4
-		})
-		.await;
+		let reader = connected(&node, 4, Duration::from_secs(90)).await;
 		index_to(&node.ws, &db, 4).await.unwrap();
 		db.block_hash(1).await.unwrap().unwrap()
 	};
 	// The same genesis (a dev chain is deterministic), different blocks after it.
 	let node = Node::start(dir.path(), &["--state-pruning", "archive-canonical"]);
-	let reader = Reader::connect_with_retry(&node.ws, Duration::from_secs(90)).await.unwrap();
-	wait_until(Duration::from_secs(90), "block 2 to be finalized", || async {
-		finalized(&reader).await >= 2
-	})
-	.await;
+	let reader = connected(&node, 2, Duration::from_secs(90)).await;
 	index_to(&node.ws, &db, 2).await.unwrap();
 	assert_eq!(db.cursor().await.unwrap(), Some(2), "the old chain's blocks above 2 are gone");
 	assert_eq!(db.counts().await.unwrap()[0], 3);
@@ -439,11 +433,7 @@ fn raise_spec_version(code: &[u8]) -> (Vec<u8>, u32, u32) {
 async fn a_runtime_upgrade_through_sudo_is_indexed_with_each_blocks_own_runtime() {
 	let dir = tempfile::tempdir().unwrap();
 	let node = Node::start(dir.path(), &["--state-pruning", "archive-canonical"]);
-	let reader = Reader::connect_with_retry(&node.ws, Duration::from_secs(90)).await.unwrap();
-	wait_until(Duration::from_secs(90), "block 2 to be finalized", || async {
-		finalized(&reader).await >= 2
-	})
-	.await;
+	let reader = connected(&node, 2, Duration::from_secs(90)).await;
 
 	// Sudo replaces the runtime (set_code claims a whole block's weight, so through
 	// sudo_unchecked_weight).
@@ -523,11 +513,7 @@ async fn a_node_that_goes_away_is_waited_for_and_indexing_resumes() {
 	let rpc = support::free_port();
 	let args = ["--state-pruning", "archive-canonical"];
 	let node = Node::start_in(dir.path(), &base, rpc, &args);
-	let reader = Reader::connect_with_retry(&node.ws, Duration::from_secs(90)).await.unwrap();
-	wait_until(Duration::from_secs(90), "block 3 to be finalized", || async {
-		finalized(&reader).await >= 3
-	})
-	.await;
+	let reader = connected(&node, 3, Duration::from_secs(90)).await;
 	let target = finalized(&reader).await + 8;
 	let db = Db::open(&format!("sqlite:{}", dir.path().join("x.db").display())).await.unwrap();
 	let indexer = tokio::spawn(

@@ -218,6 +218,21 @@ test('the explorer indexes the finalized job with its trail and receipts (JSON m
     assert.equal(r.receipt.job, job);
     assert.equal(r.check?.matches, true, `the explorer's recomputation of receipt ${id}: ${JSON.stringify(r.check)}`);
   }
+  // The worker's profile: its registration as the chain has it now, its receipts and earnings.
+  const receipts = await Promise.all(receiptIds.map(async (id) => (await api.call.economicsApi.receipt(id)).unwrap()));
+  const bobsReceipts = receipts.filter((r) => r.worker.toString() === bob.address);
+  assert.ok(bobsReceipts.length >= 1, 'Bob served the job');
+  const worker = await explorerJson(`/api/worker/${bob.address}`);
+  assert.ok(worker, 'Bob has a worker page');
+  const registration = (await api.query.workers.workers(bob.address)).unwrap();
+  assert.equal(worker.registration?.bond?.toString(), registration.bond.toString(), JSON.stringify(worker.registration));
+  assert.equal(worker.receipts.length, bobsReceipts.length);
+  assert.equal(worker.earned, bobsReceipts.reduce((sum, r) => sum + r.minted.toBigInt(), 0n).toString());
+  // The models: the digits model with its one job.
+  const { models } = await explorerJson('/api/models');
+  const digits = models.find((m) => m.id === digitsModel);
+  assert.ok(digits, JSON.stringify(models));
+  assert.equal(digits.jobs, 1);
 });
 
 test('in Chromium: search for Ferdie, open a lot, follow the job to its trail and its receipts', { timeout: 300_000 }, async () => {

@@ -2,38 +2,71 @@
 
 use maud::{html, Markup, PreEscaped};
 
-/// A step line of `(x, y)` points (x ascending), with the y range labelled.
-pub fn step_line(points: &[(f64, f64)], label: &str) -> Markup {
-	const W: f64 = 640.0;
-	const H: f64 = 160.0;
-	const PAD: f64 = 24.0;
-	if points.is_empty() {
-		return html! { p.muted { "No data yet." } };
+/// The line plots' size and margin (SVG units).
+const W: f64 = 640.0;
+const H: f64 = 160.0;
+const PAD: f64 = 24.0;
+
+/// A line plot's ranges and their mapping onto the SVG.
+struct Frame {
+	x0: f64,
+	x1: f64,
+	y0: f64,
+	y1: f64,
+}
+
+impl Frame {
+	/// The x range of `points` (x ascending, non-empty; at least 1 wide) and the y range `y0..y1`.
+	fn new(points: &[(f64, f64)], y0: f64, y1: f64) -> Self {
+		let x0 = points[0].0;
+		Self { x0, x1: points[points.len() - 1].0.max(x0 + 1.0), y0, y1 }
 	}
-	let (x0, x1) = (points[0].0, points[points.len() - 1].0.max(points[0].0 + 1.0));
-	let y1 = points.iter().map(|p| p.1).fold(0.0_f64, f64::max).max(1e-12);
-	let sx = |x: f64| PAD + (x - x0) / (x1 - x0) * (W - 2.0 * PAD);
-	let sy = |y: f64| H - PAD - y / y1 * (H - 2.0 * PAD);
-	let mut d = format!("M{:.1},{:.1}", sx(points[0].0), sy(points[0].1));
-	for w in points.windows(2) {
-		d.push_str(&format!(" H{:.1} V{:.1}", sx(w[1].0), sy(w[1].1)));
+
+	fn x(&self, x: f64) -> f64 {
+		PAD + (x - self.x0) / (self.x1 - self.x0) * (W - 2.0 * PAD)
 	}
-	d.push_str(&format!(" H{:.1}", W - PAD));
-	html! {
-		svg.plot viewBox=(format!("0 0 {W} {H}")) role="img" aria-label=(label) {
-			title { (label) }
-			line x1=(PAD) y1=(H - PAD) x2=(W - PAD) y2=(H - PAD) stroke="#999" {}
-			path d=(d) fill="none" stroke="#2463eb" stroke-width="2" {}
-			text x=(PAD) y="14" font-size="11" { (PreEscaped(format!("max {}", fmt(y1)))) }
-			text x=(PAD) y=(H - 6.0) font-size="11" { (fmt(x0)) }
-			text x=(W - PAD) y=(H - 6.0) font-size="11" text-anchor="end" { (fmt(x1)) }
+
+	fn y(&self, y: f64) -> f64 {
+		H - PAD - (y - self.y0) / (self.y1 - self.y0) * (H - 2.0 * PAD)
+	}
+
+	/// The plot: `label` as its title, `body`, and the x range under it.
+	fn svg(&self, label: &str, body: Markup) -> Markup {
+		html! {
+			svg.plot viewBox=(format!("0 0 {W} {H}")) role="img" aria-label=(label) {
+				title { (label) }
+				(body)
+				text x=(PAD) y=(H - 6.0) font-size="11" { (fmt(self.x0)) }
+				text x=(W - PAD) y=(H - 6.0) font-size="11" text-anchor="end" { (fmt(self.x1)) }
+			}
 		}
 	}
 }
 
+/// A step line of `(x, y)` points (x ascending), with the y range labelled.
+pub fn step_line(points: &[(f64, f64)], label: &str) -> Markup {
+	if points.is_empty() {
+		return html! { p.muted { "No data yet." } };
+	}
+	let y1 = points.iter().map(|p| p.1).fold(0.0_f64, f64::max).max(1e-12);
+	let f = Frame::new(points, 0.0, y1);
+	let mut d = format!("M{:.1},{:.1}", f.x(points[0].0), f.y(points[0].1));
+	for w in points.windows(2) {
+		d.push_str(&format!(" H{:.1} V{:.1}", f.x(w[1].0), f.y(w[1].1)));
+	}
+	d.push_str(&format!(" H{:.1}", W - PAD));
+	f.svg(
+		label,
+		html! {
+			line x1=(PAD) y1=(H - PAD) x2=(W - PAD) y2=(H - PAD) stroke="#999" {}
+			path d=(d) fill="none" stroke="#2463eb" stroke-width="2" {}
+			text x=(PAD) y="14" font-size="11" { (PreEscaped(format!("max {}", fmt(y1)))) }
+		},
+	)
+}
+
 /// Bars of `(label, value)`, e.g. credits by expiry day.
 pub fn bars(items: &[(String, f64)], label: &str) -> Markup {
-	const W: f64 = 640.0;
 	const H: f64 = 140.0;
 	const PAD: f64 = 20.0;
 	if items.is_empty() {
@@ -58,33 +91,26 @@ pub fn bars(items: &[(String, f64)], label: &str) -> Markup {
 
 /// A line of `(x, y)` points with a shaded band `[low, high]` (e.g. the 0.95–1.05 target).
 pub fn band_line(points: &[(f64, f64)], (low, high): (f64, f64), label: &str) -> Markup {
-	const W: f64 = 640.0;
-	const H: f64 = 160.0;
-	const PAD: f64 = 24.0;
 	if points.is_empty() {
 		return html! { p.muted { "No data yet." } };
 	}
-	let (x0, x1) = (points[0].0, points[points.len() - 1].0.max(points[0].0 + 1.0));
 	let y0 = points.iter().map(|p| p.1).fold(low, f64::min) * 0.98;
 	let y1 = points.iter().map(|p| p.1).fold(high, f64::max) * 1.02;
-	let sx = |x: f64| PAD + (x - x0) / (x1 - x0) * (W - 2.0 * PAD);
-	let sy = |y: f64| H - PAD - (y - y0) / (y1 - y0) * (H - 2.0 * PAD);
+	let f = Frame::new(points, y0, y1);
 	let d: Vec<String> = points
 		.iter()
 		.enumerate()
-		.map(|(i, p)| format!("{}{:.1},{:.1}", if i == 0 { "M" } else { " L" }, sx(p.0), sy(p.1)))
+		.map(|(i, p)| format!("{}{:.1},{:.1}", if i == 0 { "M" } else { " L" }, f.x(p.0), f.y(p.1)))
 		.collect();
-	html! {
-		svg.plot viewBox=(format!("0 0 {W} {H}")) role="img" aria-label=(label) {
-			title { (label) }
-			rect x=(PAD) y=(format!("{:.1}", sy(high))) width=(W - 2.0 * PAD) height=(format!("{:.1}", sy(low) - sy(high))) fill="#2463eb" fill-opacity="0.12" {}
+	f.svg(
+		label,
+		html! {
+			rect x=(PAD) y=(format!("{:.1}", f.y(high))) width=(W - 2.0 * PAD) height=(format!("{:.1}", f.y(low) - f.y(high))) fill="#2463eb" fill-opacity="0.12" {}
 			path d=(d.concat()) fill="none" stroke="#2463eb" stroke-width="2" {}
 			text x=(PAD) y="14" font-size="11" { (fmt(y1)) }
 			text x=(PAD) y=(H - 26.0) font-size="11" { (fmt(y0)) }
-			text x=(PAD) y=(H - 6.0) font-size="11" { (fmt(x0)) }
-			text x=(W - PAD) y=(H - 6.0) font-size="11" text-anchor="end" { (fmt(x1)) }
-		}
-	}
+		},
+	)
 }
 
 fn fmt(v: f64) -> String {
