@@ -22,7 +22,7 @@ pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null || true' EXIT
 finalized() {
 	curl -sf -H 'Content-Type: application/json' -d '{"jsonrpc":"2.0","id":1,"method":"chain_getFinalizedHead","params":[]}' \
-		"http://127.0.0.1:$rpc" | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"])' |
+		"http://127.0.0.1:$rpc" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"])' 2>/dev/null |
 		xargs -I{} curl -sf -H 'Content-Type: application/json' \
 			-d '{"jsonrpc":"2.0","id":1,"method":"chain_getHeader","params":["{}"]}' "http://127.0.0.1:$rpc" |
 		python3 -c 'import json,sys; print(int(json.load(sys.stdin)["result"]["number"],16))' 2>/dev/null || echo 0
