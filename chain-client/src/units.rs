@@ -39,8 +39,14 @@ pub fn fixed(raw: u128) -> String {
 /// Parses a decimal CRED amount (`"1.5"`) into raw units; `None` if malformed or more precise
 /// than one raw unit.
 pub fn parse_cred(text: &str) -> Option<u128> {
+	parse_decimal(text, CRED)
+}
+
+/// Parses a decimal (`"1.5"`, `".5"`) into units of which `one` (a power of ten) makes 1; `None`
+/// if malformed, more precise than one unit, or too large. The inverse of [`decimal`].
+pub fn parse_decimal(text: &str, one: u128) -> Option<u128> {
 	let (whole, frac) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
-	let digits = CRED.ilog10() as usize;
+	let digits = one.ilog10() as usize;
 	if whole.is_empty() && frac.is_empty() || frac.len() > digits {
 		return None;
 	}
@@ -49,7 +55,7 @@ pub fn parse_cred(text: &str) -> Option<u128> {
 	}
 	let whole: u128 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
 	let frac: u128 = if frac.is_empty() { 0 } else { format!("{frac:0<digits$}").parse().ok()? };
-	whole.checked_mul(CRED)?.checked_add(frac)
+	whole.checked_mul(one)?.checked_add(frac)
 }
 
 #[cfg(test)]

@@ -347,7 +347,7 @@ async fn summary_now(reader: &Reader, who: &AccountId32) -> AccountCredits {
 async fn a_pruned_node_stops_the_indexer_naming_archive_mode() {
 	let dir = tempfile::tempdir().unwrap();
 	let node = Node::start(dir.path(), &["--state-pruning", "4"]);
-	let reader = connected(&node, 12, Duration::from_secs(120)).await;
+	connected(&node, 12, Duration::from_secs(120)).await;
 	let db = Db::open("sqlite::memory:").await.unwrap();
 	let stopped = index_to(&node.ws, &db, 12).await.unwrap_err();
 	assert!(matches!(stopped, IndexError::Pruned { .. }), "{stopped}");
@@ -361,7 +361,7 @@ async fn a_dev_chain_restarted_from_genesis_replaces_the_old_chains_blocks() {
 	let db = Db::open(&format!("sqlite:{}", dir.path().join("x.db").display())).await.unwrap();
 	let old_hash = {
 		let node = Node::start(dir.path(), &["--state-pruning", "archive-canonical"]);
-		let reader = connected(&node, 4, Duration::from_secs(90)).await;
+		connected(&node, 4, Duration::from_secs(90)).await;
 		index_to(&node.ws, &db, 4).await.unwrap();
 		db.block_hash(1).await.unwrap().unwrap()
 	};

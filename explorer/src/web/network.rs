@@ -10,7 +10,9 @@ use serde::Serialize;
 use serde_json::Value as Json;
 
 use super::{
-	pages::{account_link, block_link, event_link, fields, json_text, parse_account, short},
+	pages::{
+		account_link, block_link, chain_error, event_link, fields, json_text, parse_account, short,
+	},
 	svg, AppError, AppState, View,
 };
 use crate::{
@@ -132,8 +134,8 @@ impl View for WorkerView {
 					(fields(r))
 					p { "Class confirmed by a benchmark: "
 						@if self.confirmed.is_some() { strong.ok { "yes" } } @else { strong.error { "no" } " (η capped, pay capped at half the reference work)" } }
-				} @else if let Some(e) = &self.chain_error {
-					p.error { "The node cannot be asked now: " (e) }
+				} @else if self.chain_error.is_some() {
+					(chain_error(&self.chain_error))
 				} @else {
 					p.muted { "Not registered now (left, or ejected)." }
 				}
@@ -215,7 +217,7 @@ impl View for ModelsView {
 	fn body(&self) -> Markup {
 		html! {
 			h1 { "Models" }
-			@if let Some(e) = &self.chain_error { p.error { "The node cannot be asked now: " (e) } }
+			(chain_error(&self.chain_error))
 			@if self.models.is_empty() && self.chain_error.is_none() { p.muted { "No model is registered." } }
 			@for m in &self.models {
 				section.model id=(format!("model-{}", m.id)) {
@@ -526,7 +528,7 @@ impl View for EconomicsView {
 						} }
 					}
 				}
-				@if let Some(e) = &self.chain_error { p.error { "The node cannot be asked now: " (e) } }
+				(chain_error(&self.chain_error))
 			}
 			section #history {
 				h2 { "Over time (each epoch's close)" }

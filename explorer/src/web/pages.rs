@@ -689,7 +689,7 @@ impl View for AccountView {
 						}
 					}
 				}
-				@if let Some(e) = &self.credits_error { p.error { "The node cannot be asked now: " (e) } }
+				(chain_error(&self.credits_error))
 			}
 			section {
 				h2 { "Balance history (spendable + held)" }
@@ -853,15 +853,13 @@ pub struct ReceiptView {
 	pub check: Option<ReceiptCheck>,
 }
 
+/// Why a page lacks what it reads live from the node, if it does.
+pub(super) fn chain_error(error: &Option<String>) -> Markup {
+	html! { @if let Some(e) = error { p.error { "The node cannot be asked now: " (e) } } }
+}
+
 fn fixed_raw(v: Option<&Json>) -> Option<u128> {
-	let text = json_text(v?);
-	let (whole, frac) = text.split_once('.').unwrap_or((&text, ""));
-	if frac.len() > 18 {
-		return None;
-	}
-	let whole: u128 = whole.parse().ok()?;
-	let frac: u128 = if frac.is_empty() { 0 } else { format!("{frac:0<18}").parse().ok()? };
-	whole.checked_mul(FIXED_ONE)?.checked_add(frac)
+	declai_chain::units::parse_decimal(&json_text(v?), FIXED_ONE)
 }
 
 /// Recomputes `earned = ⌊min(⌊T × η⌋, cap) × α / β⌋` from the receipt's own fields.
