@@ -2,7 +2,7 @@
 //! `payment_queryInfo`, and DeCLAI's own `declai_*` methods: credits, economics, receipts, jobs,
 //! workers, the queue and a worker's assignments.
 
-use declai_primitives::WithholdReason;
+use declai_primitives::{StockRegime, WithholdReason};
 use declai_runtime::{opaque::Block, AccountId, Balance, BlockNumber, Nonce};
 use jsonrpsee::{
 	core::RpcResult,
@@ -20,7 +20,7 @@ use pallet_inference::{
 use pallet_workers::{Fault, WorkerStatus, WorkerView};
 use sc_transaction_pool_api::TransactionPool;
 use serde::Serialize;
-use sp_api::ProvideRuntimeApi;
+use sp_api::{ApiExt, ProvideRuntimeApi};
 use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
 use sp_runtime::traits::Block as BlockT;
 use sp_runtime::FixedU128;
@@ -101,6 +101,8 @@ pub struct WindowJson {
 	pub consumed: String,
 	pub demand: String,
 	pub capacity: String,
+	/// Credits issued by the bootstrap schedule (outside `earned`).
+	pub bootstrap: String,
 }
 
 impl From<DayTotals> for WindowJson {
@@ -113,6 +115,7 @@ impl From<DayTotals> for WindowJson {
 			consumed: d.consumed.to_string(),
 			demand: d.demand.to_string(),
 			capacity: d.capacity.to_string(),
+			bootstrap: d.bootstrap.to_string(),
 		}
 	}
 }
@@ -125,6 +128,10 @@ pub struct EconomicsJson {
 	pub epoch: u64,
 	pub alpha: String,
 	pub beta: String,
+	/// Days of consumption held (circulation ÷ mean daily consumption of the window).
+	pub days_held: Option<String>,
+	/// `grow`, `hold` or `shrink`.
+	pub regime: &'static str,
 	pub aim: String,
 	pub beta_target: Option<String>,
 	pub eta: Vec<(String, String)>,
@@ -140,9 +147,17 @@ pub struct EconomicsJson {
 	pub concentration_cap: String,
 	pub epoch_minted: String,
 	pub epoch_mint_ceiling: String,
+	pub epoch_mint_floor: String,
+	pub epoch_mint_percent: u16,
 	pub epoch_headroom: String,
 	pub mint_paused: bool,
 	pub next_receipt: u64,
+	/// The bootstrap issuance: its match share (fixed point), bound per worker, target stock and
+	/// what it may still issue today.
+	pub bootstrap_match: String,
+	pub bootstrap_per_worker: String,
+	pub bootstrap_target: String,
+	pub bootstrap_headroom: String,
 }
 
 impl From<EconomicsSummary> for EconomicsJson {
@@ -152,6 +167,12 @@ impl From<EconomicsSummary> for EconomicsJson {
 			epoch: s.epoch,
 			alpha: fixed(s.alpha),
 			beta: fixed(s.beta),
+			days_held: s.days_held.map(fixed),
+			regime: match s.regime {
+				StockRegime::Grow => "grow",
+				StockRegime::Hold => "hold",
+				StockRegime::Shrink => "shrink",
+			},
 			aim: fixed(s.aim),
 			beta_target: s.beta_target.map(fixed),
 			eta: s.eta.into_iter().map(|(c, e)| (c.name().to_string(), fixed(e))).collect(),
@@ -166,10 +187,16 @@ impl From<EconomicsSummary> for EconomicsJson {
 			bootstrap_circulation: b(s.limits.bootstrap_circulation),
 			concentration_cap: b(s.concentration_cap),
 			epoch_minted: b(s.epoch_minted),
-			epoch_mint_ceiling: b(s.limits.epoch_mint_ceiling),
+			epoch_mint_ceiling: b(s.epoch_mint_ceiling),
+			epoch_mint_floor: b(s.limits.epoch_mint_floor),
+			epoch_mint_percent: s.limits.epoch_mint_percent,
 			epoch_headroom: b(s.epoch_headroom),
 			mint_paused: s.mint_paused,
 			next_receipt: s.next_receipt,
+			bootstrap_match: fixed(FixedU128::from_perbill(s.bootstrap.match_share)),
+			bootstrap_per_worker: b(s.bootstrap.per_worker),
+			bootstrap_target: b(s.bootstrap_target),
+			bootstrap_headroom: b(s.bootstrap_headroom),
 		}
 	}
 }
@@ -196,6 +223,8 @@ pub struct ReceiptJson {
 	pub withheld: String,
 	pub reason: Option<WithholdReason>,
 	pub block: BlockNumber,
+	/// Credits issued on top by the bootstrap schedule (not part of `earned`).
+	pub bootstrap: String,
 }
 
 fn receipt_json(id: ReceiptId, r: Receipt<AccountId, BlockNumber>) -> ReceiptJson {
@@ -215,6 +244,7 @@ fn receipt_json(id: ReceiptId, r: Receipt<AccountId, BlockNumber>) -> ReceiptJso
 		withheld: r.withheld.to_string(),
 		reason: r.reason,
 		block: r.block,
+		bootstrap: r.bootstrap.to_string(),
 	}
 }
 
@@ -441,7 +471,19 @@ where
 
 	fn economics(&self, at: Option<<Block as BlockT>::Hash>) -> RpcResult<EconomicsJson> {
 		let at = at.unwrap_or_else(|| self.client.info().best_hash);
-		self.client.runtime_api().economics(at).map(Into::into).map_err(runtime_error)
+		let api = self.client.runtime_api();
+		// Version 1 (spec_version ≤ 111) returned another layout; this node decodes version 2.
+		let version = api
+			.api_version::<dyn EconomicsApi<Block, AccountId, BlockNumber>>(at)
+			.map_err(runtime_error)?;
+		if version.is_some_and(|v| v < 2) {
+			return Err(ErrorObject::owned(
+				RUNTIME_ERROR,
+				"the runtime at this block predates EconomicsApi version 2 (spec_version 112)",
+				Some("read it with the runtime API through a metadata-driven client (polkadot.js `api.at(hash).call.economicsApi.economics()`)"),
+			));
+		}
+		api.economics(at).map(Into::into).map_err(runtime_error)
 	}
 
 	fn receipt(

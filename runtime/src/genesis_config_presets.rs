@@ -35,8 +35,11 @@ pub fn reserve_account(index: u32) -> AccountId {
 /// Circulation allowed before there is consumption to tie it to: 1,000,000 CRED (genesis
 /// endowments count against it).
 pub const BOOTSTRAP_CIRCULATION: Balance = 1_000_000 * CRED;
-/// Most credits minted per hour (epoch).
-pub const EPOCH_MINT_CEILING: Balance = 10_000 * CRED;
+/// Least per-hour (epoch) mint ceiling.
+pub const EPOCH_MINT_FLOOR: Balance = 10_000 * CRED;
+/// The per-hour mint ceiling is at least this percentage of the mean minted per hour over the
+/// previous days of the 30-day window.
+pub const EPOCH_MINT_PERCENT: u16 = 300;
 
 /// Genesis state from validators (account, block-authoring and GRANDPA keys), the session
 /// length, a sudo key and endowed accounts. The validators' keys go to the session pallet, which
@@ -62,7 +65,8 @@ pub fn testnet_genesis(
 			limits: pallet_economics::SupplyLimits {
 				circulation_percent: 110,
 				bootstrap_circulation: BOOTSTRAP_CIRCULATION,
-				epoch_mint_ceiling: EPOCH_MINT_CEILING,
+				epoch_mint_floor: EPOCH_MINT_FLOOR,
+				epoch_mint_percent: EPOCH_MINT_PERCENT,
 			},
 		},
 		inference: pallet_inference::GenesisConfig { auditors },

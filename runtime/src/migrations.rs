@@ -10,6 +10,10 @@ use frame_support::{
 /// Migrations run at the next runtime upgrade.
 pub type Migrations = (
 	VersionedMigration<0, 1, InferenceV1, Inference, <Runtime as frame_system::Config>::DbWeight>,
+	// Economics storage version 1 (spec_version 112): the controller aims by the days of
+	// consumption held, the epoch mint ceiling scales with recent minting, day totals and receipts
+	// count bootstrap issuance (`pallet_economics::migrations::v1`).
+	pallet_economics::migrations::v1::MigrateToV1<Runtime>,
 );
 
 /// Inference storage version 1 (spec_version 111): a job's escrow is held under the inference

@@ -45,7 +45,17 @@ test('the runtime API describes the economy at genesis', async () => {
   assert.equal(e.limits.circulationPercent.toNumber(), 110);
   assert.equal(e.circulationCap.toBigInt(), 1_000_000n * CRED);
   assert.equal(e.circulationHeadroom.toBigInt(), e.circulationCap.toBigInt() - e.circulation.toBigInt());
-  assert.equal(e.limits.epochMintCeiling.toBigInt(), 10_000n * CRED);
+  // The hourly mint ceiling: its floor until there is a day of minting to scale it (300% of the
+  // recent hourly mean).
+  assert.equal(e.limits.epochMintFloor.toBigInt(), 10_000n * CRED);
+  assert.equal(e.limits.epochMintPercent.toNumber(), 300);
+  assert.equal(e.epochMintCeiling.toBigInt(), 10_000n * CRED);
+  // Nothing consumed yet: no days-held figure, and the supply counts as more than enough.
+  assert.ok(e.daysHeld.isNone);
+  assert.equal(e.regime.toString(), 'Shrink');
+  // The bootstrap issuance is off on the dev chain.
+  assert.equal(e.bootstrap.matchShare.toNumber(), 0);
+  assert.equal(e.bootstrapTarget.toBigInt(), 0n);
   assert.equal(e.mintPaused.isTrue, false);
   // What work would earn, and what a job costs at α = β = 1. One reference GPU-hour on an H100: 1/2.093 h × η 2, never more than the reference hour.
   assert.equal((await api.call.economicsApi.estimate('H100', GPU_HOUR)).toBigInt(), (GPU_HOUR * 1000n / 2093n) * 2n);
@@ -58,8 +68,12 @@ test('declai_economics serves the same figures over JSON-RPC', async () => {
   const e = await api.call.economicsApi.economics();
   assert.equal(rpc.alpha, '1.000000000000000000');
   assert.equal(rpc.beta, '1.000000000000000000');
-  // Circulation is far below its floor: β aims at earned/consumed = 1.03 so the supply can grow.
-  assert.equal(rpc.aim, '1.030000000000000000');
+  // Nothing consumed: the stock counts as above 14 days, so β aims at earned/consumed = 0.97.
+  assert.equal(rpc.regime, 'shrink');
+  assert.equal(rpc.daysHeld, null);
+  assert.equal(rpc.aim, '0.970000000000000000');
+  assert.equal(rpc.epochMintPercent, 300);
+  assert.equal(rpc.bootstrapTarget, '0');
   assert.deepEqual(rpc.eta.find(([c]) => c === 'h100'), ['h100', '2.000000000000000000']);
   assert.equal(BigInt(rpc.circulationCap), e.circulationCap.toBigInt());
   assert.equal(rpc.circulationPercent, 110);
@@ -96,7 +110,7 @@ test('mint pause and supply limits through governance', async () => {
   assert.equal(sudoResult(r.events), null);
   assert.equal((await api.call.economicsApi.economics()).mintPaused.isTrue, false);
 
-  const limits = { circulationPercent: 99, bootstrapCirculation: 1_000_000n * CRED, epochMintCeiling: 10_000n * CRED };
+  const limits = { circulationPercent: 99, bootstrapCirculation: 1_000_000n * CRED, epochMintFloor: 10_000n * CRED, epochMintPercent: 300 };
   r = await sudo(api.tx.economics.setSupplyLimits(limits));
   assert.equal(sudoResult(r.events), 'economics.InvalidSupplyLimits');
   r = await sudo(api.tx.economics.setSupplyLimits({ ...limits, circulationPercent: 120 }));
@@ -113,13 +127,35 @@ test('the α curve and β controller are validated', async () => {
   }));
   assert.equal(sudoResult(bad.events), 'economics.InvalidAlphaCurve');
   const controller = {
-    damping: 800_000_000, maxStep: 20_000_000, deadband: 10_000_000, growth: 30_000_000, min: ONE / 10n, max: 10n * ONE,
+    damping: 800_000_000, maxStep: 20_000_000, deadband: 10_000_000, shrink: 30_000_000,
+    growBelowDays: 7, shrinkAboveDays: 14, min: ONE / 10n, max: 10n * ONE,
   };
   const ok = await sudo(api.tx.economics.setController(controller));
   assert.equal(sudoResult(ok.events), null);
   const tooWide = await sudo(api.tx.economics.setController({ ...controller, max: 50n * ONE }));
   assert.equal(sudoResult(tooWide.events), 'economics.InvalidController');
-  // growth + deadband may not exceed 5%: the settled ratio must stay inside 0.95..=1.05.
-  const tooLoose = await sudo(api.tx.economics.setController({ ...controller, growth: 45_000_000 }));
+  // shrink + deadband may not exceed 5%: the settled ratio must stay inside 0.95..=1.05.
+  const tooLoose = await sudo(api.tx.economics.setController({ ...controller, shrink: 45_000_000 }));
   assert.equal(sudoResult(tooLoose.events), 'economics.InvalidController');
+  const inverted = await sudo(api.tx.economics.setController({ ...controller, growBelowDays: 20 }));
+  assert.equal(sudoResult(inverted.events), 'economics.InvalidController');
+});
+
+test('the bootstrap issuance is bounded and set by governance only', async () => {
+  const params = {
+    matchShare: 1_000_000_000, perWorker: 50n * CRED, capacityShare: 250_000_000,
+    dailyShare: 100_000_000, sunsetDailyConsumption: 100_000n * CRED,
+  };
+  const tooMuch = await sudo(api.tx.economics.setBootstrap({ ...params, perWorker: 1_001n * CRED }));
+  assert.equal(sudoResult(tooMuch.events), 'economics.InvalidBootstrap');
+  const notGov = await send(api.tx.economics.setBootstrap(params), bob);
+  assert.equal(notGov.error, 'BadOrigin');
+  const ok = await sudo(api.tx.economics.setBootstrap(params));
+  assert.equal(sudoResult(ok.events), null);
+  assert.ok(ok.events.some((e) => e.section === 'economics' && e.method === 'BootstrapSet'));
+  const e = await api.call.economicsApi.economics();
+  assert.equal(e.bootstrap.perWorker.toBigInt(), 50n * CRED);
+  // Off again, so the other tests see the dev chain's genesis economics.
+  const off = await sudo(api.tx.economics.setBootstrap({ ...params, matchShare: 0 }));
+  assert.equal(sudoResult(off.events), null);
 });

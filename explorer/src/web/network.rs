@@ -518,6 +518,13 @@ impl View for EconomicsView {
 							}
 						}
 						dt { "Circulation" } dd { @if let (Some(c), Some(cap)) = (raw("circulation"), raw("circulation_cap")) { (cred_unit(c)) " of its cap " (cred_unit(cap)) } }
+						dt { "Days of consumption held" } dd #days-held { (n.get("days_held").filter(|v| !v.is_null()).map(json_text).unwrap_or_else(|| "— (nothing consumed yet)".into())) " — " (n.get("regime").map(json_text).unwrap_or_default()) " (grow below 7, shrink above 14)" }
+						dt { "Bootstrap issuance" } dd #bootstrap {
+							@match (raw("bootstrap_target"), raw("bootstrap_headroom")) {
+								(Some(t), Some(h)) if t > 0 => { "towards " (cred_unit(t)) "; may issue " (cred_unit(h)) " more today" }
+								_ => { "off or ended" }
+							}
+						}
 						dt { "Minting" } dd { @if n.get("mint_paused") == Some(&Json::Bool(true)) { span.error { "paused" } } @else { "open" } }
 					}
 					h3 { "η per hardware class" }

@@ -8,6 +8,7 @@ use frame_benchmarking::v2::*;
 use frame_support::traits::Hooks;
 use frame_system::RawOrigin;
 use pallet_credits::benchmark_fill;
+use sp_arithmetic::Perbill;
 
 const SEED: u32 = 0;
 
@@ -16,7 +17,8 @@ fn open_limits<T: Config>() {
 	Limits::<T>::put(SupplyLimits {
 		circulation_percent: 110,
 		bootstrap_circulation: Balance::MAX / 2,
-		epoch_mint_ceiling: Balance::MAX / 2,
+		epoch_mint_floor: Balance::MAX / 2,
+		epoch_mint_percent: 10_000,
 	});
 	MintPaused::<T>::put(false);
 }
@@ -85,6 +87,20 @@ mod benchmarks {
 	}
 
 	#[benchmark]
+	fn set_bootstrap() {
+		let params = BootstrapParams {
+			match_share: Perbill::from_percent(50),
+			per_worker: 50 * CRED,
+			..Default::default()
+		};
+
+		#[extrinsic_call]
+		_(RawOrigin::Root, params);
+
+		assert_eq!(Bootstrap::<T>::get(), params);
+	}
+
+	#[benchmark]
 	fn on_initialize_idle() {
 		let n = T::EpochLength::get() + 1u32.into();
 		frame_system::Pallet::<T>::set_block_number(n);
@@ -140,8 +156,8 @@ mod benchmarks {
 	}
 
 	/// Worst case: the worker has `MaxLots` lots, the oldest expired (purged, with an event) and
-	/// the new one merging into another; the concentration cap clips the mint (its binary search
-	/// runs); the oldest receipt is pruned.
+	/// the new one merging into another; the pay is minted, then the bootstrap match, which the
+	/// concentration cap clips (its binary search runs); the oldest receipt is pruned.
 	#[benchmark]
 	fn settle_work() {
 		open_limits::<T>();
@@ -149,7 +165,8 @@ mod benchmarks {
 		let today = pallet_credits::Pallet::<T>::today();
 		benchmark_fill::<T>(&worker, today, <T as pallet_credits::Config>::MaxLots::get(), CRED);
 		let owned = pallet_credits::Pallet::<T>::owned(&worker);
-		pallet_credits::BootstrapCap::<T>::put(owned + CRED);
+		// Room for the pay (2 CRED) and half the match: the match's mint is clipped.
+		pallet_credits::BootstrapCap::<T>::put(owned + 3 * CRED);
 		let retention = u64::from(T::MaxReceipts::get());
 		NextReceipt::<T>::put(retention + 5);
 		Receipts::<T>::insert(
@@ -169,8 +186,19 @@ mod benchmarks {
 				withheld: 0,
 				reason: None,
 				block: 1u32.into(),
+				bootstrap: 0,
 			},
 		);
+		// The bootstrap match runs too: a second mint into the same account, clipped by the
+		// concentration cap (its binary search runs).
+		Bootstrap::<T>::put(BootstrapParams {
+			match_share: Perbill::one(),
+			per_worker: BootstrapParams::MAX_PER_WORKER,
+			capacity_share: Perbill::one(),
+			daily_share: Perbill::from_percent(50),
+			sunset_daily_consumption: Balance::MAX,
+		});
+		Today::<T>::mutate(|d| d.capacity = 1_000_000 * GPU_HOUR);
 
 		#[block]
 		{
@@ -188,8 +216,9 @@ mod benchmarks {
 
 		assert!(!Receipts::<T>::contains_key(5));
 		let receipt = Receipts::<T>::get(retention + 5).unwrap();
-		assert_eq!((receipt.earned, receipt.minted), (2 * CRED, CRED));
-		assert_eq!(receipt.reason, Some(WithholdReason::ConcentrationCap));
+		assert_eq!((receipt.earned, receipt.minted, receipt.bootstrap), (2 * CRED, 2 * CRED, CRED));
+		assert_eq!(receipt.reason, None);
+		assert_eq!(BootstrapMatched::<T>::get(&worker), CRED);
 	}
 
 	/// Worst case: the burn takes every one of the payer's `MaxLots` lots.

@@ -10,15 +10,26 @@
 //! - **α**: set at each epoch boundary from the closing epoch's utilization (demand / capacity,
 //!   reported through [`Settlement::note_demand`] / [`Settlement::note_capacity`]) by the
 //!   governance [`AlphaParams`] curve; 0.8..=1.5, 1 at normal load.
-//! - **β**: moved at each epoch boundary by the damped, bounded [`Controller`] towards the value
-//!   that makes earned / consumed over the trailing window equal its aim: 1 + growth (3%) while
-//!   circulation is below half its cap — payment for work is the only source of credits, so at
-//!   exactly 1 the supply of a growing network would stay frozen at genesis — 1 − growth above
-//!   the cap, 1 in between; always inside 0.95..=1.05.
+//! - **β**: moved at each epoch boundary by the damped, bounded [`Controller`] so that the
+//!   *realised* earned / consumed over the trailing window meets its aim: 1 while the network
+//!   holds at most `shrink_above_days` (14) days of consumption, `1 − shrink` (0.97) above. The aim
+//!   never exceeds 1 (credits minted for a job never exceed the credits burned for it).
+//!
+//! ## Bootstrap issuance
+//! A network that holds fewer than `grow_below_days` (7) days of consumption is short of
+//! credits, and payment for work cannot grow the supply (it never exceeds consumption). The
+//! [`Bootstrap`] schedule then matches a share of each new worker's first earnings with newly
+//! issued credits (at most `per_worker` per account), towards a target stock of `grow_below_days`
+//! of consumption (estimated from the confirmed capacity before there is any), at most
+//! `daily_share` of the target a day and never past the circulation cap. It shows apart from
+//! work pay (receipts' `bootstrap`, [`DayTotals::bootstrap`], the summary), outside the
+//! earned/consumed ratio, and ends by itself: at the target stock, per worker once its match is
+//! used, for good once mean daily consumption passes `sunset_daily_consumption`.
 //!
 //! ## Supply rules
-//! A settlement mints at most what every limit allows, in this order: the mint pause, the
-//! per-epoch ceiling, the circulation cap `max(bootstrap_circulation, 110% × trailing 30-day
+//! A settlement mints at most what every limit allows, in this order: the mint pause, the job's
+//! budget, the per-epoch ceiling (`max(floor, epoch_mint_percent` of the recent mean per epoch)),
+//! the circulation cap `max(bootstrap_circulation, 110% × trailing 30-day
 //! consumption)`, and the credits pallet's concentration cap (5% or its bootstrap floor). The
 //! part not minted is *withheld*: recorded with its reason in the receipt, the event and the day
 //! totals — never silently lost (and not paid later).
@@ -36,6 +47,7 @@
 
 extern crate alloc;
 
+pub mod migrations;
 pub mod runtime_api;
 pub mod types;
 pub mod weights;
@@ -54,7 +66,7 @@ pub use weights::WeightInfo;
 use alloc::vec::Vec;
 use declai_primitives::{
 	economics::{self as maths, BetaController, EconomicsError, ETA_MIN},
-	AlphaCurve, Balance, HardwareClass, WithholdReason, WorkUnits,
+	AlphaCurve, Balance, HardwareClass, WindowSums, WithholdReason, WorkUnits,
 };
 use frame_support::{pallet_prelude::*, traits::Get};
 use frame_system::pallet_prelude::*;
@@ -160,7 +172,7 @@ pub mod pallet {
 	}
 
 	/// The storage layout's version (the one this code reads; migrations move older ones to it).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -195,6 +207,20 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Limits<T: Config> = StorageValue<_, SupplyLimits, ValueQuery>;
 
+	/// The bootstrap issuance (off by default: `match_share` 0).
+	#[pallet::storage]
+	pub type Bootstrap<T: Config> = StorageValue<_, BootstrapParams, ValueQuery>;
+
+	/// Whether the bootstrap issuance has ended for good (mean daily consumption passed its
+	/// sunset once); governance setting new parameters starts it again.
+	#[pallet::storage]
+	pub type BootstrapEnded<T: Config> = StorageValue<_, bool, ValueQuery>;
+
+	/// Credits the bootstrap issuance matched to each worker so far (at most `per_worker`).
+	#[pallet::storage]
+	pub type BootstrapMatched<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, Balance, ValueQuery>;
+
 	/// Whether minting is paused (safe mode): settlements record everything as withheld.
 	#[pallet::storage]
 	pub type MintPaused<T: Config> = StorageValue<_, bool, ValueQuery>;
@@ -215,6 +241,11 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Trailing<T: Config> = StorageValue<_, DayTotals, ValueQuery>;
 
+	/// The previous day's totals (the newest of [`History`], kept apart so that the β step reads
+	/// one value, not the whole history); zero when that day left the window.
+	#[pallet::storage]
+	pub type Yesterday<T: Config> = StorageValue<_, DayTotals, ValueQuery>;
+
 	/// Id of the next receipt.
 	#[pallet::storage]
 	pub type NextReceipt<T: Config> = StorageValue<_, ReceiptId, ValueQuery>;
@@ -231,6 +262,8 @@ pub mod pallet {
 		pub eta: Vec<(HardwareClass, FixedU128)>,
 		/// Supply rules.
 		pub limits: SupplyLimits,
+		/// The bootstrap issuance.
+		pub bootstrap: BootstrapParams,
 		/// Start paused.
 		pub mint_paused: bool,
 		#[serde(skip)]
@@ -251,6 +284,8 @@ pub mod pallet {
 			}
 			assert!(self.limits.is_valid(), "genesis supply limits out of bounds");
 			Limits::<T>::put(self.limits);
+			assert!(self.bootstrap.is_valid(), "genesis bootstrap issuance out of bounds");
+			Bootstrap::<T>::put(self.bootstrap);
 			MintPaused::<T>::put(self.mint_paused);
 			let now = frame_system::Pallet::<T>::block_number();
 			Epoch::<T>::put(EpochState { index: Pallet::<T>::epoch_of(now), ..Default::default() });
@@ -286,6 +321,10 @@ pub mod pallet {
 		SupplyLimitsSet { limits: SupplyLimits },
 		/// Governance paused or resumed minting.
 		MintPauseSet { paused: bool },
+		/// Governance set the bootstrap issuance (which starts it again if it had ended).
+		BootstrapSet { params: BootstrapParams },
+		/// The bootstrap issuance ended for good: the mean daily consumption passed its sunset.
+		BootstrapEnded { daily_consumption: Balance },
 	}
 
 	#[pallet::error]
@@ -294,11 +333,15 @@ pub mod pallet {
 		EtaOutOfBounds,
 		/// The α curve must satisfy `idle < normal_low ≤ normal_high < peak ≤ 10`.
 		InvalidAlphaCurve,
-		/// The β controller's damping ≤ 99%, 0.1% ≤ max_step ≤ 25%, deadband + growth ≤ 5% and
-		/// 0.05 ≤ min ≤ max ≤ 20.
+		/// The β controller's damping ≤ 99%, 0.1% ≤ max_step ≤ 25%, deadband + shrink ≤ 5%,
+		/// 1 ≤ grow_below_days ≤ shrink_above_days ≤ 365 and 0.05 ≤ min ≤ max ≤ 20.
 		InvalidController,
-		/// `circulation_percent` must be 100..=200 and the epoch ceiling positive.
+		/// `circulation_percent` must be 100..=200, `epoch_mint_percent` 100..=10,000 and the
+		/// epoch ceiling's floor positive.
 		InvalidSupplyLimits,
+		/// The bootstrap issuance may match at most 1,000 CRED per worker and issue at most 50%
+		/// of its target a day.
+		InvalidBootstrap,
 		/// Settled work must be positive.
 		ZeroWork,
 		/// Consumption must be positive.
@@ -394,7 +437,8 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Set the supply rules (circulation percentage, bootstrap floor, epoch ceiling).
+		/// Set the supply rules (circulation percentage, bootstrap floor, epoch ceiling floor and
+		/// multiple).
 		///
 		/// Origin: `GovernanceOrigin`. Errors: [`Error::InvalidSupplyLimits`]. Event:
 		/// [`Event::SupplyLimitsSet`].
@@ -418,6 +462,21 @@ pub mod pallet {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			MintPaused::<T>::put(paused);
 			Self::deposit_event(Event::MintPauseSet { paused });
+			Ok(())
+		}
+
+		/// Set the bootstrap issuance (`match_share` 0 turns it off).
+		///
+		/// Origin: `GovernanceOrigin`. Errors: [`Error::InvalidBootstrap`]. Event:
+		/// [`Event::BootstrapSet`].
+		#[pallet::call_index(5)]
+		#[pallet::weight(<T as Config>::WeightInfo::set_bootstrap())]
+		pub fn set_bootstrap(origin: OriginFor<T>, params: BootstrapParams) -> DispatchResult {
+			T::GovernanceOrigin::ensure_origin(origin)?;
+			ensure!(params.is_valid(), Error::<T>::InvalidBootstrap);
+			Bootstrap::<T>::put(params);
+			BootstrapEnded::<T>::kill();
+			Self::deposit_event(Event::BootstrapSet { params });
 			Ok(())
 		}
 	}
@@ -464,6 +523,140 @@ impl<T: Config> Pallet<T> {
 		pallet_credits::TotalIssuance::<T>::get()
 	}
 
+	/// Days the window covers: the previous days kept plus today.
+	pub fn window_days() -> u32 {
+		u32::try_from(History::<T>::decode_len().unwrap_or(0)).unwrap_or(u32::MAX).saturating_add(1)
+	}
+
+	/// The mean daily consumption: over the complete days of the window, or on the first day
+	/// today's so far scaled to a whole day (so that a young chain's partial day does not count
+	/// as a full one). 0 before anything was consumed.
+	pub fn mean_daily_consumption() -> Balance {
+		// The length alone: a settlement reads this, so it never decodes the whole history.
+		let days = u128::try_from(History::<T>::decode_len().unwrap_or(0)).unwrap_or(u128::MAX);
+		if !days.is_zero() {
+			return Trailing::<T>::get().consumed.checked_div(days).unwrap_or(0);
+		}
+		let today = Today::<T>::get();
+		let day: u64 = T::BlocksPerDay::get().unique_saturated_into();
+		let now: u64 = frame_system::Pallet::<T>::block_number().unique_saturated_into();
+		let first: u64 =
+			pallet_credits::Pallet::<T>::first_block_of(today.day).unique_saturated_into();
+		let elapsed = now.saturating_sub(first).saturating_add(1).clamp(1, day.max(1));
+		sp_runtime::helpers_128bit::multiply_by_rational_with_rounding(
+			today.consumed,
+			day.into(),
+			elapsed.into(),
+			sp_runtime::Rounding::Down,
+		)
+		.unwrap_or(Balance::MAX)
+	}
+
+	/// Days of consumption the circulation would pay for at the mean daily consumption; `None`
+	/// before anything was consumed.
+	pub fn days_held() -> Option<FixedU128> {
+		maths::days_held(Self::circulation(), Self::mean_daily_consumption(), 1)
+	}
+
+	/// The sums of today and the previous day: β*'s input (the current mix of work).
+	pub fn recent() -> WindowSums {
+		let day = Yesterday::<T>::get().plus(&Today::<T>::get());
+		WindowSums { value: day.value, earned: day.earned, consumed: day.consumed }
+	}
+
+	/// The per-epoch mint ceiling now: `max(epoch_mint_floor, epoch_mint_percent % × the mean
+	/// minted per epoch over the previous days of the window)`.
+	pub fn epoch_mint_ceiling() -> Balance {
+		let limits = Limits::<T>::get();
+		let days = u128::try_from(History::<T>::decode_len().unwrap_or(0)).unwrap_or(0);
+		let day: u128 = T::BlocksPerDay::get().unique_saturated_into();
+		let epoch: u128 = T::EpochLength::get().unique_saturated_into();
+		let epochs = days.saturating_mul(day.checked_div(epoch).unwrap_or(1));
+		if epochs.is_zero() {
+			return limits.epoch_mint_floor;
+		}
+		let paced = sp_runtime::helpers_128bit::multiply_by_rational_with_rounding(
+			Trailing::<T>::get().minted,
+			limits.epoch_mint_percent.into(),
+			epochs.saturating_mul(100),
+			sp_runtime::Rounding::Down,
+		)
+		.unwrap_or(Balance::MAX);
+		paced.max(limits.epoch_mint_floor)
+	}
+
+	/// The stock the bootstrap issuance issues towards: `grow_below_days` × the mean daily
+	/// consumption — or, before anything was consumed, × `capacity_share` of the mean confirmed
+	/// capacity (a network must issue before it can consume). Below it the network is in the
+	/// grow regime. 0 when the issuance is off or has ended.
+	pub fn bootstrap_target() -> Balance {
+		let params = Bootstrap::<T>::get();
+		if params.match_share.is_zero() || params.per_worker.is_zero() || BootstrapEnded::<T>::get()
+		{
+			return 0;
+		}
+		let consumed = Self::mean_daily_consumption();
+		let estimate = if consumed.is_zero() {
+			// One reference GPU-hour of capacity would be consumed as one credit at α = 1.
+			let window = Self::window();
+			let days = u128::from(Self::window_days());
+			params.capacity_share.mul_floor(window.capacity.checked_div(days).unwrap_or(0))
+		} else {
+			consumed
+		};
+		estimate.saturating_mul(Controller::<T>::get().grow_below_days.into())
+	}
+
+	/// Ends the bootstrap issuance for good once the mean daily consumption passes its sunset.
+	fn check_sunset() {
+		let params = Bootstrap::<T>::get();
+		if params.match_share.is_zero() || BootstrapEnded::<T>::get() {
+			return;
+		}
+		let daily_consumption = Self::mean_daily_consumption();
+		if daily_consumption > params.sunset_daily_consumption {
+			BootstrapEnded::<T>::put(true);
+			Self::deposit_event(Event::BootstrapEnded { daily_consumption });
+		}
+	}
+
+	/// What the bootstrap issuance may still issue today: the rest of its daily share of the
+	/// target, at most the gap between circulation and the target, and never past the
+	/// circulation cap or this epoch's mint ceiling.
+	pub fn bootstrap_headroom() -> Balance {
+		let target = Self::bootstrap_target();
+		let circulation = Self::circulation();
+		let daily = Bootstrap::<T>::get().daily_share.mul_floor(target);
+		daily
+			.saturating_sub(Today::<T>::get().bootstrap)
+			.min(target.saturating_sub(circulation))
+			.min(Self::circulation_cap().saturating_sub(circulation))
+			.min(Self::epoch_mint_ceiling().saturating_sub(Epoch::<T>::get().minted))
+	}
+
+	/// Issues the bootstrap match of `minted` credits of pay to `worker`; returns what was
+	/// issued (clipped to the worker's remaining match, the day's headroom and the concentration
+	/// cap). Counts against the epoch's mint ceiling.
+	fn issue_bootstrap(worker: &T::AccountId, minted: Balance) -> Result<Balance, DispatchError> {
+		let params = Bootstrap::<T>::get();
+		let matched = BootstrapMatched::<T>::get(worker);
+		let want = params
+			.match_share
+			.mul_floor(minted)
+			.min(params.per_worker.saturating_sub(matched))
+			.min(Self::bootstrap_headroom());
+		if want.is_zero() {
+			return Ok(0);
+		}
+		let issued = pallet_credits::Pallet::<T>::mint_capped(worker, want)?.minted;
+		if !issued.is_zero() {
+			BootstrapMatched::<T>::insert(worker, matched.saturating_add(issued));
+			Today::<T>::mutate(|d| d.bootstrap = d.bootstrap.saturating_add(issued));
+			Epoch::<T>::mutate(|e| e.minted = e.minted.saturating_add(issued));
+		}
+		Ok(issued)
+	}
+
 	/// Moves today's totals into the history when the day changed and drops days that left the
 	/// window `[today − WindowDays + 1, today]`. Bounded by `WindowDays`.
 	fn roll_day(today: declai_primitives::DayIndex) {
@@ -480,8 +673,15 @@ impl<T: Config> Pallet<T> {
 			let old = history.remove(0);
 			trailing = trailing.minus(&old);
 		}
-		if in_window(&current) && history.try_push(current).is_ok() {
+		let kept = in_window(&current) && history.try_push(current).is_ok();
+		if kept {
 			trailing = trailing.plus(&current);
+		}
+		// The previous day only if it is the one just closed (a stalled chain skips days).
+		if kept && current.day.saturating_add(1) == today {
+			Yesterday::<T>::put(current);
+		} else {
+			Yesterday::<T>::kill();
 		}
 		History::<T>::put(history);
 		Trailing::<T>::put(trailing);
@@ -497,8 +697,10 @@ impl<T: Config> Pallet<T> {
 		let alpha = AlphaParams::<T>::get().alpha(utilization);
 		let window = Self::window();
 		let controller = Controller::<T>::get();
-		let aim = controller.aim(Self::circulation(), Self::circulation_cap_for(window.consumed));
-		let beta = controller.step(Beta::<T>::get(), window.value, window.consumed, aim);
+		let aim = controller.aim(controller.regime(Self::days_held()));
+		let sums =
+			WindowSums { value: window.value, earned: window.earned, consumed: window.consumed };
+		let beta = controller.step(Beta::<T>::get(), &Self::recent(), &sums, aim);
 		Alpha::<T>::put(alpha);
 		Beta::<T>::put(beta);
 		Epoch::<T>::put(EpochState {
@@ -536,8 +738,7 @@ impl<T: Config> Pallet<T> {
 				reason = reason.or(Some(why));
 			}
 		};
-		let limits = Limits::<T>::get();
-		clip(limits.epoch_mint_ceiling.saturating_sub(epoch.minted), WithholdReason::EpochCeiling);
+		clip(Self::epoch_mint_ceiling().saturating_sub(epoch.minted), WithholdReason::EpochCeiling);
 		clip(
 			Self::circulation_cap().saturating_sub(Self::circulation()),
 			WithholdReason::CirculationCap,
@@ -575,6 +776,12 @@ impl<T: Config> Pallet<T> {
 			let withheld = earned.saturating_sub(minted);
 			epoch.minted = epoch.minted.saturating_add(minted);
 			Epoch::<T>::put(epoch);
+			// Best effort: a failed match (it runs in its own storage layer) never costs the
+			// worker its pay.
+			let bootstrap = Self::issue_bootstrap(worker, minted).unwrap_or_else(|e| {
+				log::warn!(target: "runtime::economics", "bootstrap match not issued: {e:?}");
+				0
+			});
 			Today::<T>::mutate(|d| {
 				d.value = d.value.saturating_add(value);
 				d.earned = d.earned.saturating_add(earned);
@@ -596,6 +803,7 @@ impl<T: Config> Pallet<T> {
 				withheld,
 				reason: (!withheld.is_zero()).then_some(reason).flatten(),
 				block: frame_system::Pallet::<T>::block_number(),
+				bootstrap,
 			};
 			let id = NextReceipt::<T>::get();
 			NextReceipt::<T>::put(id.checked_add(1).ok_or(Error::<T>::Overflow)?);
@@ -611,22 +819,30 @@ impl<T: Config> Pallet<T> {
 	fn note_consumed(who: &T::AccountId, amount: Balance) {
 		Today::<T>::mutate(|d| d.consumed = d.consumed.saturating_add(amount));
 		Self::deposit_event(Event::Consumed { who: who.clone(), amount });
+		Self::check_sunset();
 	}
 
 	/// The economy as clients see it.
 	pub fn summary() -> EconomicsSummary {
 		let window = Self::window();
 		let epoch = Epoch::<T>::get();
-		let limits = Limits::<T>::get();
 		let circulation = Self::circulation();
 		let circulation_cap = Self::circulation_cap_for(window.consumed);
-		let aim = Controller::<T>::get().aim(circulation, circulation_cap);
+		let controller = Controller::<T>::get();
+		let days_held = Self::days_held();
+		let regime = controller.regime(days_held);
+		let aim = controller.aim(regime);
+		let recent = Self::recent();
+		let epoch_mint_ceiling = Self::epoch_mint_ceiling();
 		EconomicsSummary {
 			epoch: epoch.index,
 			alpha: Alpha::<T>::get(),
 			beta: Beta::<T>::get(),
+			days_held,
+			regime,
 			aim,
-			beta_target: BetaController::target(window.value, window.consumed, aim),
+			beta_target: BetaController::target(recent.value, recent.consumed, aim)
+				.or_else(|| BetaController::target(window.value, window.consumed, aim)),
 			eta: HardwareClass::ALL.iter().map(|c| (*c, Self::eta_of(*c))).collect(),
 			last_utilization: epoch.last_utilization,
 			window_utilization: maths::utilization(window.demand, window.capacity),
@@ -638,11 +854,15 @@ impl<T: Config> Pallet<T> {
 			circulation_cap,
 			circulation_headroom: circulation_cap.saturating_sub(circulation),
 			concentration_cap: pallet_credits::Pallet::<T>::cap(),
+			epoch_mint_ceiling,
 			epoch_minted: epoch.minted,
-			epoch_headroom: limits.epoch_mint_ceiling.saturating_sub(epoch.minted),
-			limits,
+			epoch_headroom: epoch_mint_ceiling.saturating_sub(epoch.minted),
+			limits: Limits::<T>::get(),
 			mint_paused: MintPaused::<T>::get(),
 			next_receipt: NextReceipt::<T>::get(),
+			bootstrap: Bootstrap::<T>::get(),
+			bootstrap_target: Self::bootstrap_target(),
+			bootstrap_headroom: Self::bootstrap_headroom(),
 		}
 	}
 
@@ -680,6 +900,10 @@ impl<T: Config> Pallet<T> {
 		ensure!(AlphaParams::<T>::get().validate().is_ok(), "invalid α curve");
 		let limits = Limits::<T>::get();
 		ensure!(limits.is_valid(), "invalid supply limits");
+		ensure!(Bootstrap::<T>::get().is_valid(), "invalid bootstrap issuance");
+		for (_, matched) in BootstrapMatched::<T>::iter() {
+			ensure!(matched <= BootstrapParams::MAX_PER_WORKER, "bootstrap match above its bound");
+		}
 		// `Epoch.minted ≤ epoch_mint_ceiling` is not an invariant: governance may lower the ceiling
 		// below what this epoch already minted (minting then stops until the next epoch). Tests
 		// check the ceiling after every settlement.
@@ -694,6 +918,14 @@ impl<T: Config> Pallet<T> {
 			ensure!(d.day.saturating_add(T::WindowDays::get()) > today.day, "stale history day");
 			sum = sum.plus(d);
 			previous = Some(d.day);
+		}
+		let yesterday = Yesterday::<T>::get();
+		if yesterday != DayTotals::default() {
+			ensure!(history.last() == Some(&yesterday), "yesterday ≠ the newest history day");
+			ensure!(
+				yesterday.day.saturating_add(1) == today.day,
+				"yesterday is not the day before"
+			);
 		}
 		let trailing = Trailing::<T>::get();
 		ensure!(

@@ -66,7 +66,8 @@ impl Default for ExtBuilder {
 			limits: SupplyLimits {
 				circulation_percent: 110,
 				bootstrap_circulation: 10_000 * CRED,
-				epoch_mint_ceiling: 1_000 * CRED,
+				epoch_mint_floor: 1_000 * CRED,
+				epoch_mint_percent: 300,
 			},
 		}
 	}

@@ -7,6 +7,11 @@ use declai_primitives::{Balance, HardwareClass, WorkUnits};
 
 sp_api::decl_runtime_apis! {
 	/// α, β, the η table, trailing totals, caps, headroom and receipts.
+	///
+	/// Version 2 (spec_version 112): the summary gained the days of consumption held, the regime,
+	/// the scaled epoch ceiling and the bootstrap issuance, and its limits and window changed
+	/// shape; a client decoding `economics()` checks the version first.
+	#[api_version(2)]
 	pub trait EconomicsApi<AccountId, BlockNumber>
 	where
 		AccountId: Codec,

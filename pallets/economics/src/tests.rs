@@ -4,7 +4,8 @@
 #![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 
 use crate::{mock::*, *};
-use declai_primitives::{economics::ALPHA_MAX, economics::ALPHA_MIN, CRED, GPU_HOUR};
+use codec::Encode;
+use declai_primitives::{economics::ALPHA_MAX, economics::ALPHA_MIN, StockRegime, CRED, GPU_HOUR};
 use frame_support::{assert_noop, assert_ok};
 use proptest::prelude::*;
 use sp_runtime::{DispatchError, Perbill};
@@ -179,7 +180,7 @@ fn pause_withholds_everything_with_a_receipt() {
 
 #[test]
 fn epoch_ceiling_clips_and_resets_next_epoch() {
-	let limits = SupplyLimits { epoch_mint_ceiling: 3 * CRED, ..ExtBuilder::default_limits() };
+	let limits = SupplyLimits { epoch_mint_floor: 3 * CRED, ..ExtBuilder::default_limits() };
 	ExtBuilder::default().limits(limits).build_and_execute(|| {
 		assert_eq!(settle(2 * GPU_HOUR, HardwareClass::A100).1.minted, 2 * CRED);
 		let (_, r) = settle(2 * GPU_HOUR, HardwareClass::A100);
@@ -398,7 +399,9 @@ fn governance_setters_validate_and_emit() {
 		for bad in [
 			SupplyLimits { circulation_percent: 99, ..limits },
 			SupplyLimits { circulation_percent: 201, ..limits },
-			SupplyLimits { epoch_mint_ceiling: 0, ..limits },
+			SupplyLimits { epoch_mint_floor: 0, ..limits },
+			SupplyLimits { epoch_mint_percent: 99, ..limits },
+			SupplyLimits { epoch_mint_percent: 10_001, ..limits },
 		] {
 			assert_noop!(
 				Economics::set_supply_limits(RuntimeOrigin::root(), bad),
@@ -442,16 +445,300 @@ fn summary_reports_the_economy() {
 		assert_eq!(s.window.earned, 3 * CRED);
 		assert_eq!(s.window.consumed, 2 * CRED);
 		assert_eq!(s.earned_over_consumed, Some(fx(3, 2)));
-		// Circulation (153 CRED) is far below its 10,000 CRED floor: β aims at 1.03 to let the
-		// supply grow.
-		assert_eq!(s.aim, fx(103, 100));
-		assert_eq!(s.beta_target, Some(fx(3, 2) / fx(103, 100)));
+		// 2 CRED consumed in the first 2 blocks of a 24-block day: 24 CRED a day. Circulation
+		// (151 CRED) pays for 151 / 24 = 6.3 days, fewer than 7: the supply should grow, and β
+		// aims at earned/consumed = 1 (growth comes from the bootstrap issuance, never from pay).
+		assert_eq!(Economics::mean_daily_consumption(), 24 * CRED);
+		// 6.291666… rounded down.
+		assert_eq!(s.days_held, Some(FixedU128::from_inner(6_291_666_666_666_666_666)));
+		assert_eq!(s.regime, StockRegime::Grow);
+		assert_eq!(s.aim, fx(1, 1));
+		assert_eq!(s.beta_target, Some(fx(3, 2)));
+		assert_eq!(s.epoch_mint_ceiling, 1_000 * CRED);
 		assert_eq!(s.window_utilization, Some(fx(1, 2)));
 		assert_eq!(s.eta.len(), HardwareClass::ALL.len());
 		assert_eq!(s.epoch_minted, 3 * CRED);
 		assert_eq!(s.epoch_headroom, 997 * CRED);
 		assert_eq!(s.next_receipt, 1);
 		assert!(!s.mint_paused);
+	});
+}
+
+#[test]
+fn the_epoch_ceiling_scales_with_recent_minting() {
+	let limits = SupplyLimits {
+		epoch_mint_floor: 2 * CRED,
+		epoch_mint_percent: 200,
+		..ExtBuilder::default_limits()
+	};
+	ExtBuilder::default().limits(limits).build_and_execute(|| {
+		// Day 0: no history, the floor.
+		assert_eq!(Economics::epoch_mint_ceiling(), 2 * CRED);
+		// 12 CRED minted over day 0 (6 epochs): a mean of 2 CRED an epoch, 200% of it is 4.
+		for _ in 0..6 {
+			settle(2 * GPU_HOUR, HardwareClass::A100);
+			next_epoch();
+		}
+		run_to_block(BLOCKS_PER_DAY + 1);
+		assert_eq!(Today::<Test>::get().day, 1);
+		assert_eq!(Economics::epoch_mint_ceiling(), 4 * CRED);
+		assert_eq!(Economics::summary().epoch_mint_ceiling, 4 * CRED);
+		// A surge of 10 CRED in one epoch: 4 minted, the rest withheld with its reason.
+		let (_, r) = settle(10 * GPU_HOUR, HardwareClass::A100);
+		assert_eq!(
+			(r.minted, r.withheld, r.reason),
+			(4 * CRED, 6 * CRED, Some(WithholdReason::EpochCeiling))
+		);
+	});
+}
+
+/// Turns the bootstrap issuance on: a full match of up to `per_worker`, the daily consumption
+/// estimated at the whole confirmed capacity, half the target a day, no sunset below 1,000 CRED a
+/// day.
+fn bootstrap_on(per_worker: Balance) -> BootstrapParams {
+	let params = BootstrapParams {
+		match_share: Perbill::one(),
+		per_worker,
+		capacity_share: Perbill::one(),
+		daily_share: Perbill::from_percent(50),
+		sunset_daily_consumption: 1_000 * CRED,
+	};
+	assert_ok!(Economics::set_bootstrap(RuntimeOrigin::root(), params));
+	params
+}
+
+#[test]
+fn bootstrap_issuance_matches_first_earnings_towards_a_target_stock() {
+	ExtBuilder::default().build_and_execute(|| {
+		// Off by default: nothing issued.
+		assert_eq!(settle(GPU_HOUR, HardwareClass::A100).1.bootstrap, 0);
+		assert_eq!(Economics::bootstrap_target(), 0);
+		bootstrap_on(5 * CRED);
+		// No capacity and no consumption yet: no target, nothing issued.
+		assert_eq!(settle(GPU_HOUR, HardwareClass::A100).1.bootstrap, 0);
+		// 100 reference GPU-hours of confirmed capacity today: 100 CRED a day estimated, a
+		// target of 7 days = 700 CRED; circulation is 152, so 350 may be issued today.
+		note(0, 100 * GPU_HOUR);
+		assert_eq!(Economics::bootstrap_target(), 700 * CRED);
+		assert_eq!(Economics::bootstrap_headroom(), 350 * CRED);
+		let before = Economics::circulation();
+		let (_, r) = settle(2 * GPU_HOUR, HardwareClass::A100);
+		assert_eq!((r.earned, r.minted, r.bootstrap), (2 * CRED, 2 * CRED, 2 * CRED));
+		assert_eq!(Economics::circulation(), before + 4 * CRED);
+		// The match is recorded apart: the ratio counts only the work's 2 CRED.
+		assert_eq!(Today::<Test>::get().bootstrap, 2 * CRED);
+		assert_eq!(Today::<Test>::get().earned, 4 * CRED);
+		// The worker's match ends at 5 CRED: 3 more, then none.
+		assert_eq!(settle(4 * GPU_HOUR, HardwareClass::A100).1.bootstrap, 3 * CRED);
+		assert_eq!(settle(4 * GPU_HOUR, HardwareClass::A100).1.bootstrap, 0);
+		assert_eq!(BootstrapMatched::<Test>::get(WORKER), 5 * CRED);
+		assert!(Economics::summary().bootstrap_headroom > 0);
+	});
+}
+
+#[test]
+fn bootstrap_issuance_stops_at_the_daily_share_the_target_and_the_sunset() {
+	ExtBuilder::default().build_and_execute(|| {
+		bootstrap_on(BootstrapParams::MAX_PER_WORKER);
+		// Capacity 40 a day → target 280; circulation 150; half the target a day = 140, but
+		// only 130 short of the target.
+		note(0, 40 * GPU_HOUR);
+		assert_eq!(Economics::bootstrap_headroom(), 130 * CRED);
+		let (_, r) = settle(100 * GPU_HOUR, HardwareClass::A100);
+		assert_eq!((r.minted, r.bootstrap), (100 * CRED, 30 * CRED));
+		assert_eq!(Economics::circulation(), Economics::bootstrap_target());
+		assert_eq!(settle(GPU_HOUR, HardwareClass::A100).1.bootstrap, 0, "the target is reached");
+
+		// The daily share: a larger capacity, a target of 2,800, 1,400 a day — and never past
+		// this epoch's mint ceiling (1,000 CRED, 131 of it used).
+		note(0, 360 * GPU_HOUR);
+		let issued_today = Today::<Test>::get().bootstrap;
+		let epoch_room = 1_000 * CRED - Epoch::<Test>::get().minted;
+		assert_eq!(epoch_room, 869 * CRED);
+		assert_eq!(Economics::bootstrap_headroom(), (1_400 * CRED - issued_today).min(epoch_room));
+
+		// Once something is consumed the target follows consumption: 5 CRED in the first 2
+		// blocks of the day is 60 a day, 420 for 7 days.
+		let params =
+			BootstrapParams { sunset_daily_consumption: 100 * CRED, ..Bootstrap::<Test>::get() };
+		assert_ok!(Economics::set_bootstrap(RuntimeOrigin::root(), params));
+		consume(ALICE, 5 * CRED);
+		assert_eq!(Economics::mean_daily_consumption(), 60 * CRED);
+		assert_eq!(Economics::bootstrap_target(), 420 * CRED);
+		// The sunset: 120 CRED a day is above 100, which ends the issuance for good.
+		consume(ALICE, 5 * CRED);
+		assert!(BootstrapEnded::<Test>::get());
+		System::assert_last_event(Event::BootstrapEnded { daily_consumption: 120 * CRED }.into());
+		assert_eq!(Economics::bootstrap_target(), 0);
+		assert_eq!(settle(GPU_HOUR, HardwareClass::A100).1.bootstrap, 0);
+		// Consumption falling back (10 CRED over two complete days: 5 a day) does not restart
+		// it; governance does.
+		run_to_block(2 * BLOCKS_PER_DAY + 1);
+		assert_eq!(Economics::mean_daily_consumption(), 5 * CRED);
+		assert_eq!(Economics::bootstrap_target(), 0);
+		assert_ok!(Economics::set_bootstrap(RuntimeOrigin::root(), params));
+		assert_eq!(Economics::bootstrap_target(), 35 * CRED);
+	});
+}
+
+#[test]
+fn bootstrap_issuance_respects_the_circulation_and_concentration_caps() {
+	// The circulation floor at 160 CRED: 10 above the genesis supply.
+	let limits = SupplyLimits { bootstrap_circulation: 160 * CRED, ..ExtBuilder::default_limits() };
+	ExtBuilder::default().limits(limits).build_and_execute(|| {
+		bootstrap_on(BootstrapParams::MAX_PER_WORKER);
+		note(0, 1_000 * GPU_HOUR);
+		let (_, r) = settle(6 * GPU_HOUR, HardwareClass::A100);
+		assert_eq!((r.minted, r.bootstrap), (6 * CRED, 4 * CRED));
+		assert_eq!(Economics::circulation(), 160 * CRED);
+	});
+	// A per-account cap of 8 CRED: pay first, then the match up to the cap.
+	ExtBuilder::default().build_and_execute(|| {
+		assert_ok!(Credits::set_bootstrap_cap(RuntimeOrigin::root(), 8 * CRED));
+		bootstrap_on(BootstrapParams::MAX_PER_WORKER);
+		note(0, 1_000 * GPU_HOUR);
+		let (_, r) = settle(6 * GPU_HOUR, HardwareClass::A100);
+		assert_eq!((r.minted, r.bootstrap), (6 * CRED, 2 * CRED));
+		assert_eq!(Credits::owned(&WORKER), 8 * CRED);
+	});
+}
+
+#[test]
+fn bootstrap_parameters_are_bounded_and_governed() {
+	ExtBuilder::default().build_and_execute(|| {
+		let ok = bootstrap_on(10 * CRED);
+		for bad in [
+			BootstrapParams { per_worker: BootstrapParams::MAX_PER_WORKER + 1, ..ok },
+			BootstrapParams { daily_share: Perbill::from_percent(51), ..ok },
+		] {
+			assert_noop!(
+				Economics::set_bootstrap(RuntimeOrigin::root(), bad),
+				Error::<Test>::InvalidBootstrap
+			);
+		}
+		assert_noop!(
+			Economics::set_bootstrap(RuntimeOrigin::signed(ALICE), ok),
+			DispatchError::BadOrigin
+		);
+		System::assert_last_event(Event::BootstrapSet { params: ok }.into());
+	});
+}
+
+/// The attack the aim above 1 invited: a consumer serving itself through its own worker, the
+/// job's payment capped at what it burned. Aiming at 1 and paying the growth apart (bounded per
+/// worker) leaves the pair no richer after any number of rounds than the match allows.
+#[test]
+fn a_consumer_serving_itself_gains_at_most_the_bounded_match() {
+	ExtBuilder::default().build_and_execute(|| {
+		bootstrap_on(5 * CRED);
+		note(0, 1_000 * GPU_HOUR);
+		// β as low as it goes: the formula would pay ten times the price.
+		Beta::<Test>::put(fx(1, 10));
+		assert_ok!(Credits::force_mint(RuntimeOrigin::root(), WORKER, 10 * CRED));
+		let start = Credits::owned(&WORKER);
+		for round in 0..20 {
+			// The colluder pays 1 CRED for 1 reference GPU-hour served by itself.
+			consume(WORKER, CRED);
+			let (_, r) = settle_with(GPU_HOUR, HardwareClass::A100, true, fx(1, 1), CRED);
+			assert!(r.minted <= CRED, "round {round}: minted {} for 1 CRED burned", r.minted);
+		}
+		assert!(Credits::owned(&WORKER) <= start + 5 * CRED);
+	});
+}
+
+#[test]
+fn receipts_stored_before_version_1_read_with_no_bootstrap() {
+	ExtBuilder::default().build_and_execute(|| {
+		let (id, r) = settle(GPU_HOUR, HardwareClass::A100);
+		let mut old = r.encode();
+		old.truncate(old.len() - Balance::default().encode().len());
+		let key = Receipts::<Test>::hashed_key_for(id);
+		frame_support::storage::unhashed::put_raw(&key, &old);
+		assert_eq!(Receipts::<Test>::get(id), Some(Receipt { bootstrap: 0, ..r.clone() }));
+		assert_eq!(<Economics as Settlement<_, _>>::receipt(id).map(|r| r.minted), Some(CRED));
+		// A truncated receipt is still refused.
+		old.truncate(old.len() - 1);
+		frame_support::storage::unhashed::put_raw(&key, &old);
+		assert_eq!(Receipts::<Test>::get(id), None);
+	});
+}
+
+#[test]
+fn migration_to_v1_keeps_the_controller_limits_and_days() {
+	use crate::migrations::v1::*;
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	ExtBuilder::default().build_and_execute(|| {
+		StorageVersion::new(0).put::<Economics>();
+		let put =
+			|key: Vec<u8>, value: Vec<u8>| frame_support::storage::unhashed::put_raw(&key, &value);
+		put(
+			Controller::<Test>::hashed_key().to_vec(),
+			OldController {
+				damping: Perbill::from_percent(70),
+				max_step: Perbill::from_percent(3),
+				deadband: Perbill::from_percent(2),
+				growth: Perbill::from_percent(2),
+				min: fx(1, 5),
+				max: fx(5, 1),
+			}
+			.encode(),
+		);
+		put(
+			Limits::<Test>::hashed_key().to_vec(),
+			OldLimits {
+				circulation_percent: 120,
+				bootstrap_circulation: 5 * CRED,
+				epoch_mint_ceiling: 7 * CRED,
+			}
+			.encode(),
+		);
+		let old_day = |day, consumed| OldDayTotals {
+			day,
+			value: 1,
+			earned: 2,
+			minted: 2,
+			withheld: 0,
+			consumed,
+			demand: 3,
+			capacity: 4,
+		};
+		put(Today::<Test>::hashed_key().to_vec(), old_day(3, 9).encode());
+		put(History::<Test>::hashed_key().to_vec(), vec![old_day(1, 5), old_day(2, 6)].encode());
+		let trailing = OldDayTotals {
+			value: 2,
+			earned: 4,
+			minted: 4,
+			demand: 6,
+			capacity: 8,
+			..old_day(2, 11)
+		};
+		put(Trailing::<Test>::hashed_key().to_vec(), trailing.encode());
+
+		MigrateToV1::<Test>::on_runtime_upgrade();
+
+		assert_eq!(Economics::on_chain_storage_version(), 1);
+		let c = Controller::<Test>::get();
+		assert_eq!(
+			(c.damping, c.shrink, c.grow_below_days, c.shrink_above_days),
+			(Perbill::from_percent(70), Perbill::from_percent(2), 7, 14)
+		);
+		let l = Limits::<Test>::get();
+		assert_eq!(
+			(l.circulation_percent, l.epoch_mint_floor, l.epoch_mint_percent),
+			(120, 7 * CRED, 300)
+		);
+		assert_eq!(Today::<Test>::get(), DayTotals::from(old_day(3, 9)));
+		assert_eq!(Today::<Test>::get().consumed, 9);
+		assert_eq!(
+			History::<Test>::get().iter().map(|d| d.consumed).collect::<Vec<_>>(),
+			vec![5, 6]
+		);
+		assert_eq!(Trailing::<Test>::get().consumed, 11);
+		assert_eq!(Yesterday::<Test>::get().consumed, 6, "day 2, the day before today (3)");
+		// Runs once.
+		Today::<Test>::mutate(|d| d.consumed = 42);
+		MigrateToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(Today::<Test>::get().consumed, 42);
 	});
 }
 
@@ -462,6 +749,7 @@ enum Op {
 	Note(u128, u128),
 	Advance(u64),
 	Pause(bool),
+	Bootstrap(u32, u128),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -471,6 +759,7 @@ fn op() -> impl Strategy<Value = Op> {
 		2 => (0u128..=20 * GPU_HOUR, 0u128..=20 * GPU_HOUR).prop_map(|(d, c)| Op::Note(d, c)),
 		3 => (1u64..=30).prop_map(Op::Advance),
 		1 => any::<bool>().prop_map(Op::Pause),
+		1 => (0u32..=100, 0u128..=20 * CRED).prop_map(|(m, w)| Op::Bootstrap(m, w)),
 	]
 }
 
@@ -487,7 +776,15 @@ proptest! {
 				match op {
 					Op::Settle(t, c) => {
 						let cap = Economics::circulation_cap();
+						let headroom = Economics::bootstrap_headroom();
+						let matched = BootstrapMatched::<Test>::get(WORKER);
 						let (_, r) = settle(t, HardwareClass::ALL[c]);
+						// The match: within its share, the worker's bound and the day's headroom.
+						let params = Bootstrap::<Test>::get();
+						assert!(r.bootstrap <= params.match_share.mul_floor(r.minted));
+						assert!(r.bootstrap <= headroom);
+						assert_eq!(BootstrapMatched::<Test>::get(WORKER), matched + r.bootstrap);
+						assert!(matched + r.bootstrap <= params.per_worker.max(matched));
 						assert!(r.minted <= r.earned);
 						// Never more per unit of reference work than the reference GPU.
 						assert!(r.earned <= maths::credits_earned(t, FixedU128::one(), r.alpha, r.beta).unwrap());
@@ -495,7 +792,7 @@ proptest! {
 						if r.minted > 0 {
 							assert!(Economics::circulation() <= cap);
 						}
-						assert!(Epoch::<Test>::get().minted <= Limits::<Test>::get().epoch_mint_ceiling);
+						assert!(Epoch::<Test>::get().minted <= Economics::epoch_mint_ceiling());
 					},
 					Op::Consume(alice, x) => {
 						let who = if alice { ALICE } else { WORKER };
@@ -505,6 +802,15 @@ proptest! {
 					Op::Advance(k) => run_to_block(System::block_number() + k),
 					Op::Pause(p) => {
 						assert_ok!(Economics::set_mint_paused(RuntimeOrigin::root(), p));
+					},
+					Op::Bootstrap(share, per_worker) => {
+						let params = BootstrapParams {
+							match_share: Perbill::from_percent(share),
+							per_worker,
+							sunset_daily_consumption: 100 * CRED,
+							..BootstrapParams::default()
+						};
+						assert_ok!(Economics::set_bootstrap(RuntimeOrigin::root(), params));
 					},
 				}
 				check_invariants();

@@ -1,9 +1,9 @@
 //! Data types of the economics pallet: supply limits, per-day totals, epoch state and receipts.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use declai_primitives::{Balance, DayIndex, HardwareClass, WithholdReason, WorkUnits};
+use declai_primitives::{Balance, DayIndex, HardwareClass, StockRegime, WithholdReason, WorkUnits};
 use scale_info::TypeInfo;
-use sp_arithmetic::FixedU128;
+use sp_arithmetic::{FixedU128, Perbill};
 use sp_core::H256;
 
 /// Index of a settlement receipt, counted from 0.
@@ -34,8 +34,12 @@ pub struct SupplyLimits {
 	/// Bootstrap floor of the circulation cap: minting is allowed up to this circulation even
 	/// without consumption, so that a new network can start.
 	pub bootstrap_circulation: Balance,
-	/// Most credits minted per epoch; positive.
-	pub epoch_mint_ceiling: Balance,
+	/// Least per-epoch mint ceiling; positive.
+	pub epoch_mint_floor: Balance,
+	/// The per-epoch mint ceiling is `max(epoch_mint_floor, epoch_mint_percent % × the mean
+	/// minted per epoch over the previous days of the window)`: a surge of minting beyond this
+	/// multiple of the recent pace is withheld; 100..=10,000.
+	pub epoch_mint_percent: u16,
 }
 
 impl Default for SupplyLimits {
@@ -43,7 +47,8 @@ impl Default for SupplyLimits {
 		SupplyLimits {
 			circulation_percent: 110,
 			bootstrap_circulation: 1_000_000 * declai_primitives::CRED,
-			epoch_mint_ceiling: 10_000 * declai_primitives::CRED,
+			epoch_mint_floor: 10_000 * declai_primitives::CRED,
+			epoch_mint_percent: 300,
 		}
 	}
 }
@@ -51,10 +56,73 @@ impl Default for SupplyLimits {
 impl SupplyLimits {
 	/// Lowest and highest allowed `circulation_percent`.
 	pub const PERCENT_RANGE: core::ops::RangeInclusive<u16> = 100..=200;
+	/// Lowest and highest allowed `epoch_mint_percent`.
+	pub const MINT_PERCENT_RANGE: core::ops::RangeInclusive<u16> = 100..=10_000;
 
 	/// Whether every field is inside its bounds.
 	pub fn is_valid(&self) -> bool {
-		Self::PERCENT_RANGE.contains(&self.circulation_percent) && self.epoch_mint_ceiling > 0
+		Self::PERCENT_RANGE.contains(&self.circulation_percent)
+			&& self.epoch_mint_floor > 0
+			&& Self::MINT_PERCENT_RANGE.contains(&self.epoch_mint_percent)
+	}
+}
+
+/// The bootstrap issuance: while the network holds fewer than the controller's
+/// `grow_below_days` of consumption, the first earnings of each new worker are matched by newly
+/// issued credits, towards a target stock and at a bounded daily rate. It is recorded apart from
+/// work payment (receipts' `bootstrap`, [`DayTotals::bootstrap`]), so it never enters the
+/// earned/consumed ratio, and it ends by itself: when the stock reaches its target, for every
+/// worker once its own match is used up, and for good once mean daily consumption exceeds
+/// `sunset_daily_consumption`.
+#[derive(
+	Clone,
+	Copy,
+	Decode,
+	DecodeWithMemTracking,
+	Encode,
+	Eq,
+	MaxEncodedLen,
+	PartialEq,
+	Debug,
+	TypeInfo,
+	serde::Serialize,
+	serde::Deserialize,
+)]
+#[serde(rename_all = "camelCase")]
+pub struct BootstrapParams {
+	/// Share of a worker's minted pay that is matched (0: no bootstrap issuance).
+	pub match_share: Perbill,
+	/// Most matched per worker account, over its lifetime.
+	pub per_worker: Balance,
+	/// Before there is consumption to measure, the daily consumption is estimated as this share
+	/// of the confirmed capacity (reference GPU-hours a day, 1 credit each).
+	pub capacity_share: Perbill,
+	/// Most issued per day, as a share of the target stock.
+	pub daily_share: Perbill,
+	/// No issuance once the mean daily consumption of the window exceeds this.
+	pub sunset_daily_consumption: Balance,
+}
+
+impl Default for BootstrapParams {
+	fn default() -> Self {
+		BootstrapParams {
+			match_share: Perbill::zero(),
+			per_worker: 0,
+			capacity_share: Perbill::from_percent(25),
+			daily_share: Perbill::from_percent(10),
+			sunset_daily_consumption: 0,
+		}
+	}
+}
+
+impl BootstrapParams {
+	/// Most that may be matched per worker (the bound of [`Self::per_worker`]): 1,000 CRED.
+	pub const MAX_PER_WORKER: Balance = 1_000 * declai_primitives::CRED;
+
+	/// Whether every field is inside its bounds: the match at most 100%, at most
+	/// [`Self::MAX_PER_WORKER`] per worker, at most 50% of the target a day.
+	pub fn is_valid(&self) -> bool {
+		self.per_worker <= Self::MAX_PER_WORKER && self.daily_share <= Perbill::from_percent(50)
 	}
 }
 
@@ -89,6 +157,8 @@ pub struct DayTotals {
 	pub demand: WorkUnits,
 	/// Work offered by online workers, in reference GPU-hours.
 	pub capacity: WorkUnits,
+	/// Credits issued by the bootstrap schedule (outside `earned` and the ratio).
+	pub bootstrap: Balance,
 }
 
 impl DayTotals {
@@ -103,6 +173,7 @@ impl DayTotals {
 			consumed: self.consumed.saturating_add(other.consumed),
 			demand: self.demand.saturating_add(other.demand),
 			capacity: self.capacity.saturating_add(other.capacity),
+			bootstrap: self.bootstrap.saturating_add(other.bootstrap),
 		}
 	}
 
@@ -117,6 +188,7 @@ impl DayTotals {
 			consumed: self.consumed.saturating_sub(other.consumed),
 			demand: self.demand.saturating_sub(other.demand),
 			capacity: self.capacity.saturating_sub(other.capacity),
+			bootstrap: self.bootstrap.saturating_sub(other.bootstrap),
 		}
 	}
 }
@@ -149,9 +221,10 @@ pub struct EpochState {
 }
 
 /// "Why was I paid this?": everything that went into one settlement.
-#[derive(
-	Clone, Decode, DecodeWithMemTracking, Encode, Eq, MaxEncodedLen, PartialEq, Debug, TypeInfo,
-)]
+///
+/// Decoding accepts the encoding of storage version 0 (without `bootstrap`, read as 0), so
+/// receipts stored before the upgrade stay readable without a migration pass over them.
+#[derive(Clone, Encode, Eq, MaxEncodedLen, PartialEq, Debug, TypeInfo)]
 pub struct Receipt<AccountId, BlockNumber> {
 	/// The paid worker.
 	pub worker: AccountId,
@@ -183,6 +256,56 @@ pub struct Receipt<AccountId, BlockNumber> {
 	pub reason: Option<WithholdReason>,
 	/// Block of settlement.
 	pub block: BlockNumber,
+	/// Credits issued on top by the bootstrap schedule (a match of a new worker's first
+	/// earnings); not part of `earned`, and never counted in the earned/consumed ratio.
+	pub bootstrap: Balance,
+}
+
+impl<AccountId: Decode, BlockNumber: Decode> Decode for Receipt<AccountId, BlockNumber> {
+	fn decode<I: codec::Input>(input: &mut I) -> Result<Self, codec::Error> {
+		let worker = AccountId::decode(input)?;
+		let job = H256::decode(input)?;
+		let class = HardwareClass::decode(input)?;
+		let class_confirmed = bool::decode(input)?;
+		let t_compute = WorkUnits::decode(input)?;
+		let reference_work = WorkUnits::decode(input)?;
+		let eta = FixedU128::decode(input)?;
+		let alpha = FixedU128::decode(input)?;
+		let beta = FixedU128::decode(input)?;
+		let earned = Balance::decode(input)?;
+		let minted = Balance::decode(input)?;
+		let withheld = Balance::decode(input)?;
+		let reason = Option::<WithholdReason>::decode(input)?;
+		let block = BlockNumber::decode(input)?;
+		// A receipt stored at storage version 0 ends here (storage values are decoded from
+		// exactly their bytes, so the end of the input is the end of the receipt).
+		let bootstrap = match input.remaining_len()? {
+			Some(0) => 0,
+			_ => Balance::decode(input)?,
+		};
+		Ok(Receipt {
+			worker,
+			job,
+			class,
+			class_confirmed,
+			t_compute,
+			reference_work,
+			eta,
+			alpha,
+			beta,
+			earned,
+			minted,
+			withheld,
+			reason,
+			block,
+			bootstrap,
+		})
+	}
+}
+
+impl<AccountId: DecodeWithMemTracking, BlockNumber: DecodeWithMemTracking> DecodeWithMemTracking
+	for Receipt<AccountId, BlockNumber>
+{
 }
 
 /// The economy as clients see it (runtime API `EconomicsApi::economics`, RPC
@@ -195,9 +318,14 @@ pub struct EconomicsSummary {
 	pub alpha: FixedU128,
 	/// Current difficulty β.
 	pub beta: FixedU128,
-	/// The earned/consumed ratio β aims for now (1 ± growth, from circulation vs its cap).
+	/// Days of consumption the circulation would pay for at the window's mean daily
+	/// consumption; `None` before anything was consumed.
+	pub days_held: Option<FixedU128>,
+	/// What the supply does now, from `days_held`: grow (bootstrap issuance), hold or shrink.
+	pub regime: StockRegime,
+	/// The earned/consumed ratio β aims for now (1, or `1 − shrink` when shrinking).
 	pub aim: FixedU128,
-	/// The β that would have made earned/consumed = `aim` over the trailing window.
+	/// β* over the recent days: the β that pays today's mix of work at the aim.
 	pub beta_target: Option<FixedU128>,
 	/// η per hardware class.
 	pub eta: alloc::vec::Vec<(HardwareClass, FixedU128)>,
@@ -217,6 +345,8 @@ pub struct EconomicsSummary {
 	pub circulation_headroom: Balance,
 	/// Per-account concentration cap now (5% or the bootstrap floor).
 	pub concentration_cap: Balance,
+	/// The per-epoch mint ceiling now (its floor, or a multiple of the recent pace).
+	pub epoch_mint_ceiling: Balance,
 	/// Minted in this epoch.
 	pub epoch_minted: Balance,
 	/// How much more may be minted in this epoch.
@@ -225,6 +355,12 @@ pub struct EconomicsSummary {
 	pub limits: SupplyLimits,
 	/// Whether minting is paused.
 	pub mint_paused: bool,
+	/// The bootstrap issuance's parameters.
+	pub bootstrap: BootstrapParams,
+	/// The stock the bootstrap issuance issues towards (0 once it has ended).
+	pub bootstrap_target: Balance,
+	/// How much more it may issue today.
+	pub bootstrap_headroom: Balance,
 	/// Id the next receipt will get; receipts below `next_receipt − retention` are pruned.
 	pub next_receipt: ReceiptId,
 }

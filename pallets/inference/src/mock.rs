@@ -297,7 +297,8 @@ impl ExtBuilder {
 			limits: SupplyLimits {
 				circulation_percent: 110,
 				bootstrap_circulation: 100_000 * CRED,
-				epoch_mint_ceiling: 10_000 * CRED,
+				epoch_mint_floor: 10_000 * CRED,
+				epoch_mint_percent: 300,
 			},
 			..Default::default()
 		}

@@ -354,19 +354,77 @@ impl AlphaCurve {
 	}
 }
 
+/// How many days of consumption the network holds, and what the supply should do about it.
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	Decode,
+	DecodeWithMemTracking,
+	Encode,
+	Eq,
+	MaxEncodedLen,
+	PartialEq,
+	TypeInfo,
+)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub enum StockRegime {
+	/// Fewer than `grow_below_days`: credits are scarce; the bootstrap schedule may issue.
+	Grow,
+	/// Between `grow_below_days` and `shrink_above_days`: hold the supply.
+	Hold,
+	/// More than `shrink_above_days`: pay slightly less than is consumed until the stock falls.
+	Shrink,
+}
+
+/// Sums over the trailing window that the β controller reads.
+#[derive(Clone, Copy, Debug, Default, Eq, PartialEq)]
+pub struct WindowSums {
+	/// Σ work value at β = 1 (T × η × α).
+	pub value: Balance,
+	/// Σ credits earned (value / β at each settlement's β): the realised payment.
+	pub earned: Balance,
+	/// Σ credits consumed.
+	pub consumed: Balance,
+}
+
+/// The days of consumption `circulation` would pay for at the mean daily consumption of a window
+/// of `consumed` over `days` days, as a fixed-point number; `None` when nothing was consumed
+/// (no signal: an idle network holds "infinitely many" days).
+pub fn days_held(circulation: Balance, consumed: Balance, days: u32) -> Option<FixedU128> {
+	if consumed.is_zero() || days == 0 {
+		return None;
+	}
+	let scaled = multiply_by_rational_with_rounding(
+		circulation,
+		u128::from(days).saturating_mul(FixedU128::DIV),
+		consumed,
+		Rounding::Down,
+	)
+	.unwrap_or(u128::MAX);
+	Some(FixedU128::from_inner(scaled))
+}
+
 /// The damped, bounded β controller.
 ///
-/// Each epoch the target `β* = Σ work value / (Σ consumption × aim)` over the trailing window is
-/// the β that would have made earned / consumed = `aim`. The aim is 1 ± `growth`
-/// ([`BetaController::aim`]): slightly above 1 while circulation is far below its cap, so that
-/// the supply can grow with a growing network (payment for work is the only source of credits;
-/// at exactly 1 the supply would stay frozen at genesis), and slightly below 1 above the cap.
-/// β moves towards the target by `(1 − damping)` of the gap, by at most `max_step × β`, not at
-/// all while the target is within `deadband × β`, and never outside `min..=max` (themselves inside
-/// [`BETA_FLOOR`]..=[`BETA_CEIL`]). β does not feed back into the target (both sums scale with the
-/// number of jobs), so the loop cannot oscillate; `growth + deadband ≤ 5%` keeps a settled ratio
-/// within `(1 ± growth)(1 ± deadband)`, i.e. inside 0.95..=1.05 up to the product term (at most
-/// 0.07% over for growth = deadband = 2.5%).
+/// It steers the **realised** earned / consumed ratio of the trailing window (what the receipts
+/// actually paid, at the β of each settlement) towards an aim that depends on how many days of
+/// consumption the network holds ([`BetaController::regime`]): 1 while the stock is below
+/// `shrink_above_days` and `1 − shrink` above it. The aim never exceeds 1: credits minted for a
+/// job never exceed the credits burned for it (else a consumer serving itself through its own
+/// workers would gain), so a growing network's extra supply comes only from the separate,
+/// bounded bootstrap issuance, never from paying work above its price.
+///
+/// Each epoch the target is `β* × R / aim`: `β* = value / (consumed × aim)` over the **recent**
+/// sums (the last day or so), the β that pays today's mix of work at the aim, times the realised
+/// ratio's error `R / aim` over the whole window: a window that paid too much (at an older, lower
+/// β while the value per credit consumed rose) is corrected by paying a little less than β* until
+/// the realised ratio is back at the aim, and one that paid too little by paying a little more.
+/// (Steering on the window's β* alone lags a drifting mix by half the window: that is how the
+/// realised ratio left the band in a growing network.) β moves towards the target by
+/// `(1 − damping)` of the gap, by at most `max_step × β`, and never outside `min..=max`
+/// (themselves inside [`BETA_FLOOR`]..=[`BETA_CEIL`]). It does not move while the realised ratio
+/// is within `deadband` of the aim **and** β within `deadband` of β*.
 #[derive(
 	Clone,
 	Copy,
@@ -385,11 +443,16 @@ pub struct BetaController {
 	pub damping: Perbill,
 	/// Largest relative change per step; between 0.1% and 25%.
 	pub max_step: Perbill,
-	/// No change while the target is within this share of β.
+	/// Tolerance around the aim (realised ratio) and around β* (β).
 	pub deadband: Perbill,
-	/// Aimed earned/consumed is `1 + growth` while circulation is below half its cap and
-	/// `1 − growth` above the cap; `growth + deadband` at most 5%.
-	pub growth: Perbill,
+	/// The aim is `1 − shrink` while the network holds more than `shrink_above_days` of
+	/// consumption; `shrink + deadband` at most 5%.
+	pub shrink: Perbill,
+	/// Below this many days of consumption held, the supply grows (bootstrap issuance); 1..=365.
+	pub grow_below_days: u16,
+	/// Above this many days of consumption held, the aim is `1 − shrink`; at least
+	/// `grow_below_days`, at most 365.
+	pub shrink_above_days: u16,
 	/// Lowest β.
 	pub min: FixedU128,
 	/// Highest β.
@@ -402,7 +465,9 @@ impl Default for BetaController {
 			damping: Perbill::from_percent(80),
 			max_step: Perbill::from_percent(2),
 			deadband: Perbill::from_percent(1),
-			growth: Perbill::from_percent(3),
+			shrink: Perbill::from_percent(3),
+			grow_below_days: 7,
+			shrink_above_days: 14,
 			min: fixed(1, 10),
 			max: fixed(10, 1),
 		}
@@ -410,28 +475,41 @@ impl Default for BetaController {
 }
 
 impl BetaController {
-	/// Checks the gains and bounds against their hard limits.
+	/// Checks the gains, bounds and stock thresholds against their hard limits.
 	pub fn validate(&self) -> Result<(), EconomicsError> {
 		let ok = self.damping <= Perbill::from_percent(99)
 			&& self.max_step >= Perbill::from_rational(1u32, 1000)
 			&& self.max_step <= Perbill::from_percent(25)
-			&& self.deadband.saturating_add(self.growth) <= Perbill::from_percent(5)
+			&& self.deadband.saturating_add(self.shrink) <= Perbill::from_percent(5)
+			&& self.grow_below_days >= 1
+			&& self.grow_below_days <= self.shrink_above_days
+			&& self.shrink_above_days <= 365
 			&& BETA_FLOOR <= self.min
 			&& self.min <= self.max
 			&& self.max <= BETA_CEIL;
 		ok.then_some(()).ok_or(EconomicsError::InvalidController)
 	}
 
-	/// The earned/consumed ratio to aim for: `1 + growth` while `circulation` is below half of
-	/// `cap`, `1 − growth` above `cap`, 1 in between.
-	pub fn aim(&self, circulation: Balance, cap: Balance) -> FixedU128 {
-		let growth = FixedU128::from_perbill(self.growth);
-		if circulation < cap / 2 {
-			FixedU128::one().saturating_add(growth)
-		} else if circulation > cap {
-			FixedU128::one().saturating_sub(growth)
+	/// The regime for a stock of `days` days of consumption (`None`: nothing consumed, which
+	/// counts as a stock above any threshold).
+	pub fn regime(&self, days: Option<FixedU128>) -> StockRegime {
+		let Some(days) = days else { return StockRegime::Shrink };
+		if days < FixedU128::saturating_from_integer(self.grow_below_days) {
+			StockRegime::Grow
+		} else if days > FixedU128::saturating_from_integer(self.shrink_above_days) {
+			StockRegime::Shrink
 		} else {
-			FixedU128::one()
+			StockRegime::Hold
+		}
+	}
+
+	/// The earned/consumed ratio to aim for in a regime: 1, or `1 − shrink` when shrinking.
+	pub fn aim(&self, regime: StockRegime) -> FixedU128 {
+		match regime {
+			StockRegime::Grow | StockRegime::Hold => FixedU128::one(),
+			StockRegime::Shrink => {
+				FixedU128::one().saturating_sub(FixedU128::from_perbill(self.shrink))
+			}
 		}
 	}
 
@@ -446,26 +524,54 @@ impl BetaController {
 		Some(ratio.checked_div(&aim).unwrap_or(FixedU128::max_value()))
 	}
 
-	/// The next β from the current one, the trailing window's work value and consumption, and
-	/// the aimed ratio ([`BetaController::aim`]).
+	/// The realised earned / consumed ratio of a window; `None` without consumption.
+	pub fn realised(window: &WindowSums) -> Option<FixedU128> {
+		if window.consumed.is_zero() {
+			return None;
+		}
+		Some(
+			FixedU128::checked_from_rational(window.earned, window.consumed)
+				.unwrap_or(FixedU128::max_value()),
+		)
+	}
+
+	/// Whether `x` lies within `share` of `centre`.
+	fn within(x: FixedU128, centre: FixedU128, share: Perbill) -> bool {
+		let band = centre.saturating_mul(FixedU128::from_perbill(share));
+		x >= centre.saturating_sub(band) && x <= centre.saturating_add(band)
+	}
+
+	/// The next β from the current one, the recent sums (β*), the whole window (the realised
+	/// ratio) and the aimed ratio. Without a recent signal β* comes from the window; without any
+	/// signal β stays.
 	pub fn step(
 		&self,
 		beta: FixedU128,
-		value: Balance,
-		consumed: Balance,
+		recent: &WindowSums,
+		window: &WindowSums,
 		aim: FixedU128,
 	) -> FixedU128 {
 		let beta = beta.clamp(self.min, self.max);
-		let Some(target) = Self::target(value, consumed, aim) else { return beta };
-		let target = target.clamp(self.min, self.max);
-		let band = beta.saturating_mul(FixedU128::from_perbill(self.deadband));
-		if target >= beta.saturating_sub(band) && target <= beta.saturating_add(band) {
+		let Some(target) = Self::target(recent.value, recent.consumed, aim)
+			.or_else(|| Self::target(window.value, window.consumed, aim))
+		else {
+			return beta;
+		};
+		let realised = Self::realised(window).filter(|r| !r.is_zero());
+		let on_aim = realised.is_none_or(|r| Self::within(r, aim, self.deadband));
+		if on_aim && Self::within(target, beta, self.deadband) {
 			return beta;
 		}
+		// Correct for what the window already paid: R / aim > 1 means it paid too much.
+		let corrected = match realised {
+			Some(r) => target.saturating_mul(r).checked_div(&aim).unwrap_or(target),
+			None => target,
+		}
+		.clamp(self.min, self.max);
 		let keep = FixedU128::from_perbill(self.damping);
 		let proposed = beta
 			.saturating_mul(keep)
-			.saturating_add(target.saturating_mul(FixedU128::one().saturating_sub(keep)));
+			.saturating_add(corrected.saturating_mul(FixedU128::one().saturating_sub(keep)));
 		let step = beta.saturating_mul(FixedU128::from_perbill(self.max_step));
 		proposed
 			.clamp(beta.saturating_sub(step), beta.saturating_add(step))

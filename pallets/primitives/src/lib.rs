@@ -21,7 +21,8 @@ pub mod poi;
 pub mod verify;
 
 pub use economics::{
-	AlphaCurve, BetaController, EconomicsError, HardwareClass, WithholdReason, WorkUnits, GPU_HOUR,
+	AlphaCurve, BetaController, EconomicsError, HardwareClass, StockRegime, WindowSums,
+	WithholdReason, WorkUnits, GPU_HOUR,
 };
 
 /// Credits are `u128` with 12 decimals (`1 CRED = 10^12`).

@@ -31,27 +31,45 @@ struct Cli {
 	/// Agents at genesis (founders, endowed with `--endowment` credits each).
 	#[arg(long)]
 	initial_agents: Option<usize>,
-	/// Simulated days.
-	#[arg(long, default_value_t = 365)]
+	/// Simulated days (3 years: credits minted in the first year expire in the second).
+	#[arg(long, default_value_t = 3 * 365)]
 	days: u32,
-	/// Random seed.
+	/// Random seed (of the first run when `--seeds` > 1).
 	#[arg(long, default_value_t = 42)]
 	seed: u64,
+	/// Runs per configuration, with seeds `seed, seed + 1, …`: findings get confidence bands.
+	#[arg(long, default_value_t = 1)]
+	seeds: u64,
+	/// Runs at once (threads; each run is sequential).
+	#[arg(long, default_value_t = 2)]
+	jobs: usize,
 	/// Output directory for CSV, PNG and the report.
 	#[arg(long, default_value = "sim-output")]
 	out: PathBuf,
 	/// Run one simulation per network size (comma-separated) and write `sweep.csv`.
 	#[arg(long, value_delimiter = ',')]
 	sweep: Vec<usize>,
-	/// Bootstrap floor of the circulation cap, CRED (runtime genesis: 1,000,000).
-	#[arg(long, default_value_t = 1_000_000)]
+	/// Bootstrap floor of the circulation cap, CRED.
+	#[arg(long, default_value_t = 5_000)]
 	bootstrap_circulation: u128,
-	/// Bootstrap floor of the per-account cap, CRED (runtime genesis: 100,000).
-	#[arg(long, default_value_t = 100_000)]
+	/// Bootstrap floor of the per-account cap, CRED.
+	#[arg(long, default_value_t = 1_000)]
 	bootstrap_cap: u128,
-	/// Per-epoch (hour) mint ceiling, CRED (runtime genesis: 10,000).
-	#[arg(long, default_value_t = 10_000)]
-	epoch_ceiling: u128,
+	/// Least per-epoch (hour) mint ceiling, CRED.
+	#[arg(long, default_value_t = 100)]
+	epoch_floor: u128,
+	/// The per-epoch mint ceiling as a percentage of the recent mean per epoch (100..=10000).
+	#[arg(long, default_value_t = 300)]
+	epoch_percent: u16,
+	/// Share of a new worker's pay matched by bootstrap issuance, percent (0: none).
+	#[arg(long, default_value_t = 100)]
+	bootstrap_match: u32,
+	/// Most matched per worker, CRED.
+	#[arg(long, default_value_t = 50)]
+	bootstrap_per_worker: u128,
+	/// No bootstrap issuance once mean daily consumption exceeds this, CRED a day.
+	#[arg(long, default_value_t = 100_000)]
+	bootstrap_sunset: u128,
 	/// Founders' genesis credits each.
 	#[arg(long, default_value_t = 60.0)]
 	endowment: f64,
@@ -74,7 +92,11 @@ fn params(cli: &Cli, agents: usize) -> model::Params {
 	p.demand_per_day = cli.demand;
 	p.bootstrap_cap = cli.bootstrap_cap.saturating_mul(CRED);
 	p.limits.bootstrap_circulation = cli.bootstrap_circulation.saturating_mul(CRED);
-	p.limits.epoch_mint_ceiling = cli.epoch_ceiling.saturating_mul(CRED);
+	p.limits.epoch_mint_floor = cli.epoch_floor.saturating_mul(CRED);
+	p.limits.epoch_mint_percent = cli.epoch_percent;
+	p.bootstrap.match_share = sp_runtime::Perbill::from_percent(cli.bootstrap_match);
+	p.bootstrap.per_worker = cli.bootstrap_per_worker.saturating_mul(CRED);
+	p.bootstrap.sunset_daily_consumption = cli.bootstrap_sunset.saturating_mul(CRED);
 	p
 }
 
@@ -82,10 +104,42 @@ fn simulate(p: &model::Params, quiet: bool) -> Result<(model::Outcome, f64), Str
 	let start = Instant::now();
 	let out = model::run(p, |day, n| {
 		if !quiet && (day % 30 == 0 || day + 1 == p.days) {
-			eprintln!("day {day:>3}: {n} agents, {:.0} s", start.elapsed().as_secs_f64());
+			eprintln!("day {day:>4}: {n} agents, {:.0} s", start.elapsed().as_secs_f64());
 		}
 	})?;
 	Ok((out, start.elapsed().as_secs_f64()))
+}
+
+/// Runs one configuration with `seeds` seeds, `jobs` at a time; results in seed order.
+fn simulate_seeds(
+	p: &model::Params,
+	seeds: u64,
+	jobs: usize,
+) -> Result<Vec<(model::Outcome, f64)>, String> {
+	let next = std::sync::atomic::AtomicU64::new(0);
+	let results = std::sync::Mutex::new(Vec::new());
+	std::thread::scope(|scope| {
+		for _ in 0..jobs.max(1) {
+			scope.spawn(|| loop {
+				let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+				if i >= seeds {
+					break;
+				}
+				let mut q = p.clone();
+				q.seed = p.seed.wrapping_add(i);
+				let r = simulate(&q, true);
+				if let Ok((_, secs)) = &r {
+					eprintln!("  seed {}: {secs:.1} s", q.seed);
+				}
+				if let Ok(mut v) = results.lock() {
+					v.push((i, r));
+				}
+			});
+		}
+	});
+	let mut v = results.into_inner().map_err(|_| "a run panicked".to_string())?;
+	v.sort_by_key(|(i, _)| *i);
+	v.into_iter().map(|(_, r)| r).collect()
 }
 
 fn main() -> Result<(), String> {
@@ -94,28 +148,39 @@ fn main() -> Result<(), String> {
 	if !cli.no_plots {
 		plot::init_fonts()?;
 	}
+	let started = Instant::now();
 	if !cli.sweep.is_empty() {
 		let mut rows = Vec::new();
 		for &n in &cli.sweep {
 			let p = params(&cli, n);
-			let (out, secs) = simulate(&p, true)?;
-			let f = report::findings(&out);
-			eprintln!(
-				"{n:>6} agents: {secs:.1} s, honest beats free-riding from day {:?}, stable without bootstrap from day {:?}",
-				f.honest_beats_free_rider_from_day, f.stable_without_bootstrap_from_day
-			);
-			rows.push((n, f, secs));
+			let runs = simulate_seeds(&p, cli.seeds, cli.jobs)?;
+			let found: Vec<report::Findings> =
+				runs.iter().map(|(o, _)| report::findings(o)).collect();
+			let secs: f64 = runs.iter().map(|(_, s)| s).sum::<f64>() / runs.len().max(1) as f64;
+			let b = report::Bands::of(&found);
+			eprintln!("{n:>6} agents: {secs:.1} s a run, {}", b.one_line());
+			rows.push((n, b, secs));
 		}
 		report::sweep_csv(&rows, &cli.out, !cli.no_plots)?;
+		report::manifest(&cli.out, cli.seed, cli.seeds, started.elapsed().as_secs_f64())?;
 		println!("sweep written to {}", cli.out.join("sweep.csv").display());
 		return Ok(());
 	}
 	let p = params(&cli, cli.agents);
+	if cli.seeds > 1 {
+		let runs = simulate_seeds(&p, cli.seeds, cli.jobs)?;
+		let text = report::seeds_report(&p, &runs, &cli.out, !cli.no_plots)?;
+		report::write_text(&cli.out.join("findings.md"), &text)?;
+		report::manifest(&cli.out, cli.seed, cli.seeds, started.elapsed().as_secs_f64())?;
+		print!("{text}");
+		return Ok(());
+	}
 	let (out, secs) = simulate(&p, false)?;
 	report::write_csv(&out, &cli.out)?;
 	let f = report::findings(&out);
 	let text = report::summary(&p, &out, &f, secs);
 	report::write_text(&cli.out.join("findings.md"), &text)?;
+	report::manifest(&cli.out, cli.seed, 1, secs)?;
 	print!("{text}");
 	if !cli.no_plots {
 		for path in report::plots(&out, &cli.out)? {
