@@ -149,6 +149,7 @@ fn main() -> Result<(), String> {
 		plot::init_fonts()?;
 	}
 	let started = Instant::now();
+	let checkout = report::Checkout::now();
 	if !cli.sweep.is_empty() {
 		let mut rows = Vec::new();
 		for &n in &cli.sweep {
@@ -162,7 +163,13 @@ fn main() -> Result<(), String> {
 			rows.push((n, b, secs));
 		}
 		report::sweep_csv(&rows, &cli.out, !cli.no_plots)?;
-		report::manifest(&cli.out, cli.seed, cli.seeds, started.elapsed().as_secs_f64())?;
+		report::manifest(
+			&cli.out,
+			&checkout,
+			cli.seed,
+			cli.seeds,
+			started.elapsed().as_secs_f64(),
+		)?;
 		println!("sweep written to {}", cli.out.join("sweep.csv").display());
 		return Ok(());
 	}
@@ -171,7 +178,13 @@ fn main() -> Result<(), String> {
 		let runs = simulate_seeds(&p, cli.seeds, cli.jobs)?;
 		let text = report::seeds_report(&p, &runs, &cli.out, !cli.no_plots)?;
 		report::write_text(&cli.out.join("findings.md"), &text)?;
-		report::manifest(&cli.out, cli.seed, cli.seeds, started.elapsed().as_secs_f64())?;
+		report::manifest(
+			&cli.out,
+			&checkout,
+			cli.seed,
+			cli.seeds,
+			started.elapsed().as_secs_f64(),
+		)?;
 		print!("{text}");
 		return Ok(());
 	}
@@ -180,7 +193,7 @@ fn main() -> Result<(), String> {
 	let f = report::findings(&out);
 	let text = report::summary(&p, &out, &f, secs);
 	report::write_text(&cli.out.join("findings.md"), &text)?;
-	report::manifest(&cli.out, cli.seed, 1, secs)?;
+	report::manifest(&cli.out, &checkout, cli.seed, 1, secs)?;
 	print!("{text}");
 	if !cli.no_plots {
 		for path in report::plots(&out, &cli.out)? {

@@ -32,6 +32,12 @@ impl Series {
 		self
 	}
 
+	/// Another colour.
+	pub fn color(mut self, color: RGBColor) -> Self {
+		self.color = color;
+		self
+	}
+
 	/// A dashed line (reference levels, secondary quantities).
 	pub fn dashed(mut self) -> Self {
 		self.dashed = true;
@@ -225,7 +231,7 @@ where
 		.label_font(("sans-serif", 16))
 		.background_style(WHITE.mix(0.85))
 		.border_style(BLACK)
-		.position(SeriesLabelPosition::UpperLeft)
+		.position(SeriesLabelPosition::LowerRight)
 		.draw()?;
 	Ok(())
 }

@@ -323,6 +323,10 @@ pub fn plots(out: &Outcome, dir: &Path) -> Result<Vec<String>, String> {
 	let x = |f: &dyn Fn(&DayRow) -> f64| -> Vec<(f64, f64)> {
 		days.iter().map(|r| (f64::from(r.day), f(r))).collect()
 	};
+	// A ratio only from the first consumption on (no signal is not 0).
+	let ratio = |f: &dyn Fn(&DayRow) -> f64| -> Vec<(f64, f64)> {
+		days.iter().filter(|r| f(r) > 0.0).map(|r| (f64::from(r.day), f(r))).collect()
+	};
 	let c = |i: usize| PALETTE.get(i).copied().unwrap_or(PALETTE[0]);
 	let mut written = Vec::new();
 	let mut draw = |name: &str, title: &str, y: &str, series: Vec<Series>, axis: Axis| {
@@ -403,8 +407,8 @@ pub fn plots(out: &Outcome, dir: &Path) -> Result<Vec<String>, String> {
 					.collect(),
 				c(0),
 			),
-			Series::new("7 days", x(&|_| 7.0), c(2)).dashed(),
-			Series::new("14 days", x(&|_| 14.0), c(1)).dashed(),
+			Series::new("7 days: grow below", x(&|_| 7.0), c(2)).dashed(),
+			Series::new("14 days: shrink above", x(&|_| 14.0), c(1)).dashed(),
 		],
 		Axis::From(0.0),
 	)?;
@@ -423,8 +427,8 @@ pub fn plots(out: &Outcome, dir: &Path) -> Result<Vec<String>, String> {
 		"Realised earned / consumed over the trailing 30 days",
 		"ratio",
 		vec![
-			Series::new("earned / consumed", x(&|r| r.ratio_30d), c(0)).width(4),
-			Series::new("minted for work / consumed", x(&|r| r.minted_ratio_30d), c(5)),
+			Series::new("earned / consumed", ratio(&|r| r.ratio_30d), c(0)).width(4),
+			Series::new("minted for work / consumed", ratio(&|r| r.minted_ratio_30d), c(5)),
 			Series::new("0.95", x(&|_| 0.95), c(1)).dashed(),
 			Series::new("1.05", x(&|_| 1.05), c(1)).dashed(),
 		],
@@ -706,7 +710,8 @@ pub fn seeds_report(
 	}
 	write(&dir.join("seeds.csv"), &csv)?;
 	let outcomes: Vec<&Outcome> = runs.iter().map(|(o, _)| o).collect();
-	let ratio = day_bands(&outcomes, &|r| r.ratio_30d);
+	// Days before anything was consumed have no ratio: left out, not drawn as 0.
+	let ratio = day_bands(&outcomes, &|r| if r.ratio_30d > 0.0 { r.ratio_30d } else { f64::NAN });
 	let circulation = day_bands(&outcomes, &|r| r.circulation);
 	let held = day_bands(&outcomes, &|r| r.days_held);
 	let share = day_bands(&outcomes, &|r| r.largest_share);
@@ -764,7 +769,11 @@ pub fn seeds_report(
 			&format!("Days of consumption held, median and 5–95% of {} runs", runs.len()),
 			"day",
 			"days",
-			&[band("days held", &held, PALETTE[0]), flat(7.0, "7 days"), flat(14.0, "14 days")],
+			&[
+				band("days held", &held, PALETTE[0]),
+				flat(7.0, "7 days: grow below").color(PALETTE[2]),
+				flat(14.0, "14 days: shrink above"),
+			],
 			Axis::From(0.0),
 		)?;
 	}
@@ -859,18 +868,43 @@ fn command(program: &str, args: &[&str]) -> String {
 		.unwrap_or_else(|| "unknown".to_string())
 }
 
+/// The checkout a run starts from: its commit and whether tracked files had uncommitted changes.
+pub struct Checkout {
+	commit: String,
+	clean: bool,
+}
+
+impl Checkout {
+	/// Read at the start of a run (the tree may change while it runs).
+	pub fn now() -> Checkout {
+		Checkout {
+			commit: command("git", &["rev-parse", "HEAD"]),
+			clean: command("git", &["status", "--porcelain", "--untracked-files=no"]).is_empty(),
+		}
+	}
+}
+
 /// `manifest.json`: what it takes to reproduce the run — the commit (and whether the tree had
-/// uncommitted changes), the toolchain, the exact command, the seeds, the wall time.
-pub fn manifest(dir: &Path, seed: u64, seeds: u64, seconds: f64) -> Result<(), String> {
+/// uncommitted changes when it started), the toolchain, the exact command, the seeds, the wall
+/// time.
+pub fn manifest(
+	dir: &Path,
+	checkout: &Checkout,
+	seed: u64,
+	seeds: u64,
+	seconds: f64,
+) -> Result<(), String> {
 	let esc = |x: &str| x.replace('\\', "\\\\").replace('"', "\\\"");
 	let args: Vec<String> = std::env::args().map(|a| format!("\"{}\"", esc(&a))).collect();
-	let dirty = command("git", &["status", "--porcelain", "--untracked-files=no"]);
+	// The same run from a checkout of `git_commit` (the script builds the binary first).
+	let reproduce: Vec<String> = std::env::args().skip(1).collect();
 	let text = format!(
-		"{{\n  \"git_commit\": \"{}\",\n  \"git_tree_clean\": {},\n  \"rustc\": \"{}\",\n  \"command\": [{}],\n  \"seed\": {seed},\n  \"seeds\": {seeds},\n  \"wall_seconds\": {seconds:.1},\n  \"host_cpus\": {}\n}}\n",
-		esc(&command("git", &["rev-parse", "HEAD"])),
-		dirty.is_empty(),
+		"{{\n  \"git_commit\": \"{}\",\n  \"git_tree_clean\": {},\n  \"rustc\": \"{}\",\n  \"command\": [{}],\n  \"reproduce\": \"scripts/simulate.sh {}\",\n  \"seed\": {seed},\n  \"seeds\": {seeds},\n  \"wall_seconds\": {seconds:.1},\n  \"host_cpus\": {}\n}}\n",
+		esc(&checkout.commit),
+		checkout.clean,
 		esc(&command("rustc", &["-V"])),
 		args.join(", "),
+		esc(&reproduce.join(" ")),
 		std::thread::available_parallelism().map_or(0, |n| n.get()),
 	);
 	write(&dir.join("manifest.json"), &text)
