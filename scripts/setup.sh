@@ -8,8 +8,9 @@ cd "$DECLAI_ROOT"
 need_apt=()
 # chromium: the explorer's browser test (driven by playwright-core; no browser is downloaded);
 # postgresql: the explorer's PostgreSQL test starts its own server from these binaries.
+# time: GNU time for scripts/bench-sim.sh's peak-memory figures.
 for pkg in clang libclang-dev protobuf-compiler pkg-config libssl-dev make g++ fonts-dejavu-core \
-	chromium postgresql; do
+	chromium postgresql time; do
 	dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 # Tools the scripts call, wherever they come from (a distribution package or not).

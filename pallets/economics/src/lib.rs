@@ -560,8 +560,7 @@ impl<T: Config> Pallet<T> {
 
 	/// The sums of today and the previous day: β*'s input (the current mix of work).
 	pub fn recent() -> WindowSums {
-		let day = Yesterday::<T>::get().plus(&Today::<T>::get());
-		WindowSums { value: day.value, earned: day.earned, consumed: day.consumed }
+		Yesterday::<T>::get().plus(&Today::<T>::get()).sums()
 	}
 
 	/// The per-epoch mint ceiling now: `max(epoch_mint_floor, epoch_mint_percent % × the mean
@@ -698,9 +697,7 @@ impl<T: Config> Pallet<T> {
 		let window = Self::window();
 		let controller = Controller::<T>::get();
 		let aim = controller.aim(controller.regime(Self::days_held()));
-		let sums =
-			WindowSums { value: window.value, earned: window.earned, consumed: window.consumed };
-		let beta = controller.step(Beta::<T>::get(), &Self::recent(), &sums, aim);
+		let beta = controller.step(Beta::<T>::get(), &Self::recent(), &window.sums(), aim);
 		Alpha::<T>::put(alpha);
 		Beta::<T>::put(beta);
 		Epoch::<T>::put(EpochState {
@@ -832,7 +829,6 @@ impl<T: Config> Pallet<T> {
 		let days_held = Self::days_held();
 		let regime = controller.regime(days_held);
 		let aim = controller.aim(regime);
-		let recent = Self::recent();
 		let epoch_mint_ceiling = Self::epoch_mint_ceiling();
 		EconomicsSummary {
 			epoch: epoch.index,
@@ -841,8 +837,7 @@ impl<T: Config> Pallet<T> {
 			days_held,
 			regime,
 			aim,
-			beta_target: BetaController::target(recent.value, recent.consumed, aim)
-				.or_else(|| BetaController::target(window.value, window.consumed, aim)),
+			beta_target: BetaController::recent_target(&Self::recent(), &window.sums(), aim),
 			eta: HardwareClass::ALL.iter().map(|c| (*c, Self::eta_of(*c))).collect(),
 			last_utilization: epoch.last_utilization,
 			window_utilization: maths::utilization(window.demand, window.capacity),

@@ -1,7 +1,9 @@
 //! Data types of the economics pallet: supply limits, per-day totals, epoch state and receipts.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use declai_primitives::{Balance, DayIndex, HardwareClass, StockRegime, WithholdReason, WorkUnits};
+use declai_primitives::{
+	Balance, DayIndex, HardwareClass, StockRegime, WindowSums, WithholdReason, WorkUnits,
+};
 use scale_info::TypeInfo;
 use sp_arithmetic::{FixedU128, Perbill};
 use sp_core::H256;
@@ -175,6 +177,11 @@ impl DayTotals {
 			capacity: self.capacity.saturating_add(other.capacity),
 			bootstrap: self.bootstrap.saturating_add(other.bootstrap),
 		}
+	}
+
+	/// What the β controller reads of these totals.
+	pub fn sums(&self) -> WindowSums {
+		WindowSums { value: self.value, earned: self.earned, consumed: self.consumed }
 	}
 
 	/// Field-wise saturating difference (`day` from `self`).

@@ -524,6 +524,16 @@ impl BetaController {
 		Some(ratio.checked_div(&aim).unwrap_or(FixedU128::max_value()))
 	}
 
+	/// β* of the recent sums, or of the whole window when the recent sums carry no signal.
+	pub fn recent_target(
+		recent: &WindowSums,
+		window: &WindowSums,
+		aim: FixedU128,
+	) -> Option<FixedU128> {
+		Self::target(recent.value, recent.consumed, aim)
+			.or_else(|| Self::target(window.value, window.consumed, aim))
+	}
+
 	/// The realised earned / consumed ratio of a window; `None` without consumption.
 	pub fn realised(window: &WindowSums) -> Option<FixedU128> {
 		if window.consumed.is_zero() {
@@ -552,11 +562,7 @@ impl BetaController {
 		aim: FixedU128,
 	) -> FixedU128 {
 		let beta = beta.clamp(self.min, self.max);
-		let Some(target) = Self::target(recent.value, recent.consumed, aim)
-			.or_else(|| Self::target(window.value, window.consumed, aim))
-		else {
-			return beta;
-		};
+		let Some(target) = Self::recent_target(recent, window, aim) else { return beta };
 		let realised = Self::realised(window).filter(|r| !r.is_zero());
 		let on_aim = realised.is_none_or(|r| Self::within(r, aim, self.deadband));
 		if on_aim && Self::within(target, beta, self.deadband) {
