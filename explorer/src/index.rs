@@ -689,8 +689,8 @@ pub async fn fetch_block(reader: &Reader, node: &str, n: u64) -> Result<IndexedB
 ///   (its lots and holds add up to the ledger);
 /// - **cap**: an account that received credits holds at most its concentration cap (5%, or the
 ///   bootstrap floor) after the block;
-/// - **circulation**: after a block that minted, circulation is within its cap (110% of the
-///   trailing consumption, or the bootstrap floor).
+/// - **circulation**: after a block that minted, circulation is within its cap (the runtime's
+///   `circulation_cap`: days of consumption, or the bootstrap floor).
 ///
 /// After a divergence the index continues from the runtime's figure, so that each one is
 /// reported once.

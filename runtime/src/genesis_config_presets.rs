@@ -63,7 +63,8 @@ pub fn testnet_genesis(
 		},
 		economics: pallet_economics::GenesisConfig {
 			limits: pallet_economics::SupplyLimits {
-				circulation_percent: 110,
+				// 15 days of consumption at the 30-day mean (pallet_economics::SupplyLimits).
+				circulation_percent: 50,
 				bootstrap_circulation: BOOTSTRAP_CIRCULATION,
 				epoch_mint_floor: EPOCH_MINT_FLOOR,
 				epoch_mint_percent: EPOCH_MINT_PERCENT,

@@ -14,6 +14,9 @@ pub type Migrations = (
 	// consumption held, the epoch mint ceiling scales with recent minting, day totals and receipts
 	// count bootstrap issuance (`pallet_economics::migrations::v1`).
 	pallet_economics::migrations::v1::MigrateToV1<Runtime>,
+	// Economics storage version 2 (spec_version 113): the bootstrap match is bounded per worker
+	// in each 30-day period (`pallet_economics::migrations::v2`).
+	pallet_economics::migrations::v2::MigrateToV2<Runtime>,
 );
 
 /// Inference storage version 1 (spec_version 111): a job's escrow is held under the inference

@@ -42,7 +42,7 @@ test('the runtime API describes the economy at genesis', async () => {
   assert.equal(eta.Rtx4090, (108n * ONE) / 100n);
   // Circulation is the credits ledger's issuance; with no consumption yet the cap is the floor.
   assert.equal(e.circulation.toBigInt(), (await api.query.credits.totalIssuance()).toBigInt());
-  assert.equal(e.limits.circulationPercent.toNumber(), 110);
+  assert.equal(e.limits.circulationPercent.toNumber(), 50);
   assert.equal(e.circulationCap.toBigInt(), 1_000_000n * CRED);
   assert.equal(e.circulationHeadroom.toBigInt(), e.circulationCap.toBigInt() - e.circulation.toBigInt());
   // The hourly mint ceiling: its floor until there is a day of minting to scale it (300% of the
@@ -76,7 +76,7 @@ test('declai_economics serves the same figures over JSON-RPC', async () => {
   assert.equal(rpc.bootstrapTarget, '0');
   assert.deepEqual(rpc.eta.find(([c]) => c === 'h100'), ['h100', '2.000000000000000000']);
   assert.equal(BigInt(rpc.circulationCap), e.circulationCap.toBigInt());
-  assert.equal(rpc.circulationPercent, 110);
+  assert.equal(rpc.circulationPercent, 50);
   assert.equal(rpc.nextReceipt, 0);
   assert.equal(await api._rpcCore.provider.send('declai_receipt', [0]), null);
 });
@@ -110,14 +110,14 @@ test('mint pause and supply limits through governance', async () => {
   assert.equal(sudoResult(r.events), null);
   assert.equal((await api.call.economicsApi.economics()).mintPaused.isTrue, false);
 
-  const limits = { circulationPercent: 99, bootstrapCirculation: 1_000_000n * CRED, epochMintFloor: 10_000n * CRED, epochMintPercent: 300 };
+  const limits = { circulationPercent: 19, bootstrapCirculation: 1_000_000n * CRED, epochMintFloor: 10_000n * CRED, epochMintPercent: 300 };
   r = await sudo(api.tx.economics.setSupplyLimits(limits));
   assert.equal(sudoResult(r.events), 'economics.InvalidSupplyLimits');
   r = await sudo(api.tx.economics.setSupplyLimits({ ...limits, circulationPercent: 120 }));
   assert.equal(sudoResult(r.events), null);
   const e = await api.call.economicsApi.economics();
   assert.equal(e.limits.circulationPercent.toNumber(), 120);
-  r = await sudo(api.tx.economics.setSupplyLimits({ ...limits, circulationPercent: 110 }));
+  r = await sudo(api.tx.economics.setSupplyLimits({ ...limits, circulationPercent: 50 }));
   assert.equal(sudoResult(r.events), null);
 });
 

@@ -218,7 +218,7 @@ mod benchmarks {
 		let receipt = Receipts::<T>::get(retention + 5).unwrap();
 		assert_eq!((receipt.earned, receipt.minted, receipt.bootstrap), (2 * CRED, 2 * CRED, CRED));
 		assert_eq!(receipt.reason, None);
-		assert_eq!(BootstrapMatched::<T>::get(&worker), CRED);
+		assert_eq!(Pallet::<T>::bootstrap_matched(&worker), CRED);
 	}
 
 	/// Worst case: the burn takes every one of the payer's `MaxLots` lots.

@@ -17,20 +17,22 @@
 //!
 //! ## Bootstrap issuance
 //! A network that holds fewer than `grow_below_days` (7) days of consumption is short of
-//! credits, and payment for work cannot grow the supply (it never exceeds consumption). The
-//! [`Bootstrap`] schedule then matches a share of each new worker's first earnings with newly
-//! issued credits (at most `per_worker` per account), towards a target stock of `grow_below_days`
-//! of consumption (estimated from the confirmed capacity before there is any), at most
-//! `daily_share` of the target a day and never past the circulation cap. It shows apart from
-//! work pay (receipts' `bootstrap`, [`DayTotals::bootstrap`], the summary), outside the
-//! earned/consumed ratio, and ends by itself: at the target stock, per worker once its match is
-//! used, for good once mean daily consumption passes `sunset_daily_consumption`.
+//! credits, and payment for work cannot grow the supply (it never exceeds consumption; slashes,
+//! withheld pay and expiry shrink it). The [`Bootstrap`] schedule then matches a share of
+//! workers' pay with newly issued credits (at most `per_worker` per account in each period of
+//! `WindowDays` days), towards a target stock of `grow_below_days` of consumption (estimated from
+//! the confirmed capacity before there is any), at most `daily_share` of the target a day and
+//! never past the circulation cap. It shows apart from work pay (receipts' `bootstrap`,
+//! [`DayTotals::bootstrap`], the summary), outside the earned/consumed ratio, and ends by itself:
+//! at the target stock (it resumes only when the stock falls below it again), per worker once
+//! its match for the period is used, for good once mean daily consumption passes
+//! `sunset_daily_consumption`.
 //!
 //! ## Supply rules
 //! A settlement mints at most what every limit allows, in this order: the mint pause, the job's
 //! budget, the per-epoch ceiling (`max(floor, epoch_mint_percent` of the recent mean per epoch)),
-//! the circulation cap `max(bootstrap_circulation, 110% × trailing 30-day
-//! consumption)`, and the credits pallet's concentration cap (5% or its bootstrap floor). The
+//! the circulation cap `max(bootstrap_circulation, circulation_percent % × 30 days of
+//! consumption at the mean daily rate)` (50%: 15 days), and the credits pallet's concentration cap (5% or its bootstrap floor). The
 //! part not minted is *withheld*: recorded with its reason in the receipt, the event and the day
 //! totals — never silently lost (and not paid later).
 //!
@@ -172,7 +174,7 @@ pub mod pallet {
 	}
 
 	/// The storage layout's version (the one this code reads; migrations move older ones to it).
-	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -216,10 +218,17 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type BootstrapEnded<T: Config> = StorageValue<_, bool, ValueQuery>;
 
-	/// Credits the bootstrap issuance matched to each worker so far (at most `per_worker`).
+	/// Credits the bootstrap issuance matched to each worker in a period of `WindowDays` days:
+	/// `(period, matched)`, with `period = day / WindowDays`; at most `per_worker` a period (a
+	/// record of an earlier period counts as nothing matched).
 	#[pallet::storage]
-	pub type BootstrapMatched<T: Config> =
-		StorageMap<_, Blake2_128Concat, T::AccountId, Balance, ValueQuery>;
+	pub type BootstrapMatched<T: Config> = StorageMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		(declai_primitives::DayIndex, Balance),
+		ValueQuery,
+	>;
 
 	/// Whether minting is paused (safe mode): settlements record everything as withheld.
 	#[pallet::storage]
@@ -336,7 +345,7 @@ pub mod pallet {
 		/// The β controller's damping ≤ 99%, 0.1% ≤ max_step ≤ 25%, deadband + shrink ≤ 5%,
 		/// 1 ≤ grow_below_days ≤ shrink_above_days ≤ 365 and 0.05 ≤ min ≤ max ≤ 20.
 		InvalidController,
-		/// `circulation_percent` must be 100..=200, `epoch_mint_percent` 100..=10,000 and the
+		/// `circulation_percent` must be 20..=200, `epoch_mint_percent` 100..=10,000 and the
 		/// epoch ceiling's floor positive.
 		InvalidSupplyLimits,
 		/// The bootstrap issuance may match at most 1,000 CRED per worker and issue at most 50%
@@ -500,22 +509,36 @@ impl<T: Config> Pallet<T> {
 		Trailing::<T>::get().plus(&Today::<T>::get())
 	}
 
-	/// `max(bootstrap floor, circulation_percent × trailing consumption)`.
+	/// `max(bootstrap floor, circulation_percent % × WindowDays × the mean daily consumption)`:
+	/// with the 30-day window, 50% is 15 days of consumption. The mean (not the window's sum)
+	/// keeps the cap in days of consumption while the chain is younger than its window.
 	pub fn circulation_cap() -> Balance {
-		Self::circulation_cap_for(Self::window().consumed)
-	}
-
-	/// The circulation cap for a trailing consumption already read.
-	fn circulation_cap_for(consumed: Balance) -> Balance {
 		let limits = Limits::<T>::get();
+		let window_consumption =
+			Self::mean_daily_consumption().saturating_mul(T::WindowDays::get().into());
 		let scaled = sp_runtime::helpers_128bit::multiply_by_rational_with_rounding(
-			consumed,
+			window_consumption,
 			limits.circulation_percent.into(),
 			100,
 			sp_runtime::Rounding::Down,
 		)
 		.unwrap_or(Balance::MAX);
 		scaled.max(limits.bootstrap_circulation)
+	}
+
+	/// The current period of the bootstrap match: `day / WindowDays`.
+	pub fn bootstrap_period() -> declai_primitives::DayIndex {
+		Today::<T>::get().day.checked_div(T::WindowDays::get()).unwrap_or(0)
+	}
+
+	/// What the bootstrap issuance matched to `worker` in the current period.
+	pub fn bootstrap_matched(worker: &T::AccountId) -> Balance {
+		let (period, matched) = BootstrapMatched::<T>::get(worker);
+		if period == Self::bootstrap_period() {
+			matched
+		} else {
+			0
+		}
 	}
 
 	/// Credits in circulation: unexpired and held (the credits pallet's total issuance).
@@ -584,26 +607,28 @@ impl<T: Config> Pallet<T> {
 		paced.max(limits.epoch_mint_floor)
 	}
 
-	/// The stock the bootstrap issuance issues towards: `grow_below_days` × the mean daily
-	/// consumption — or, before anything was consumed, × `capacity_share` of the mean confirmed
-	/// capacity (a network must issue before it can consume). Below it the network is in the
-	/// grow regime. 0 when the issuance is off or has ended.
+	/// The stock the bootstrap issuance issues towards: `grow_below_days` × the larger of the
+	/// mean daily consumption and `capacity_share` of the mean confirmed capacity (a network
+	/// must issue before it can consume, and one short of credits consumes less than it could).
+	/// 0 when the issuance is off or has ended.
 	pub fn bootstrap_target() -> Balance {
 		let params = Bootstrap::<T>::get();
 		if params.match_share.is_zero() || params.per_worker.is_zero() || BootstrapEnded::<T>::get()
 		{
 			return 0;
 		}
-		let consumed = Self::mean_daily_consumption();
-		let estimate = if consumed.is_zero() {
-			// One reference GPU-hour of capacity would be consumed as one credit at α = 1.
-			let window = Self::window();
-			let days = u128::from(Self::window_days());
-			params.capacity_share.mul_floor(window.capacity.checked_div(days).unwrap_or(0))
-		} else {
-			consumed
-		};
-		estimate.saturating_mul(Controller::<T>::get().grow_below_days.into())
+		// One reference GPU-hour of capacity would be consumed as one credit at α = 1.
+		let window = Self::window();
+		let days = u128::from(Self::window_days());
+		let capacity =
+			params.capacity_share.mul_floor(window.capacity.checked_div(days).unwrap_or(0));
+		// The larger of the two: a stock of days of *today's* consumption is self-consistent at
+		// any level (credits circulate at the pace they are spent), so a network whose
+		// consumption is held down by a shortage of credits would never leave it; the share of
+		// the confirmed capacity says how much consumption the network is there to serve.
+		Self::mean_daily_consumption()
+			.max(capacity)
+			.saturating_mul(Controller::<T>::get().grow_below_days.into())
 	}
 
 	/// Ends the bootstrap issuance for good once the mean daily consumption passes its sunset.
@@ -638,7 +663,7 @@ impl<T: Config> Pallet<T> {
 	/// cap). Counts against the epoch's mint ceiling.
 	fn issue_bootstrap(worker: &T::AccountId, minted: Balance) -> Result<Balance, DispatchError> {
 		let params = Bootstrap::<T>::get();
-		let matched = BootstrapMatched::<T>::get(worker);
+		let matched = Self::bootstrap_matched(worker);
 		let want = params
 			.match_share
 			.mul_floor(minted)
@@ -649,7 +674,10 @@ impl<T: Config> Pallet<T> {
 		}
 		let issued = pallet_credits::Pallet::<T>::mint_capped(worker, want)?.minted;
 		if !issued.is_zero() {
-			BootstrapMatched::<T>::insert(worker, matched.saturating_add(issued));
+			BootstrapMatched::<T>::insert(
+				worker,
+				(Self::bootstrap_period(), matched.saturating_add(issued)),
+			);
 			Today::<T>::mutate(|d| d.bootstrap = d.bootstrap.saturating_add(issued));
 			Epoch::<T>::mutate(|e| e.minted = e.minted.saturating_add(issued));
 		}
@@ -824,7 +852,7 @@ impl<T: Config> Pallet<T> {
 		let window = Self::window();
 		let epoch = Epoch::<T>::get();
 		let circulation = Self::circulation();
-		let circulation_cap = Self::circulation_cap_for(window.consumed);
+		let circulation_cap = Self::circulation_cap();
 		let controller = Controller::<T>::get();
 		let days_held = Self::days_held();
 		let regime = controller.regime(days_held);
@@ -896,8 +924,10 @@ impl<T: Config> Pallet<T> {
 		let limits = Limits::<T>::get();
 		ensure!(limits.is_valid(), "invalid supply limits");
 		ensure!(Bootstrap::<T>::get().is_valid(), "invalid bootstrap issuance");
-		for (_, matched) in BootstrapMatched::<T>::iter() {
+		let period = Self::bootstrap_period();
+		for (_, (matched_in, matched)) in BootstrapMatched::<T>::iter() {
 			ensure!(matched <= BootstrapParams::MAX_PER_WORKER, "bootstrap match above its bound");
+			ensure!(matched_in <= period, "bootstrap match recorded in a future period");
 		}
 		// `Epoch.minted ≤ epoch_mint_ceiling` is not an invariant: governance may lower the ceiling
 		// below what this epoch already minted (minting then stops until the next epoch). Tests

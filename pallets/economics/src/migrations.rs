@@ -156,3 +156,43 @@ pub mod v1 {
 		<T as frame_system::Config>::DbWeight,
 	>;
 }
+
+/// Version 2 (spec_version 113): the bootstrap match is bounded per worker in each period of
+/// `WindowDays` days instead of over the worker's lifetime (a steady network drains and needs the
+/// match again). [`crate::BootstrapMatched`] becomes `(period, matched)`: each old lifetime total
+/// is kept as the current period's, so nobody is matched twice in the period of the upgrade. One
+/// pass over the workers ever matched (a bootstrap that was on in version 1); the dev and local
+/// chains start with it off, so the map is empty there.
+pub mod v2 {
+	use super::*;
+	use crate::BootstrapMatched;
+
+	/// The unversioned step (use [`MigrateToV2`]).
+	pub struct InnerMigrateToV2<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateToV2<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let period = Pallet::<T>::bootstrap_period();
+			let mut count: u64 = 0;
+			BootstrapMatched::<T>::translate::<Balance, _>(|_, matched| {
+				count = count.saturating_add(1);
+				Some((period, matched))
+			});
+			T::DbWeight::get().reads_writes(count.saturating_add(1), count)
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(_: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Pallet::<T>::do_try_state()
+		}
+	}
+
+	/// Economics storage version 1 → 2.
+	pub type MigrateToV2<T> = VersionedMigration<
+		1,
+		2,
+		InnerMigrateToV2<T>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+}

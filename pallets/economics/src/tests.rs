@@ -194,10 +194,17 @@ fn epoch_ceiling_clips_and_resets_next_epoch() {
 	});
 }
 
+/// The cap is days of consumption at the window's mean daily rate (40% of the mock's 5-day
+/// window: 2 days), so a chain younger than its window is not held to a fraction of the few days
+/// it has (the window's sum on day 1 is one day: 40% of it would be under half a day).
 #[test]
-fn circulation_cap_follows_consumption_with_a_bootstrap_floor() {
+fn circulation_cap_is_days_of_consumption_with_a_bootstrap_floor() {
 	// Genesis issuance is 150 CRED; the floor allows 160 CRED in circulation.
-	let limits = SupplyLimits { bootstrap_circulation: 160 * CRED, ..ExtBuilder::default_limits() };
+	let limits = SupplyLimits {
+		circulation_percent: 40,
+		bootstrap_circulation: 160 * CRED,
+		..ExtBuilder::default_limits()
+	};
 	ExtBuilder::default().limits(limits).build_and_execute(|| {
 		assert_eq!(Economics::circulation_cap(), 160 * CRED);
 		let (_, r) = settle(15 * GPU_HOUR, HardwareClass::A100);
@@ -206,16 +213,33 @@ fn circulation_cap_follows_consumption_with_a_bootstrap_floor() {
 			(10 * CRED, 5 * CRED, Some(WithholdReason::CirculationCap))
 		);
 		assert_eq!(Economics::circulation(), 160 * CRED);
-		// 100 CRED consumed: cap = max(160, 110% × 100) stays 160, but circulation fell to 60.
+		// 120 CRED consumed on day 0: on day 1 the mean is 120 a day, the cap 2 days = 240.
 		consume(ALICE, 100 * CRED);
-		assert_eq!(Economics::circulation_cap(), 160 * CRED);
-		consume(BOB, 50 * CRED);
-		// 150 consumed → 110% = 165 > floor.
-		assert_eq!(Economics::circulation_cap(), 165 * CRED);
+		consume(BOB, 20 * CRED);
+		run_to_block(BLOCKS_PER_DAY + 1);
+		assert_eq!(Economics::mean_daily_consumption(), 120 * CRED);
+		assert_eq!(Economics::circulation_cap(), 240 * CRED);
 		assert_eq!(
 			Economics::summary().circulation_headroom,
-			165 * CRED - Economics::circulation()
+			240 * CRED - Economics::circulation()
 		);
+		// β has moved since day 0: whatever 20 reference GPU-hours earn now is minted in full.
+		let (_, r) = settle(20 * GPU_HOUR, HardwareClass::A100);
+		assert_eq!((r.minted, r.reason), (r.earned, None));
+		// A second complete day without consumption: 60 a day, 2 days = 120, under the floor.
+		run_to_block(2 * BLOCKS_PER_DAY + 1);
+		assert_eq!(Economics::mean_daily_consumption(), 60 * CRED);
+		assert_eq!(Economics::circulation_cap(), 160 * CRED);
+		// Minting stops at the cap; the rest is withheld with its reason.
+		let before = Economics::circulation();
+		assert!(before < 160 * CRED);
+		let (_, r) = settle(200 * GPU_HOUR, HardwareClass::A100);
+		assert_eq!(
+			(r.minted, r.reason),
+			(160 * CRED - before, Some(WithholdReason::CirculationCap))
+		);
+		assert_eq!(r.minted + r.withheld, r.earned);
+		assert_eq!(Economics::circulation(), 160 * CRED);
 	});
 }
 
@@ -397,7 +421,7 @@ fn governance_setters_validate_and_emit() {
 		assert_ok!(Economics::set_supply_limits(RuntimeOrigin::root(), limits));
 		assert_eq!(Limits::<Test>::get(), limits);
 		for bad in [
-			SupplyLimits { circulation_percent: 99, ..limits },
+			SupplyLimits { circulation_percent: 19, ..limits },
 			SupplyLimits { circulation_percent: 201, ..limits },
 			SupplyLimits { epoch_mint_floor: 0, ..limits },
 			SupplyLimits { epoch_mint_percent: 99, ..limits },
@@ -531,8 +555,47 @@ fn bootstrap_issuance_matches_first_earnings_towards_a_target_stock() {
 		// The worker's match ends at 5 CRED: 3 more, then none.
 		assert_eq!(settle(4 * GPU_HOUR, HardwareClass::A100).1.bootstrap, 3 * CRED);
 		assert_eq!(settle(4 * GPU_HOUR, HardwareClass::A100).1.bootstrap, 0);
-		assert_eq!(BootstrapMatched::<Test>::get(WORKER), 5 * CRED);
+		assert_eq!(BootstrapMatched::<Test>::get(WORKER), (0, 5 * CRED));
 		assert!(Economics::summary().bootstrap_headroom > 0);
+	});
+}
+
+/// A steady network drains (pay never exceeds consumption; slashes, withheld pay and expiry
+/// burn): with a match for first earnings only, its workers could never be matched again and the
+/// stock fell for good (the simulator's 3-year runs: 7 → 2 days held). The match is bounded per
+/// period of `WindowDays` days, so the same workers refill a stock that fell below its target.
+#[test]
+fn a_steady_network_short_of_credits_is_matched_again_in_the_next_period() {
+	ExtBuilder::default().build_and_execute(|| {
+		bootstrap_on(5 * CRED);
+		note(0, 1_000 * GPU_HOUR);
+		assert_eq!(settle(10 * GPU_HOUR, HardwareClass::A100).1.bootstrap, 5 * CRED);
+		// Later in the same period: the worker's match is used.
+		run_to_block(3 * BLOCKS_PER_DAY + 1);
+		note(0, 1_000 * GPU_HOUR);
+		assert_eq!(Economics::bootstrap_period(), 0);
+		assert!(Economics::bootstrap_headroom() > 0, "the stock is still below its target");
+		assert_eq!(settle(10 * GPU_HOUR, HardwareClass::A100).1.bootstrap, 0);
+		// The next period (day 5 with a 5-day window): matched again, up to the bound.
+		run_to_block(u64::from(WINDOW_DAYS) * BLOCKS_PER_DAY + 1);
+		note(0, 1_000 * GPU_HOUR);
+		assert_eq!(Economics::bootstrap_period(), 1);
+		assert_eq!(Economics::bootstrap_matched(&WORKER), 0);
+		assert_eq!(settle(3 * GPU_HOUR, HardwareClass::A100).1.bootstrap, 3 * CRED);
+		assert_eq!(settle(3 * GPU_HOUR, HardwareClass::A100).1.bootstrap, 2 * CRED);
+		assert_eq!(settle(3 * GPU_HOUR, HardwareClass::A100).1.bootstrap, 0);
+		assert_eq!(BootstrapMatched::<Test>::get(WORKER), (1, 5 * CRED));
+		// A stock at its target gets nothing, whatever the period.
+		run_to_block(2 * u64::from(WINDOW_DAYS) * BLOCKS_PER_DAY + 1);
+		note(0, 1_000 * GPU_HOUR);
+		let (target, circulation) = (Economics::bootstrap_target(), Economics::circulation());
+		assert!(target > circulation);
+		assert_ok!(Credits::set_bootstrap_cap(RuntimeOrigin::root(), 1_000_000 * CRED));
+		let filled = pallet_credits::Pallet::<Test>::mint_capped(&ALICE, target - circulation);
+		assert_eq!(filled.expect("mints").minted, target - circulation);
+		assert_eq!(Economics::bootstrap_headroom(), 0);
+		assert_eq!(Economics::bootstrap_matched(&WORKER), 0, "a new period");
+		assert_eq!(settle(3 * GPU_HOUR, HardwareClass::A100).1.bootstrap, 0);
 	});
 }
 
@@ -557,13 +620,17 @@ fn bootstrap_issuance_stops_at_the_daily_share_the_target_and_the_sunset() {
 		assert_eq!(epoch_room, 869 * CRED);
 		assert_eq!(Economics::bootstrap_headroom(), (1_400 * CRED - issued_today).min(epoch_room));
 
-		// Once something is consumed the target follows consumption: 5 CRED in the first 2
-		// blocks of the day is 60 a day, 420 for 7 days.
+		// Consumption below the capacity's share leaves the target at the capacity's: 5 CRED in
+		// the first 2 blocks of the day is 60 a day, less than the whole capacity of 400.
 		let params =
 			BootstrapParams { sunset_daily_consumption: 100 * CRED, ..Bootstrap::<Test>::get() };
 		assert_ok!(Economics::set_bootstrap(RuntimeOrigin::root(), params));
 		consume(ALICE, 5 * CRED);
 		assert_eq!(Economics::mean_daily_consumption(), 60 * CRED);
+		assert_eq!(Economics::bootstrap_target(), 2_800 * CRED);
+		// Above it (1% of the capacity: 4 a day) the target follows consumption: 420 for 7 days.
+		let params = BootstrapParams { capacity_share: Perbill::from_percent(1), ..params };
+		assert_ok!(Economics::set_bootstrap(RuntimeOrigin::root(), params));
 		assert_eq!(Economics::bootstrap_target(), 420 * CRED);
 		// The sunset: 120 CRED a day is above 100, which ends the issuance for good.
 		consume(ALICE, 5 * CRED);
@@ -742,6 +809,33 @@ fn migration_to_v1_keeps_the_controller_limits_and_days() {
 	});
 }
 
+/// Version 1 kept each worker's lifetime match; version 2 keeps it per period, counting the old
+/// total as the current period's (nobody is matched twice in the upgrade's period).
+#[test]
+fn migration_to_v2_keeps_each_match_in_the_current_period() {
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	ExtBuilder::default().build_and_execute(|| {
+		run_to_block(2 * u64::from(WINDOW_DAYS) * BLOCKS_PER_DAY + 1);
+		assert_eq!(Economics::bootstrap_period(), 2);
+		StorageVersion::new(1).put::<Economics>();
+		for (who, matched) in [(WORKER, 7 * CRED), (BOB, CRED)] {
+			frame_support::storage::unhashed::put_raw(
+				&BootstrapMatched::<Test>::hashed_key_for(who),
+				&matched.encode(),
+			);
+		}
+		crate::migrations::v2::MigrateToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(Economics::on_chain_storage_version(), 2);
+		assert_eq!(BootstrapMatched::<Test>::get(WORKER), (2, 7 * CRED));
+		assert_eq!(BootstrapMatched::<Test>::get(BOB), (2, CRED));
+		assert_eq!(Economics::bootstrap_matched(&WORKER), 7 * CRED);
+		// Runs once.
+		BootstrapMatched::<Test>::insert(WORKER, (2, 8 * CRED));
+		crate::migrations::v2::MigrateToV2::<Test>::on_runtime_upgrade();
+		assert_eq!(BootstrapMatched::<Test>::get(WORKER), (2, 8 * CRED));
+	});
+}
+
 #[derive(Clone, Debug)]
 enum Op {
 	Settle(u128, usize),
@@ -777,13 +871,13 @@ proptest! {
 					Op::Settle(t, c) => {
 						let cap = Economics::circulation_cap();
 						let headroom = Economics::bootstrap_headroom();
-						let matched = BootstrapMatched::<Test>::get(WORKER);
+						let matched = Economics::bootstrap_matched(&WORKER);
 						let (_, r) = settle(t, HardwareClass::ALL[c]);
 						// The match: within its share, the worker's bound and the day's headroom.
 						let params = Bootstrap::<Test>::get();
 						assert!(r.bootstrap <= params.match_share.mul_floor(r.minted));
 						assert!(r.bootstrap <= headroom);
-						assert_eq!(BootstrapMatched::<Test>::get(WORKER), matched + r.bootstrap);
+						assert_eq!(Economics::bootstrap_matched(&WORKER), matched + r.bootstrap);
 						assert!(matched + r.bootstrap <= params.per_worker.max(matched));
 						assert!(r.minted <= r.earned);
 						// Never more per unit of reference work than the reference GPU.

@@ -31,7 +31,9 @@ pub type EpochIndex = u64;
 )]
 #[serde(rename_all = "camelCase")]
 pub struct SupplyLimits {
-	/// Circulation may not exceed this percentage of trailing consumption (110); 100..=200.
+	/// Circulation may not exceed this percentage of the window's consumption, counted as
+	/// `WindowDays` days at the mean daily rate (50: with a 30-day window, 15 days of
+	/// consumption); 20..=200.
 	pub circulation_percent: u16,
 	/// Bootstrap floor of the circulation cap: minting is allowed up to this circulation even
 	/// without consumption, so that a new network can start.
@@ -47,7 +49,7 @@ pub struct SupplyLimits {
 impl Default for SupplyLimits {
 	fn default() -> Self {
 		SupplyLimits {
-			circulation_percent: 110,
+			circulation_percent: 50,
 			bootstrap_circulation: 1_000_000 * declai_primitives::CRED,
 			epoch_mint_floor: 10_000 * declai_primitives::CRED,
 			epoch_mint_percent: 300,
@@ -57,7 +59,7 @@ impl Default for SupplyLimits {
 
 impl SupplyLimits {
 	/// Lowest and highest allowed `circulation_percent`.
-	pub const PERCENT_RANGE: core::ops::RangeInclusive<u16> = 100..=200;
+	pub const PERCENT_RANGE: core::ops::RangeInclusive<u16> = 20..=200;
 	/// Lowest and highest allowed `epoch_mint_percent`.
 	pub const MINT_PERCENT_RANGE: core::ops::RangeInclusive<u16> = 100..=10_000;
 
@@ -70,11 +72,12 @@ impl SupplyLimits {
 }
 
 /// The bootstrap issuance: while the network holds fewer than the controller's
-/// `grow_below_days` of consumption, the first earnings of each new worker are matched by newly
-/// issued credits, towards a target stock and at a bounded daily rate. It is recorded apart from
-/// work payment (receipts' `bootstrap`, [`DayTotals::bootstrap`]), so it never enters the
-/// earned/consumed ratio, and it ends by itself: when the stock reaches its target, for every
-/// worker once its own match is used up, and for good once mean daily consumption exceeds
+/// `grow_below_days` of consumption, workers' pay is matched by newly issued credits (at most
+/// `per_worker` per account in each period of `WindowDays` days), towards a target stock and at a
+/// bounded daily rate. It is recorded apart from work payment (receipts' `bootstrap`,
+/// [`DayTotals::bootstrap`]), so it never enters the earned/consumed ratio, and it ends by itself:
+/// when the stock reaches its target (resuming only when it falls below again), for a worker
+/// once its match for the period is used up, and for good once mean daily consumption exceeds
 /// `sunset_daily_consumption`.
 #[derive(
 	Clone,
@@ -94,10 +97,12 @@ impl SupplyLimits {
 pub struct BootstrapParams {
 	/// Share of a worker's minted pay that is matched (0: no bootstrap issuance).
 	pub match_share: Perbill,
-	/// Most matched per worker account, over its lifetime.
+	/// Most matched per worker account in each period of `WindowDays` days (the match is
+	/// available again in the next period while the stock is below its target).
 	pub per_worker: Balance,
-	/// Before there is consumption to measure, the daily consumption is estimated as this share
-	/// of the confirmed capacity (reference GPU-hours a day, 1 credit each).
+	/// The target stock counts at least this share of the confirmed capacity (reference
+	/// GPU-hours a day, 1 credit each) as daily consumption: the consumption the network is
+	/// there to serve, also before any was measured.
 	pub capacity_share: Perbill,
 	/// Most issued per day, as a share of the target stock.
 	pub daily_share: Perbill,
@@ -346,7 +351,7 @@ pub struct EconomicsSummary {
 	pub earned_over_consumed: Option<FixedU128>,
 	/// Credits in circulation (unexpired + held).
 	pub circulation: Balance,
-	/// `max(bootstrap, circulation_percent × trailing consumption)`.
+	/// `max(bootstrap, circulation_percent % × WindowDays × mean daily consumption)`.
 	pub circulation_cap: Balance,
 	/// How much more may be minted before the circulation cap.
 	pub circulation_headroom: Balance,

@@ -1,10 +1,12 @@
-//! `declai-economy-sim`: drives the real `pallet-credits` and `pallet-economics` (in a
-//! `TestExternalities` with the production runtime's parameters) with many agents over simulated
-//! months — honest contributors, partial contributors, free-riders and cheaters, a hardware mix,
-//! diurnal demand and network growth — and writes CSV files, PNG plots and a findings report.
+//! `declai-economy-sim`: drives the real `pallet-credits` and `pallet-economics` (in plain
+//! externalities with the production runtime's parameters) with many agents over simulated years
+//! — honest contributors, partial contributors, free-riders and cheaters, a hardware mix, diurnal
+//! demand, a credit market, entry, exit and switching by utility, and adversary scenarios — and
+//! writes CSV files, PNG plots and a findings report.
 //!
 //! ```text
 //! declai-economy-sim --agents 10000 --days 365 --out sim-output
+//! declai-economy-sim --agents 1000 --seeds 20 --scenario all --out sim-output/scenarios
 //! declai-economy-sim --sweep 100,500,1000,5000 --days 365 --out sim-output/sweep
 //! ```
 
@@ -67,6 +69,9 @@ struct Cli {
 	/// Most matched per worker, CRED.
 	#[arg(long, default_value_t = 50)]
 	bootstrap_per_worker: u128,
+	/// Share of the confirmed capacity the bootstrap target counts as daily consumption, percent.
+	#[arg(long, default_value_t = 50)]
+	bootstrap_capacity_share: u32,
 	/// No bootstrap issuance once mean daily consumption exceeds this, CRED a day.
 	#[arg(long, default_value_t = 100_000)]
 	bootstrap_sunset: u128,
@@ -76,6 +81,23 @@ struct Cli {
 	/// Mean demand per agent, reference GPU-hours a day.
 	#[arg(long, default_value_t = 6.0)]
 	demand: f64,
+	/// Scenarios to run, comma-separated, or `all` (baseline, demand-up, demand-down, decline,
+	/// whale, operator, sybil, best-response, collusion, downgrade); several write one directory
+	/// each under `--out` and `scenarios.md`.
+	#[arg(long, value_delimiter = ',', default_value = "baseline")]
+	scenario: Vec<String>,
+	/// Hours between an agent's settlements (1 = hourly; 24 = once a day).
+	#[arg(long, default_value_t = 24)]
+	settle_every: u32,
+	/// Mean value of a reference GPU-hour of inference to a consumer.
+	#[arg(long, default_value_t = 1.5)]
+	value: f64,
+	/// Share of a device's rental value counted as the opportunity cost of network work.
+	#[arg(long, default_value_t = 0.5)]
+	opportunity_share: f64,
+	/// Agents never decline to join, leave or switch strategy (the network only grows).
+	#[arg(long)]
+	no_dynamics: bool,
 	/// Skip the PNG plots.
 	#[arg(long)]
 	no_plots: bool,
@@ -97,7 +119,20 @@ fn params(cli: &Cli, agents: usize) -> model::Params {
 	p.bootstrap.match_share = sp_runtime::Perbill::from_percent(cli.bootstrap_match);
 	p.bootstrap.per_worker = cli.bootstrap_per_worker.saturating_mul(CRED);
 	p.bootstrap.sunset_daily_consumption = cli.bootstrap_sunset.saturating_mul(CRED);
+	p.bootstrap.capacity_share = sp_runtime::Perbill::from_percent(cli.bootstrap_capacity_share);
+	p.settle_every_hours = cli.settle_every.clamp(1, 24);
+	p.value_per_ref_hour = cli.value;
+	p.opportunity_share = cli.opportunity_share;
+	p.utility_dynamics = !cli.no_dynamics;
 	p
+}
+
+/// The scenarios named on the command line (`all`: every one).
+fn scenarios(cli: &Cli) -> Result<Vec<model::Scenario>, String> {
+	if cli.scenario.iter().any(|s| s == "all") {
+		return Ok(model::Scenario::ALL.to_vec());
+	}
+	cli.scenario.iter().map(|s| model::Scenario::parse(s)).collect()
 }
 
 fn simulate(p: &model::Params, quiet: bool) -> Result<(model::Outcome, f64), String> {
@@ -153,7 +188,8 @@ fn main() -> Result<(), String> {
 	if !cli.sweep.is_empty() {
 		let mut rows = Vec::new();
 		for &n in &cli.sweep {
-			let p = params(&cli, n);
+			let mut p = params(&cli, n);
+			p.scenario = scenarios(&cli)?.first().copied().unwrap_or(model::Scenario::Baseline);
 			let runs = simulate_seeds(&p, cli.seeds, cli.jobs)?;
 			let found: Vec<report::Findings> =
 				runs.iter().map(|(o, _)| report::findings(o)).collect();
@@ -173,21 +209,44 @@ fn main() -> Result<(), String> {
 		println!("sweep written to {}", cli.out.join("sweep.csv").display());
 		return Ok(());
 	}
-	let p = params(&cli, cli.agents);
-	if cli.seeds > 1 {
-		let runs = simulate_seeds(&p, cli.seeds, cli.jobs)?;
-		let text = report::seeds_report(&p, &runs, &cli.out, !cli.no_plots)?;
-		report::write_text(&cli.out.join("findings.md"), &text)?;
-		report::manifest(
-			&cli.out,
-			&checkout,
-			cli.seed,
-			cli.seeds,
-			started.elapsed().as_secs_f64(),
-		)?;
-		print!("{text}");
+	let list = scenarios(&cli)?;
+	if list.len() > 1 || cli.seeds > 1 {
+		let mut table = Vec::new();
+		for scenario in &list {
+			let mut p = params(&cli, cli.agents);
+			p.scenario = *scenario;
+			let dir = if list.len() > 1 { cli.out.join(scenario.name()) } else { cli.out.clone() };
+			std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+			eprintln!("scenario {}: {} seeds", scenario.name(), cli.seeds);
+			let runs = simulate_seeds(&p, cli.seeds, cli.jobs)?;
+			let (text, bands) = report::seeds_report(&p, &runs, &dir, !cli.no_plots)?;
+			report::write_text(&dir.join("findings.md"), &text)?;
+			report::manifest(
+				&dir,
+				&checkout,
+				cli.seed,
+				cli.seeds,
+				started.elapsed().as_secs_f64(),
+			)?;
+			print!("{text}");
+			table.push((*scenario, bands));
+		}
+		if list.len() > 1 {
+			let text = report::scenarios_table(&table, cli.agents, cli.days, cli.seeds);
+			report::write_text(&cli.out.join("scenarios.md"), &text)?;
+			report::manifest(
+				&cli.out,
+				&checkout,
+				cli.seed,
+				cli.seeds,
+				started.elapsed().as_secs_f64(),
+			)?;
+			print!("{text}");
+		}
 		return Ok(());
 	}
+	let mut p = params(&cli, cli.agents);
+	p.scenario = list.first().copied().unwrap_or(model::Scenario::Baseline);
 	let (out, secs) = simulate(&p, false)?;
 	report::write_csv(&out, &cli.out)?;
 	let f = report::findings(&out);

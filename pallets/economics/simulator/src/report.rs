@@ -1,7 +1,7 @@
 //! CSV files, findings and plots of a run.
 
 use crate::{
-	model::{DayRow, Kind, Outcome, Params},
+	model::{DayRow, Kind, Outcome, Params, Scenario},
 	plot::{chart, Axis, Series, PALETTE},
 };
 use declai_primitives::HardwareClass;
@@ -22,7 +22,8 @@ pub fn write_csv(out: &Outcome, dir: &Path) -> Result<(), String> {
 		 minted_over_consumed_30d,circulation,circulation_cap,cap_without_floor,largest_share,\
 		 concentration_cap,utility_honest,utility_partial,utility_free_rider,utility_cheater,\
 		 served_share_honest,served_share_partial,served_share_free_rider,served_share_cheater,\
-		 cheaters_caught,withheld_job_budget,bootstrap,days_held,regime,expired,epoch_ceiling\n",
+		 cheaters_caught,withheld_job_budget,bootstrap,days_held,regime,expired,epoch_ceiling,\
+		 exited,declined,switched,market_price,traded,adversary_share\n",
 	);
 	for r in &out.days {
 		let [h, p, f, c] = r.agents;
@@ -33,7 +34,8 @@ pub fn write_csv(out: &Outcome, dir: &Path) -> Result<(), String> {
 			s,
 			"{},{},{h},{p},{f},{c},{},{:.6},{:.6},{:.6},{wc:.6},{wcirc:.6},{we:.6},{:.6},{:.6},{:.6},{:.6},\
 			 {:.6},{:.6},{:.6},{:.6},{:.6},{:.6},{:.6},{:.3},{:.3},{:.3},{:.6},{:.3},{uh:.6},{up:.6},\
-			 {uf:.6},{uc:.6},{sh:.6},{sp:.6},{sf:.6},{sc:.6},{},{wj:.6},{:.6},{:.3},{},{:.6},{:.6}",
+			 {uf:.6},{uc:.6},{sh:.6},{sp:.6},{sf:.6},{sc:.6},{},{wj:.6},{:.6},{:.3},{},{:.6},{:.6},\
+			 {},{},{},{:.4},{:.3},{:.6}",
 			r.day,
 			h + p + f + c,
 			r.workers,
@@ -62,6 +64,12 @@ pub fn write_csv(out: &Outcome, dir: &Path) -> Result<(), String> {
 			["grow", "hold", "shrink"].get(usize::from(r.regime)).unwrap_or(&"?"),
 			r.expired,
 			r.epoch_ceiling,
+			r.exited,
+			r.declined,
+			r.switched,
+			r.market_price,
+			r.traded,
+			r.adversary_share,
 		);
 	}
 	write(&dir.join("days.csv"), &s)?;
@@ -148,6 +156,31 @@ pub struct Findings {
 	pub expired_total: f64,
 	/// Days held at the end (circulation ÷ mean daily consumption).
 	pub days_held_last: f64,
+	/// Lowest days held over the last year.
+	pub days_held_min_last_year: f64,
+	/// Bootstrap issuance over the last year as a share of what was minted in it (the help a
+	/// steady network still needs).
+	pub bootstrap_share_last_year: f64,
+	/// Agents who left, declined to join and switched strategy over the run; active at the end.
+	pub exited: usize,
+	pub declined: usize,
+	pub switched: usize,
+	pub active_last: usize,
+	/// Mean market price of a credit over the last year.
+	pub market_price_last_year: f64,
+	/// Share of wanted inference served over the last 60 days, by strategy.
+	pub served_last_60: [f64; 4],
+	/// The scenario's adversary against the honest agents: utility per agent-day, pay relative to
+	/// the reference GPU's for the same work, peak share of all credits, share of its fake jobs
+	/// caught.
+	pub adversary_utility: f64,
+	pub honest_utility: f64,
+	pub adversary_minted_per_ref: f64,
+	pub honest_minted_per_ref: f64,
+	pub adversary_peak_share: f64,
+	pub adversary_caught_share: f64,
+	/// Credits the adversary gained net (minted and matched, less consumed and slashed).
+	pub adversary_net_credits: f64,
 }
 
 fn agents_on(days: &[DayRow], d: Option<usize>) -> Option<usize> {
@@ -168,14 +201,16 @@ pub fn findings(out: &Outcome) -> Findings {
 	let beats: Vec<bool> = uh.iter().zip(&uf).map(|(h, f)| h > f).collect();
 	let beats_from = holds_from(&beats, 7);
 	// "Without bootstrap help": no bootstrap issuance any more, the floor-free rules hold on
-	// their own — circulation within 110% of trailing consumption, nobody above 5% — and the
-	// realised ratio is in its band.
+	// their own — circulation within its cap in days of consumption, nobody above 5% — the
+	// realised ratio is in its band, and the network is liquid (at least 7 days of consumption
+	// held: a network that stopped issuing while it drains is not stable).
 	let stable: Vec<bool> = days
 		.iter()
 		.map(|r| {
 			r.bootstrap == 0.0
-				&& r.circulation <= r.floor_free_cap
+				&& r.circulation <= r.floor_free_cap * 1.0001
 				&& r.largest_share <= 0.05
+				&& r.days_held >= 7.0
 				&& in_band(r)
 		})
 		.collect();
@@ -185,6 +220,7 @@ pub fn findings(out: &Outcome) -> Findings {
 	let minted: f64 = days.iter().map(|r| r.generation).sum();
 	let bootstrap: f64 = days.iter().map(|r| r.bootstrap).sum();
 	let tail = days.len().saturating_sub(60);
+	let last_year = days.get(days.len().saturating_sub(365)..).unwrap_or_default();
 	let mut mean = [0.0; 4];
 	for (k, m) in mean.iter_mut().enumerate() {
 		let w: Vec<f64> =
@@ -231,6 +267,40 @@ pub fn findings(out: &Outcome) -> Findings {
 		bootstrap_last_day: days.iter().rev().find(|r| r.bootstrap > 0.0).map(|r| r.day as usize),
 		expired_total: days.iter().map(|r| r.expired).sum(),
 		days_held_last: days.last().map_or(0.0, |r| r.days_held),
+		days_held_min_last_year: last_year.iter().map(|r| r.days_held).fold(f64::MAX, f64::min),
+		bootstrap_share_last_year: {
+			let m: f64 = last_year.iter().map(|r| r.generation).sum();
+			let b: f64 = last_year.iter().map(|r| r.bootstrap).sum();
+			if m > 0.0 {
+				b / m
+			} else {
+				0.0
+			}
+		},
+		exited: days.iter().map(|r| r.exited).sum(),
+		declined: days.iter().map(|r| r.declined).sum(),
+		switched: days.iter().map(|r| r.switched).sum(),
+		active_last: days.last().map_or(0, |r| r.agents.iter().sum()),
+		market_price_last_year: last_year.iter().map(|r| r.market_price).sum::<f64>()
+			/ last_year.len().max(1) as f64,
+		served_last_60: core::array::from_fn(|k| {
+			let w: Vec<f64> =
+				days.iter().skip(tail).filter_map(|r| r.served_fraction.get(k).copied()).collect();
+			w.iter().sum::<f64>() / w.len().max(1) as f64
+		}),
+		adversary_utility: out.adversary.utility_per_day(),
+		honest_utility: out.honest.utility_per_day(),
+		adversary_minted_per_ref: out.adversary.pay_vs_reference(),
+		honest_minted_per_ref: out.honest.pay_vs_reference(),
+		adversary_peak_share: out.adversary.peak_share,
+		adversary_caught_share: if out.adversary.fake_jobs > 0.0 {
+			out.adversary.caught_jobs / out.adversary.fake_jobs
+		} else {
+			0.0
+		},
+		adversary_net_credits: out.adversary.minted + out.adversary.bootstrap
+			- out.adversary.consumed
+			- out.adversary.slashed,
 	}
 }
 
@@ -272,7 +342,7 @@ pub fn summary(p: &Params, out: &Outcome, f: &Findings, seconds: f64) -> String 
 	);
 	let _ = writeln!(
 		s,
-		"- stable without bootstrap help (no bootstrap issuance, circulation ≤ 110% of 30-day consumption, largest share ≤ 5%, ratio in band) {}",
+		"- stable without bootstrap help (no bootstrap issuance, circulation within its cap in days of consumption, largest share ≤ 5%, ratio in band, at least 7 days of consumption held) {}",
 		day_text(f.stable_without_bootstrap_from_day, f.stable_without_bootstrap_at_agents)
 	);
 	let _ = writeln!(
@@ -300,6 +370,26 @@ pub fn summary(p: &Params, out: &Outcome, f: &Findings, seconds: f64) -> String 
 		"- mean utility per agent-day, last 60 days (reference GPU-hour units): honest {uh:.3}, partial {up:.3}, free-rider {uf:.3}, cheater {uc:.3}"
 	);
 	let _ = writeln!(s, "- cheaters caught: {} times", f.caught);
+	let _ = writeln!(
+		s,
+		"- agents: {} active at the end; {} left, {} declined to join, {} switched strategy",
+		f.active_last, f.exited, f.declined, f.switched
+	);
+	let _ = writeln!(s, "- market price of a credit, last year: {:.3}", f.market_price_last_year);
+	if out.scenario.adversary() != crate::model::Role::Normal {
+		let _ = writeln!(
+			s,
+			"- adversary ({}): utility per agent-day {:.3} (honest {:.3}); pay relative to the reference GPU's for the same work {:.3} (honest {:.3}); peak share of all credits {:.4}; fakes caught {:.3}; net credits {:.0}",
+			out.scenario.name(),
+			f.adversary_utility,
+			f.honest_utility,
+			f.adversary_minted_per_ref,
+			f.honest_minted_per_ref,
+			f.adversary_peak_share,
+			f.adversary_caught_share,
+			f.adversary_net_credits
+		);
+	}
 	let _ = writeln!(s);
 	let _ =
 		writeln!(s, "| class | η | throughput vs A100 | minted per served reference GPU-hour |");
@@ -383,12 +473,12 @@ pub fn plots(out: &Outcome, dir: &Path) -> Result<Vec<String>, String> {
 		"CRED",
 		vec![
 			Series::new(
-				"cap = max(bootstrap floor, 110% × 30-day consumption)",
+				"cap = max(bootstrap floor, 15 days of consumption)",
 				x(&|r| r.circulation_cap),
 				c(1),
 			)
 			.width(4),
-			Series::new("110% × 30-day consumption (no floor)", x(&|r| r.floor_free_cap), c(2))
+			Series::new("15 days of consumption (no floor)", x(&|r| r.floor_free_cap), c(2))
 				.dashed(),
 			Series::new("circulation", x(&|r| r.circulation), c(0)),
 		],
@@ -542,6 +632,21 @@ pub struct Bands {
 	pub expired: Stat,
 	pub largest_share: Stat,
 	pub days_held_last: Stat,
+	pub days_held_min_last_year: Stat,
+	pub bootstrap_share_last_year: Stat,
+	pub exited: Stat,
+	pub declined: Stat,
+	pub switched: Stat,
+	pub active_last: Stat,
+	pub market_price: Stat,
+	pub served: [Stat; 4],
+	pub adversary_utility: Stat,
+	pub honest_utility: Stat,
+	pub adversary_minted_per_ref: Stat,
+	pub honest_minted_per_ref: Stat,
+	pub adversary_peak_share: Stat,
+	pub adversary_caught_share: Stat,
+	pub adversary_net_credits: Stat,
 }
 
 impl Bands {
@@ -578,6 +683,21 @@ impl Bands {
 			expired: stat(&|x| Some(x.expired_total)),
 			largest_share: stat(&|x| Some(x.max_largest_share_after_30)),
 			days_held_last: stat(&|x| Some(x.days_held_last)),
+			days_held_min_last_year: stat(&|x| Some(x.days_held_min_last_year)),
+			bootstrap_share_last_year: stat(&|x| Some(x.bootstrap_share_last_year)),
+			exited: stat(&|x| Some(x.exited as f64)),
+			declined: stat(&|x| Some(x.declined as f64)),
+			switched: stat(&|x| Some(x.switched as f64)),
+			active_last: stat(&|x| Some(x.active_last as f64)),
+			market_price: stat(&|x| Some(x.market_price_last_year)),
+			served: core::array::from_fn(|k| stat(&|x| x.served_last_60.get(k).copied())),
+			adversary_utility: stat(&|x| Some(x.adversary_utility)),
+			honest_utility: stat(&|x| Some(x.honest_utility)),
+			adversary_minted_per_ref: stat(&|x| Some(x.adversary_minted_per_ref)),
+			honest_minted_per_ref: stat(&|x| Some(x.honest_minted_per_ref)),
+			adversary_peak_share: stat(&|x| Some(x.adversary_peak_share)),
+			adversary_caught_share: stat(&|x| Some(x.adversary_caught_share)),
+			adversary_net_credits: stat(&|x| Some(x.adversary_net_credits)),
 		}
 	}
 
@@ -629,6 +749,37 @@ impl Bands {
 		let _ = writeln!(s, "- largest share after day 30: {}", self.largest_share.text(4));
 		let _ =
 			writeln!(s, "- days of consumption held at the end: {}", self.days_held_last.text(2));
+		let _ = writeln!(
+			s,
+			"- lowest days of consumption held in the last year: {}",
+			self.days_held_min_last_year.text(2)
+		);
+		let _ = writeln!(
+			s,
+			"- bootstrap issuance in the last year, share of what it minted: {}",
+			self.bootstrap_share_last_year.text(4)
+		);
+		let _ = writeln!(
+			s,
+			"- agents active at the end: {}; left: {}; declined to join: {}; switched strategy: {}",
+			self.active_last.text(0),
+			self.exited.text(0),
+			self.declined.text(0),
+			self.switched.text(0)
+		);
+		let _ = writeln!(
+			s,
+			"- market price of a credit, last-year mean: {}",
+			self.market_price.text(3)
+		);
+		for (k, kind) in Kind::ALL.iter().enumerate() {
+			let _ = writeln!(
+				s,
+				"- share of wanted inference served, last 60 days, {}: {}",
+				kind.name(),
+				self.served[k].text(3)
+			);
+		}
 		for (k, name) in REASONS.iter().enumerate() {
 			let _ = writeln!(
 				s,
@@ -646,6 +797,85 @@ impl Bands {
 			);
 		}
 	}
+
+	/// The adversary's lines of the report.
+	fn adversary_markdown(&self, s: &mut String) {
+		let _ = writeln!(
+			s,
+			"- adversary utility per agent-day: {} (honest agents: {})",
+			self.adversary_utility.text(3),
+			self.honest_utility.text(3)
+		);
+		let _ = writeln!(
+			s,
+			"- adversary pay relative to the reference GPU's for the same work: {} (honest: {})",
+			self.adversary_minted_per_ref.text(3),
+			self.honest_minted_per_ref.text(3)
+		);
+		let _ = writeln!(
+			s,
+			"- adversary peak share of all credits (all its accounts): {}",
+			self.adversary_peak_share.text(4)
+		);
+		let _ = writeln!(s, "- adversary fakes caught: {}", self.adversary_caught_share.text(3));
+		let _ = writeln!(
+			s,
+			"- adversary net credits (minted and matched − consumed − slashed): {}",
+			self.adversary_net_credits.text(0)
+		);
+	}
+}
+
+/// One line per scenario: the claims and what each adversary got.
+pub fn scenarios_table(rows: &[(Scenario, Bands)], agents: usize, days: u32, seeds: u64) -> String {
+	let mut s = String::new();
+	let _ = writeln!(s, "# Scenarios: {agents} agents, {days} days, {seeds} seeds each");
+	let _ = writeln!(s);
+	let _ = writeln!(
+		s,
+		"Means with 95% confidence intervals over the seeds; each scenario's `findings.md` has every figure."
+	);
+	let _ = writeln!(s);
+	let _ = writeln!(
+		s,
+		"| scenario | ratio in band (runs) | ratio low / high (worst run) | days held at end | least days held, last year | bootstrap share, last year | honest − free-rider utility | adversary utility / honest | adversary / honest pay vs the reference GPU's | adversary peak share | withheld: circulation / concentration / epoch (share of earned) |"
+	);
+	let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|---|");
+	for (sc, b) in rows {
+		let adv = sc.adversary() != crate::model::Role::Normal;
+		let pm = |x: &Stat, d: usize| format!("{:.d$} ± {:.d$}", x.mean, x.half_width, d = d);
+		let _ = writeln!(
+			s,
+			"| {} | {}/{} | {:.3} / {:.3} | {} | {} | {} | {:.3} | {} | {} | {} | {:.5} / {:.5} / {:.5} |",
+			sc.name(),
+			b.ratio_in_band_runs,
+			b.runs,
+			b.ratio_low.min,
+			b.ratio_high.max,
+			pm(&b.days_held_last, 1),
+			pm(&b.days_held_min_last_year, 1),
+			pm(&b.bootstrap_share_last_year, 4),
+			b.utility[0].mean - b.utility[2].mean,
+			if adv {
+				format!("{:.3} / {:.3}", b.adversary_utility.mean, b.honest_utility.mean)
+			} else {
+				"—".into()
+			},
+			if adv {
+				format!(
+					"{:.3} / {:.3}",
+					b.adversary_minted_per_ref.mean, b.honest_minted_per_ref.mean
+				)
+			} else {
+				"—".into()
+			},
+			if adv { pm(&b.adversary_peak_share, 4) } else { "—".into() },
+			b.withheld_by_reason[1].mean,
+			b.withheld_by_reason[0].mean,
+			b.withheld_by_reason[2].mean,
+		);
+	}
+	s
 }
 
 /// Quantile `q` of a sorted sample.
@@ -679,7 +909,7 @@ pub fn seeds_report(
 	runs: &[(Outcome, f64)],
 	dir: &Path,
 	plot: bool,
-) -> Result<String, String> {
+) -> Result<(String, Bands), String> {
 	let found: Vec<Findings> = runs.iter().map(|(o, _)| findings(o)).collect();
 	let bands = Bands::of(&found);
 	let mut csv = String::from(
@@ -715,6 +945,26 @@ pub fn seeds_report(
 	let circulation = day_bands(&outcomes, &|r| r.circulation);
 	let held = day_bands(&outcomes, &|r| r.days_held);
 	let share = day_bands(&outcomes, &|r| r.largest_share);
+	let claim2 = {
+		let per_run: Vec<Vec<f64>> = outcomes
+			.iter()
+			.map(|o| {
+				let h = rolling(&o.days, 7, |r| r.utility[0]);
+				let f = rolling(&o.days, 7, |r| r.utility[2]);
+				h.iter().zip(&f).map(|(a, b)| a - b).collect()
+			})
+			.collect();
+		let days = per_run.iter().map(Vec::len).min().unwrap_or(0);
+		(0..days)
+			.map(|d| {
+				let mut v: Vec<f64> = per_run.iter().filter_map(|r| r.get(d).copied()).collect();
+				v.sort_by(f64::total_cmp);
+				(d as f64, quantile(&v, 0.05), quantile(&v, 0.5), quantile(&v, 0.95))
+			})
+			.collect::<Vec<_>>()
+	};
+	let bootstrap = day_bands(&outcomes, &|r| r.bootstrap);
+	let adversary = day_bands(&outcomes, &|r| r.adversary_share);
 	let mut csv = String::from(
 		"day,ratio_p5,ratio_p50,ratio_p95,circulation_p5,circulation_p50,circulation_p95,\
 		 days_held_p5,days_held_p50,days_held_p95,largest_share_p5,largest_share_p50,largest_share_p95\n",
@@ -776,6 +1026,52 @@ pub fn seeds_report(
 			],
 			Axis::From(0.0),
 		)?;
+		chart(
+			&dir.join("claim2_utility_gap_bands.png"),
+			&format!(
+				"Claim 2: honest minus free-rider utility per agent-day (7-day mean), median and 5–95% of {} runs",
+				runs.len()
+			),
+			"day",
+			"reference GPU-hours",
+			&[
+				band("honest − free-rider", &claim2, PALETTE[0]),
+				Series::new("0", claim2.iter().map(|x| (x.0, 0.0)).collect(), PALETTE[1]).dashed(),
+			],
+			Axis::Auto,
+		)?;
+		chart(
+			&dir.join("claim3_bootstrap_bands.png"),
+			&format!(
+				"Claim 3: bootstrap issuance per day, median and 5–95% of {} runs",
+				runs.len()
+			),
+			"day",
+			"CRED / day",
+			&[band("bootstrap issuance", &bootstrap, PALETTE[2])],
+			Axis::From(0.0),
+		)?;
+		if p.scenario.adversary() != crate::model::Role::Normal {
+			chart(
+				&dir.join("adversary_share_bands.png"),
+				&format!(
+					"Adversary's share of all credits, median and 5–95% of {} runs",
+					runs.len()
+				),
+				"day",
+				"share",
+				&[
+					band("adversary (all its accounts)", &adversary, PALETTE[3]),
+					Series::new(
+						"5% cap",
+						adversary.iter().map(|x| (x.0, 0.05)).collect(),
+						PALETTE[1],
+					)
+					.dashed(),
+				],
+				Axis::From(0.0),
+			)?;
+		}
 	}
 	let mut s = String::new();
 	let _ = writeln!(
@@ -788,9 +1084,13 @@ pub fn seeds_report(
 	);
 	let _ = writeln!(s);
 	let secs = Stat::of(&runs.iter().map(|(_, s)| *s).collect::<Vec<_>>());
+	let _ = writeln!(s, "- scenario: {}", p.scenario.name());
 	let _ = writeln!(s, "- wall time per run: {} s", secs.text(1));
 	bands.markdown(&mut s);
-	Ok(s)
+	if p.scenario.adversary() != crate::model::Role::Normal {
+		bands.adversary_markdown(&mut s);
+	}
+	Ok((s, bands))
 }
 
 /// Sweep: one row per network size, each over its seeds.
