@@ -860,9 +860,10 @@ fn op() -> impl Strategy<Value = Op> {
 proptest! {
 	#![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
-	/// Random settlements, consumption, load reports, pauses and block advances never break an
-	/// invariant, never mint more than earned, never mint past the epoch ceiling or into a
-	/// circulation above its cap.
+	/// Random settlements, consumption, load reports, pauses, bootstrap settings and block
+	/// advances never break an invariant, never mint more than earned, never mint past the epoch
+	/// ceiling or into a circulation above its cap, and the bootstrap match stops by itself (none
+	/// at or above the target stock, none after the sunset).
 	#[test]
 	fn supply_rules_and_invariants_hold_under_random_operation(ops in proptest::collection::vec(op(), 1..80)) {
 		ExtBuilder::default().build_and_execute(|| {
@@ -872,7 +873,14 @@ proptest! {
 						let cap = Economics::circulation_cap();
 						let headroom = Economics::bootstrap_headroom();
 						let matched = Economics::bootstrap_matched(&WORKER);
+						// The match stops by itself: nothing at or above the target stock, nothing
+						// once the sunset ended it.
+						let stocked = Economics::circulation() >= Economics::bootstrap_target();
+						let ended = BootstrapEnded::<Test>::get();
 						let (_, r) = settle(t, HardwareClass::ALL[c]);
+						if stocked || ended {
+							assert_eq!(r.bootstrap, 0);
+						}
 						// The match: within its share, the worker's bound and the day's headroom.
 						let params = Bootstrap::<Test>::get();
 						assert!(r.bootstrap <= params.match_share.mul_floor(r.minted));
@@ -902,6 +910,7 @@ proptest! {
 							match_share: Perbill::from_percent(share),
 							per_worker,
 							sunset_daily_consumption: 100 * CRED,
+							capacity_share: Perbill::from_percent(50),
 							..BootstrapParams::default()
 						};
 						assert_ok!(Economics::set_bootstrap(RuntimeOrigin::root(), params));
