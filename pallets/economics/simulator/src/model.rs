@@ -959,6 +959,9 @@ pub fn run(p: &Params, mut progress: impl FnMut(u32, usize)) -> Result<Outcome, 
 				let hour_index = day * 24 + hour;
 				for i in 0..agents.len() {
 					let Some(a) = agents.get(i) else { continue };
+					// A whale or an operator settles every hour: its many jobs settle through the
+					// day, not in one daily batch that would meet the hourly mint ceiling alone.
+					let every = if matches!(a.role, Role::Whale | Role::Operator) { 1 } else { every };
 					if !a.active || hour_index % every != a.settle_hour % every {
 						continue;
 					}
