@@ -564,6 +564,28 @@ pub fn plots(out: &Outcome, dir: &Path) -> Result<Vec<String>, String> {
 		served,
 		Axis::Range(0.0, 1.05),
 	)?;
+	// Pay per class per unit of reference work served (replicas included): 1 would be the
+	// reference GPU's pay at α = β = 1.
+	let per_class: Vec<(f64, f64)> = out
+		.classes
+		.iter()
+		.enumerate()
+		.filter(|(_, c)| c.served_ref > 0.0)
+		.map(|(i, c)| (i as f64, c.minted / c.served_ref))
+		.collect();
+	let names: Vec<&str> = HardwareClass::ALL.iter().map(|c| c.name()).collect();
+	{
+		let path = dir.join("pay_per_class.png");
+		chart(
+			&path,
+			&format!("Minted per reference GPU-hour served, by class (x: {})", names.join(", ")),
+			"class (0 = cpu … 5 = h100)",
+			"CRED per reference GPU-hour",
+			&[Series::new("minted / reference work served", per_class, c(0)).markers()],
+			Axis::From(0.0),
+		)?;
+		written.push(path.display().to_string());
+	}
 	Ok(written)
 }
 
