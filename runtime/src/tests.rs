@@ -390,6 +390,26 @@ fn migrations_move_escrow_to_the_inference_hold_reason_once() {
 	});
 }
 
+/// The runtime's migrations on a chain at economics storage version 1 (spec 112): each worker's
+/// lifetime bootstrap match becomes the current period's; the version becomes 2.
+#[test]
+fn migrations_keep_bootstrap_matches_in_the_current_period() {
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	new_test_ext().execute_with(|| {
+		let bob = Sr25519Keyring::Bob.to_account_id();
+		StorageVersion::new(1).put::<Economics>();
+		frame_support::storage::unhashed::put_raw(
+			&pallet_economics::BootstrapMatched::<Runtime>::hashed_key_for(&bob),
+			&(3 * CRED).encode(),
+		);
+		Migrations::on_runtime_upgrade();
+		assert_eq!(Economics::on_chain_storage_version(), StorageVersion::new(2));
+		let period = Economics::bootstrap_period();
+		assert_eq!(pallet_economics::BootstrapMatched::<Runtime>::get(&bob), (period, 3 * CRED));
+		Economics::do_try_state().unwrap();
+	});
+}
+
 /// One report of verified work reaches every listener the runtime wires: the workers pallet
 /// (trust, reputation, contribution) for served work, and the consensus (validator weight) for
 /// served and audited work of an authority on a job it did not ask for.

@@ -934,7 +934,7 @@ impl View for ReceiptView {
 					tr { th { "minted" } td #minted-cell data-raw=(raw("minted")) { (amount("minted")) } }
 					tr { th { "withheld" } td #withheld data-raw=(raw("withheld")) { (amount("withheld")) @if let Some(reason) = d.get("reason").filter(|r| !r.is_null()) { " (" (json_text(reason)) ")" } } }
 					@if d.get("bootstrap").and_then(json_u128).is_some_and(|b| b > 0) {
-						tr { th { "bootstrap (issued on top: a match of a new worker's first earnings, outside earned)" } td #bootstrap data-raw=(raw("bootstrap")) { (amount("bootstrap")) } }
+						tr { th { "bootstrap (issued on top: a match of the pay while the network is short of credits, outside earned)" } td #bootstrap data-raw=(raw("bootstrap")) { (amount("bootstrap")) } }
 					}
 				}
 			}

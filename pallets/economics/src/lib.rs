@@ -20,8 +20,8 @@
 //! credits, and payment for work cannot grow the supply (it never exceeds consumption; slashes,
 //! withheld pay and expiry shrink it). The [`Bootstrap`] schedule then matches a share of
 //! workers' pay with newly issued credits (at most `per_worker` per account in each period of
-//! `WindowDays` days), towards a target stock of `grow_below_days` of consumption (estimated from
-//! the confirmed capacity before there is any), at most `daily_share` of the target a day and
+//! `WindowDays` days), towards a target stock of `grow_below_days` of consumption (the larger of
+//! the window's mean and `capacity_share` of the confirmed capacity), at most `daily_share` of the target a day and
 //! never past the circulation cap. It shows apart from work pay (receipts' `bootstrap`,
 //! [`DayTotals::bootstrap`], the summary), outside the earned/consumed ratio, and ends by itself:
 //! at the target stock (it resumes only when the stock falls below it again), per worker once

@@ -160,9 +160,16 @@ pub mod v1 {
 /// Version 2 (spec_version 113): the bootstrap match is bounded per worker in each period of
 /// `WindowDays` days instead of over the worker's lifetime (a steady network drains and needs the
 /// match again). [`crate::BootstrapMatched`] becomes `(period, matched)`: each old lifetime total
-/// is kept as the current period's, so nobody is matched twice in the period of the upgrade. One
-/// pass over the workers ever matched (a bootstrap that was on in version 1); the dev and local
-/// chains start with it off, so the map is empty there.
+/// is kept as the current period's (an upgrade in the first block of a new period stamps the
+/// period that is ending, one hook before the day rolls: those workers start the new period
+/// fresh). One pass over the workers ever matched (a bootstrap that was on in version 1); the dev
+/// and local chains start with it off, so the map is empty there.
+///
+/// The supply limits are kept as they are: `circulation_percent` now counts 30 days at the
+/// window's mean consumption instead of the window's sum, the same on a chain older than its
+/// window, so a chain at 110 stays at 33 days of consumption until governance lowers it with
+/// `set_supply_limits` (50: 15 days, one above the controller's shrink threshold; keep it at
+/// least `shrink_above_days`, or the cap binds before the controller starts to shrink).
 pub mod v2 {
 	use super::*;
 	use crate::BootstrapMatched;

@@ -532,7 +532,7 @@ fn bootstrap_on(per_worker: Balance) -> BootstrapParams {
 }
 
 #[test]
-fn bootstrap_issuance_matches_first_earnings_towards_a_target_stock() {
+fn bootstrap_issuance_matches_pay_towards_a_target_stock() {
 	ExtBuilder::default().build_and_execute(|| {
 		// Off by default: nothing issued.
 		assert_eq!(settle(GPU_HOUR, HardwareClass::A100).1.bootstrap, 0);

@@ -268,8 +268,9 @@ pub struct Receipt<AccountId, BlockNumber> {
 	pub reason: Option<WithholdReason>,
 	/// Block of settlement.
 	pub block: BlockNumber,
-	/// Credits issued on top by the bootstrap schedule (a match of a new worker's first
-	/// earnings); not part of `earned`, and never counted in the earned/consumed ratio.
+	/// Credits issued on top by the bootstrap schedule (a match of the worker's pay while the
+	/// network is short of credits); not part of `earned`, and never counted in the
+	/// earned/consumed ratio.
 	pub bootstrap: Balance,
 }
 

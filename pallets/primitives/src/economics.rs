@@ -84,7 +84,8 @@ pub enum EconomicsError {
 pub enum WithholdReason {
 	/// The account would have held more than the concentration cap (5% or the bootstrap floor).
 	ConcentrationCap,
-	/// Circulation would have exceeded 110% of trailing 30-day consumption (or its bootstrap floor).
+	/// Circulation would have exceeded its cap: days of consumption at the window's mean (15 by
+	/// default), or its bootstrap floor.
 	CirculationCap,
 	/// The per-epoch mint ceiling was reached.
 	EpochCeiling,

@@ -63,10 +63,10 @@ struct Cli {
 	/// The per-epoch mint ceiling as a percentage of the recent mean per epoch (100..=10000).
 	#[arg(long, default_value_t = 300)]
 	epoch_percent: u16,
-	/// Share of a new worker's pay matched by bootstrap issuance, percent (0: none).
+	/// Share of a worker's pay matched by bootstrap issuance, percent (0: none).
 	#[arg(long, default_value_t = 100)]
 	bootstrap_match: u32,
-	/// Most matched per worker, CRED.
+	/// Most matched per worker in each 30-day period, CRED.
 	#[arg(long, default_value_t = 50)]
 	bootstrap_per_worker: u128,
 	/// Share of the confirmed capacity the bootstrap target counts as daily consumption, percent.
