@@ -21,7 +21,8 @@
 //! withheld pay and expiry shrink it). The [`Bootstrap`] schedule then matches a share of
 //! workers' pay with newly issued credits (at most `per_worker` per account in each period of
 //! `WindowDays` days), towards a target stock of `grow_below_days` of consumption (the larger of
-//! the window's mean and `capacity_share` of the confirmed capacity), at most `daily_share` of the target a day and
+//! the window's mean and `capacity_share` of the confirmed capacity; never above
+//! `shrink_above_days` of the consumption there is), at most `daily_share` of the target a day and
 //! never past the circulation cap. It shows apart from work pay (receipts' `bootstrap`,
 //! [`DayTotals::bootstrap`], the summary), outside the earned/consumed ratio, and ends by itself:
 //! at the target stock (it resumes only when the stock falls below it again), per worker once
@@ -609,8 +610,9 @@ impl<T: Config> Pallet<T> {
 
 	/// The stock the bootstrap issuance issues towards: `grow_below_days` × the larger of the
 	/// mean daily consumption and `capacity_share` of the mean confirmed capacity (a network
-	/// must issue before it can consume, and one short of credits consumes less than it could).
-	/// 0 when the issuance is off or has ended.
+	/// must issue before it can consume, and one short of credits consumes less than it could),
+	/// at most `shrink_above_days` × the mean daily consumption once there is any. 0 when the
+	/// issuance is off or has ended.
 	pub fn bootstrap_target() -> Balance {
 		let params = Bootstrap::<T>::get();
 		if params.match_share.is_zero() || params.per_worker.is_zero() || BootstrapEnded::<T>::get()
@@ -625,10 +627,19 @@ impl<T: Config> Pallet<T> {
 		// The larger of the two: a stock of days of *today's* consumption is self-consistent at
 		// any level (credits circulate at the pace they are spent), so a network whose
 		// consumption is held down by a shortage of credits would never leave it; the share of
-		// the confirmed capacity says how much consumption the network is there to serve.
-		Self::mean_daily_consumption()
-			.max(capacity)
-			.saturating_mul(Controller::<T>::get().grow_below_days.into())
+		// the confirmed capacity says how much consumption the network is there to serve. But
+		// never more than `shrink_above_days` of the consumption there is: a network whose
+		// demand fell holds credits nobody spends, and issuing towards its idle capacity would
+		// fight the controller's shrink (the simulator's ×0.3 demand shock: 29% of the minting
+		// was bootstrap, the stock pinned at the circulation cap).
+		let controller = Controller::<T>::get();
+		let consumed = Self::mean_daily_consumption();
+		let wanted = consumed.max(capacity).saturating_mul(controller.grow_below_days.into());
+		if consumed.is_zero() {
+			wanted
+		} else {
+			wanted.min(consumed.saturating_mul(controller.shrink_above_days.into()))
+		}
 	}
 
 	/// Ends the bootstrap issuance for good once the mean daily consumption passes its sunset.

@@ -620,14 +620,15 @@ fn bootstrap_issuance_stops_at_the_daily_share_the_target_and_the_sunset() {
 		assert_eq!(epoch_room, 869 * CRED);
 		assert_eq!(Economics::bootstrap_headroom(), (1_400 * CRED - issued_today).min(epoch_room));
 
-		// Consumption below the capacity's share leaves the target at the capacity's: 5 CRED in
-		// the first 2 blocks of the day is 60 a day, less than the whole capacity of 400.
+		// Consumption below the capacity's share lifts the target towards the capacity's, but
+		// never above 14 days of the consumption there is: 5 CRED in the first 2 blocks of the
+		// day is 60 a day, the capacity 400 a day: 7 × 400 = 2,800, at most 14 × 60 = 840.
 		let params =
 			BootstrapParams { sunset_daily_consumption: 100 * CRED, ..Bootstrap::<Test>::get() };
 		assert_ok!(Economics::set_bootstrap(RuntimeOrigin::root(), params));
 		consume(ALICE, 5 * CRED);
 		assert_eq!(Economics::mean_daily_consumption(), 60 * CRED);
-		assert_eq!(Economics::bootstrap_target(), 2_800 * CRED);
+		assert_eq!(Economics::bootstrap_target(), 840 * CRED);
 		// Above it (1% of the capacity: 4 a day) the target follows consumption: 420 for 7 days.
 		let params = BootstrapParams { capacity_share: Perbill::from_percent(1), ..params };
 		assert_ok!(Economics::set_bootstrap(RuntimeOrigin::root(), params));
