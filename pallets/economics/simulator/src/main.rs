@@ -185,6 +185,9 @@ fn main() -> Result<(), String> {
 	}
 	let started = Instant::now();
 	let checkout = report::Checkout::now();
+	let manifest = |dir: &std::path::Path| {
+		report::manifest(dir, &checkout, cli.seed, cli.seeds, started.elapsed().as_secs_f64())
+	};
 	if !cli.sweep.is_empty() {
 		let mut rows = Vec::new();
 		for &n in &cli.sweep {
@@ -199,13 +202,7 @@ fn main() -> Result<(), String> {
 			rows.push((n, b, secs));
 		}
 		report::sweep_csv(&rows, &cli.out, !cli.no_plots)?;
-		report::manifest(
-			&cli.out,
-			&checkout,
-			cli.seed,
-			cli.seeds,
-			started.elapsed().as_secs_f64(),
-		)?;
+		manifest(&cli.out)?;
 		println!("sweep written to {}", cli.out.join("sweep.csv").display());
 		return Ok(());
 	}
@@ -221,26 +218,14 @@ fn main() -> Result<(), String> {
 			let runs = simulate_seeds(&p, cli.seeds, cli.jobs)?;
 			let (text, bands) = report::seeds_report(&p, &runs, &dir, !cli.no_plots)?;
 			report::write_text(&dir.join("findings.md"), &text)?;
-			report::manifest(
-				&dir,
-				&checkout,
-				cli.seed,
-				cli.seeds,
-				started.elapsed().as_secs_f64(),
-			)?;
+			manifest(&dir)?;
 			print!("{text}");
 			table.push((*scenario, bands));
 		}
 		if list.len() > 1 {
 			let text = report::scenarios_table(&table, cli.agents, cli.days, cli.seeds);
 			report::write_text(&cli.out.join("scenarios.md"), &text)?;
-			report::manifest(
-				&cli.out,
-				&checkout,
-				cli.seed,
-				cli.seeds,
-				started.elapsed().as_secs_f64(),
-			)?;
+			manifest(&cli.out)?;
 			print!("{text}");
 		}
 		return Ok(());

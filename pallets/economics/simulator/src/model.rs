@@ -695,6 +695,16 @@ fn settle(
 	Ok(r)
 }
 
+/// Burns `amount` credits of `worker`'s (at most what it can spend) for caught fakes; returns
+/// what was burned.
+fn slash(worker: AccountId, amount: f64) -> Result<f64, String> {
+	let bond = planck(amount).min(Credits::spendable(&worker));
+	if bond > 0 {
+		Credits::burn_free(&worker, bond).map_err(|e| format!("slash: {e:?}"))?;
+	}
+	Ok(cred(bond))
+}
+
 /// Adds a receipt to the day's totals, the class totals and a group's.
 fn record(
 	row: &mut DayRow,
@@ -961,7 +971,8 @@ pub fn run(p: &Params, mut progress: impl FnMut(u32, usize)) -> Result<Outcome, 
 					let Some(a) = agents.get(i) else { continue };
 					// A whale or an operator settles every hour: its many jobs settle through the
 					// day, not in one daily batch that would meet the hourly mint ceiling alone.
-					let every = if matches!(a.role, Role::Whale | Role::Operator) { 1 } else { every };
+					let every =
+						if matches!(a.role, Role::Whale | Role::Operator) { 1 } else { every };
 					if !a.active || hour_index % every != a.settle_hour % every {
 						continue;
 					}
@@ -985,11 +996,7 @@ pub fn run(p: &Params, mut progress: impl FnMut(u32, usize)) -> Result<Outcome, 
 					let mut slashed = 0.0;
 					if caught_jobs > 0.0 {
 						row.caught += caught_jobs as u32;
-						let bond = planck(p.slash * caught_jobs).min(Credits::spendable(&id));
-						if bond > 0 {
-							Credits::burn_free(&id, bond).map_err(|e| format!("slash: {e:?}"))?;
-						}
-						slashed += cred(bond);
+						slashed += slash(id, p.slash * caught_jobs)?;
 					}
 					if let (Some(class), true) = (class, claimed > 1e-9) {
 						let r = settle(id, class, claimed, budget)?;
@@ -1023,12 +1030,7 @@ pub fn run(p: &Params, mut progress: impl FnMut(u32, usize)) -> Result<Outcome, 
 							let caught = jobs * check;
 							out.adversary.fake_jobs += jobs;
 							out.adversary.caught_jobs += caught;
-							let bond = planck(p.slash * caught).min(Credits::spendable(&id));
-							if bond > 0 {
-								Credits::burn_free(&id, bond)
-									.map_err(|e| format!("slash: {e:?}"))?;
-							}
-							slashed += cred(bond);
+							slashed += slash(id, p.slash * caught)?;
 							let paid_work = work * (1.0 - check);
 							if let (Some(class), true) = (class, paid_work > 1e-9) {
 								let r = settle(id, class, paid_work, cred(price) * (1.0 - check))?;
