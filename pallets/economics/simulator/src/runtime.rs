@@ -74,14 +74,36 @@ pub fn genesis(
 	bootstrap_cap: u128,
 	limits: pallet_economics::SupplyLimits,
 	bootstrap: pallet_economics::BootstrapParams,
-) -> Result<sp_state_machine::BasicExternalities, String> {
+	basic_storage: bool,
+) -> Result<Externalities, String> {
 	let mut storage = frame_system::GenesisConfig::<Sim>::default().build_storage()?;
 	pallet_credits::GenesisConfig::<Sim> { balances: endowed, bootstrap_cap }
 		.assimilate_storage(&mut storage)?;
 	pallet_economics::GenesisConfig::<Sim> { limits, bootstrap, ..Default::default() }
 		.assimilate_storage(&mut storage)?;
-	// Plain externalities: the whole state in one overlay, no trie. The simulation never needs a
-	// storage root, and computing one for every day's changes (as `TestExternalities` does when
-	// it commits) dominated its run time.
-	Ok(sp_state_machine::BasicExternalities::new(storage))
+	// Plain externalities, no trie: the simulation never needs a storage root, and computing one
+	// for every day's changes (as `TestExternalities` does when it commits) dominated its run
+	// time. The simulator's own storage by default (see `crate::ext`).
+	Ok(if basic_storage {
+		Externalities::Basic(sp_state_machine::BasicExternalities::new(storage))
+	} else {
+		let events = frame_support::storage::storage_prefix(b"System", b"Events").to_vec();
+		Externalities::Sim(crate::ext::SimExternalities::new(storage, vec![events]))
+	})
+}
+
+/// The state the model runs on.
+pub enum Externalities {
+	Sim(crate::ext::SimExternalities),
+	Basic(sp_state_machine::BasicExternalities),
+}
+
+impl Externalities {
+	/// Runs `f` with this state as the externalities.
+	pub fn execute_with<R>(&mut self, f: impl FnOnce() -> R) -> R {
+		match self {
+			Externalities::Sim(e) => e.execute_with(f),
+			Externalities::Basic(e) => e.execute_with(f),
+		}
+	}
 }
