@@ -69,6 +69,12 @@ fn presets_build_a_valid_genesis() {
 				genesis_config_presets::BOOTSTRAP_CIRCULATION
 			);
 			assert_eq!(summary.eta.len(), declai_primitives::HardwareClass::ALL.len());
+			// The circulation cap (in days of consumption) holds the controller's shrink
+			// threshold, as the governance setters require of any later change.
+			assert!(Economics::cap_holds_shrink(
+				&summary.limits,
+				&pallet_economics::Controller::<Runtime>::get()
+			));
 		});
 	}
 }

@@ -59,8 +59,17 @@ mod benchmarks {
 	#[benchmark]
 	fn set_controller() {
 		Beta::<T>::put(FixedU128::from_u32(5));
-		let controller =
-			BetaController { max: FixedU128::from_u32(2), ..BetaController::default() };
+		// A shrink threshold the circulation cap holds, whatever the window.
+		let limits = Limits::<T>::get();
+		let cap_days =
+			u32::from(limits.circulation_percent).saturating_mul(T::WindowDays::get()) / 100;
+		let shrink = u16::try_from(cap_days.min(14)).unwrap_or(14).max(1);
+		let controller = BetaController {
+			max: FixedU128::from_u32(2),
+			grow_below_days: shrink.min(7),
+			shrink_above_days: shrink,
+			..BetaController::default()
+		};
 
 		#[extrinsic_call]
 		_(RawOrigin::Root, controller);
@@ -71,6 +80,12 @@ mod benchmarks {
 	#[benchmark]
 	fn set_supply_limits() {
 		let limits = SupplyLimits { circulation_percent: 120, ..SupplyLimits::default() };
+		// A controller that shrinks early enough for these limits under any window.
+		Controller::<T>::put(BetaController {
+			grow_below_days: 1,
+			shrink_above_days: 1,
+			..BetaController::default()
+		});
 
 		#[extrinsic_call]
 		_(RawOrigin::Root, limits);

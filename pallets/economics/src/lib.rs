@@ -358,6 +358,10 @@ pub mod pallet {
 		ZeroAmount,
 		/// A value overflowed 128 bits; settle smaller pieces of work.
 		Overflow,
+		/// The circulation cap (`circulation_percent` % of `WindowDays` days of consumption) must
+		/// hold at least the controller's `shrink_above_days` of consumption: below that, the cap
+		/// would withhold pay before the controller ever shrinks.
+		CapBelowShrink,
 	}
 
 	impl<T> From<EconomicsError> for Error<T> {
@@ -440,6 +444,10 @@ pub mod pallet {
 		pub fn set_controller(origin: OriginFor<T>, controller: BetaController) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			controller.validate().map_err(Error::<T>::from)?;
+			ensure!(
+				Self::cap_holds_shrink(&Limits::<T>::get(), &controller),
+				Error::<T>::CapBelowShrink
+			);
 			let beta = Beta::<T>::get().clamp(controller.min, controller.max);
 			Controller::<T>::put(controller);
 			Beta::<T>::put(beta);
@@ -457,6 +465,10 @@ pub mod pallet {
 		pub fn set_supply_limits(origin: OriginFor<T>, limits: SupplyLimits) -> DispatchResult {
 			T::GovernanceOrigin::ensure_origin(origin)?;
 			ensure!(limits.is_valid(), Error::<T>::InvalidSupplyLimits);
+			ensure!(
+				Self::cap_holds_shrink(&limits, &Controller::<T>::get()),
+				Error::<T>::CapBelowShrink
+			);
 			Limits::<T>::put(limits);
 			Self::deposit_event(Event::SupplyLimitsSet { limits });
 			Ok(())
@@ -540,6 +552,13 @@ impl<T: Config> Pallet<T> {
 		} else {
 			0
 		}
+	}
+
+	/// Whether the circulation cap of `limits`, in days of consumption, holds at least the
+	/// `shrink_above_days` of `controller`.
+	pub fn cap_holds_shrink(limits: &SupplyLimits, controller: &BetaController) -> bool {
+		u32::from(limits.circulation_percent).saturating_mul(T::WindowDays::get())
+			>= u32::from(controller.shrink_above_days).saturating_mul(100)
 	}
 
 	/// Credits in circulation: unexpired and held (the credits pallet's total issuance).
@@ -934,6 +953,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(AlphaParams::<T>::get().validate().is_ok(), "invalid α curve");
 		let limits = Limits::<T>::get();
 		ensure!(limits.is_valid(), "invalid supply limits");
+
 		ensure!(Bootstrap::<T>::get().is_valid(), "invalid bootstrap issuance");
 		let period = Self::bootstrap_period();
 		for (_, (matched_in, matched)) in BootstrapMatched::<T>::iter() {

@@ -405,7 +405,13 @@ fn governance_setters_validate_and_emit() {
 		);
 
 		Beta::<Test>::put(fx(5, 1));
-		let controller = BetaController { max: fx(3, 1), ..BetaController::default() };
+		// Shrinking above 5 days: the mock's circulation cap (110% of 5 days) holds that.
+		let controller = BetaController {
+			max: fx(3, 1),
+			grow_below_days: 3,
+			shrink_above_days: 5,
+			..BetaController::default()
+		};
 		assert_ok!(Economics::set_controller(RuntimeOrigin::root(), controller));
 		assert_eq!(Beta::<Test>::get(), fx(3, 1));
 		assert!(economics_events().contains(&Event::ControllerSet { controller, beta: fx(3, 1) }));
@@ -432,6 +438,47 @@ fn governance_setters_validate_and_emit() {
 				Error::<Test>::InvalidSupplyLimits
 			);
 		}
+	});
+}
+
+/// The circulation cap in days of consumption (`circulation_percent` % of the window, 5 days in
+/// the mock) must hold at least the controller's `shrink_above_days`: a cap below it would
+/// withhold pay while the controller still wants the stock to hold or grow. Both setters refuse
+/// such a pair.
+#[test]
+fn the_circulation_cap_never_sits_below_the_controllers_shrink_threshold() {
+	ExtBuilder::default().build_and_execute(|| {
+		// The default controller shrinks above 14 days; 200% of 5 days is 10.
+		let default = Controller::<Test>::get();
+		assert_eq!(default.shrink_above_days, 14);
+		let wide = SupplyLimits { circulation_percent: 200, ..ExtBuilder::default_limits() };
+		assert_noop!(
+			Economics::set_supply_limits(RuntimeOrigin::root(), wide),
+			Error::<Test>::CapBelowShrink
+		);
+		// The mock's 110% is 5.5 days: a controller that shrinks above 6 does not fit, above 5
+		// does.
+		let at = |days: u16| BetaController {
+			grow_below_days: days,
+			shrink_above_days: days,
+			..default
+		};
+		assert_noop!(
+			Economics::set_controller(RuntimeOrigin::root(), at(6)),
+			Error::<Test>::CapBelowShrink
+		);
+		assert_ok!(Economics::set_controller(RuntimeOrigin::root(), at(5)));
+		// Now 100% (5 days) fits and 99% (4.95 days) does not.
+		let limits = SupplyLimits { circulation_percent: 100, ..wide };
+		assert_ok!(Economics::set_supply_limits(RuntimeOrigin::root(), limits));
+		assert_noop!(
+			Economics::set_supply_limits(
+				RuntimeOrigin::root(),
+				SupplyLimits { circulation_percent: 99, ..limits }
+			),
+			Error::<Test>::CapBelowShrink
+		);
+		assert_eq!(Limits::<Test>::get(), limits);
 	});
 }
 

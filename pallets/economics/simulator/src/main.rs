@@ -106,9 +106,17 @@ struct Cli {
 	/// simulator's own storage.
 	#[arg(long)]
 	basic_storage: bool,
+	/// Bootstrap issuance: `match` (the chain's match of a worker's pay) or `allowance` (a
+	/// non-transferable inference allowance per verified contributor, the candidate it was
+	/// measured against; see the README)
+	#[arg(long, default_value = "match")]
+	bootstrap: String,
+	/// Days an inference allowance stays usable (`--bootstrap allowance`).
+	#[arg(long, default_value_t = 30)]
+	allowance_days: u32,
 }
 
-fn params(cli: &Cli, agents: usize) -> model::Params {
+fn params(cli: &Cli, agents: usize) -> Result<model::Params, String> {
 	let mut p = model::Params::for_agents(agents);
 	p.days = cli.days;
 	p.seed = cli.seed;
@@ -130,7 +138,9 @@ fn params(cli: &Cli, agents: usize) -> model::Params {
 	p.opportunity_share = cli.opportunity_share;
 	p.utility_dynamics = !cli.no_dynamics;
 	p.basic_storage = cli.basic_storage;
-	p
+	p.bootstrap_kind = model::BootstrapKind::parse(&cli.bootstrap)?;
+	p.allowance_days = cli.allowance_days.max(1);
+	Ok(p)
 }
 
 /// The scenarios named on the command line (`all`: every one).
@@ -201,7 +211,7 @@ fn main() -> Result<(), String> {
 	if !cli.sweep.is_empty() {
 		let mut rows = Vec::new();
 		for &n in &cli.sweep {
-			let mut p = params(&cli, n);
+			let mut p = params(&cli, n)?;
 			p.scenario = scenarios(&cli)?.first().copied().unwrap_or(model::Scenario::Baseline);
 			let runs = simulate_seeds(&p, cli.seeds, cli.jobs)?;
 			let found: Vec<report::Findings> =
@@ -220,7 +230,7 @@ fn main() -> Result<(), String> {
 	if list.len() > 1 || cli.seeds > 1 {
 		let mut table = Vec::new();
 		for scenario in &list {
-			let mut p = params(&cli, cli.agents);
+			let mut p = params(&cli, cli.agents)?;
 			p.scenario = *scenario;
 			let dir = if list.len() > 1 { cli.out.join(scenario.name()) } else { cli.out.clone() };
 			std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -240,7 +250,7 @@ fn main() -> Result<(), String> {
 		}
 		return Ok(());
 	}
-	let mut p = params(&cli, cli.agents);
+	let mut p = params(&cli, cli.agents)?;
 	p.scenario = list.first().copied().unwrap_or(model::Scenario::Baseline);
 	let (out, secs) = simulate(&p, false)?;
 	report::write_csv(&out, &cli.out)?;

@@ -143,6 +143,31 @@ impl Scenario {
 	}
 }
 
+/// How the bootstrap issuance reaches the network (the two candidates of the design).
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+pub enum BootstrapKind {
+	/// The chain's: a match of each worker's pay, at most `per_worker` a 30-day period
+	/// (`pallet_economics::BootstrapParams`).
+	Match,
+	/// A non-transferable inference allowance of `per_worker` a 30-day period for each verified
+	/// contributor, spent before its credits and void after `allowance_days`. Not on the chain:
+	/// the simulator keeps the allowances and books their issuance and their use in the
+	/// economics pallet's day totals (bootstrap issuance outside the ratio; consumption in it, as
+	/// burning an allowance for inference would be), within the same target, daily share,
+	/// circulation cap and sunset as the match.
+	Allowance,
+}
+
+impl BootstrapKind {
+	pub fn parse(name: &str) -> Result<Self, String> {
+		match name {
+			"match" => Ok(BootstrapKind::Match),
+			"allowance" => Ok(BootstrapKind::Allowance),
+			_ => Err(format!("unknown bootstrap issuance `{name}`; one of: match, allowance")),
+		}
+	}
+}
+
 /// What an agent does beyond its strategy ([`Kind`]).
 #[derive(Clone, Copy, Debug, Eq, PartialEq)]
 pub enum Role {
@@ -219,6 +244,10 @@ pub struct Params {
 	/// Run on Substrate's `BasicExternalities` instead of the simulator's own storage (same
 	/// results, slower; for comparing the two).
 	pub basic_storage: bool,
+	/// The bootstrap candidate: the chain's match, or the allowance.
+	pub bootstrap_kind: BootstrapKind,
+	/// Days an allowance stays usable.
+	pub allowance_days: u32,
 }
 
 impl Params {
@@ -273,6 +302,8 @@ impl Params {
 			operator_share: 0.25,
 			sybil_accounts: 50,
 			basic_storage: false,
+			bootstrap_kind: BootstrapKind::Match,
+			allowance_days: 30,
 		}
 	}
 }
@@ -336,6 +367,11 @@ struct Agent {
 	joined: u32,
 	/// Day a hoarder starts spending.
 	hoard_until: u32,
+	/// Unspent inference allowance ([`BootstrapKind::Allowance`]), the day it lapses and the
+	/// 30-day period it was granted in.
+	allowance: u128,
+	allowance_expires: u32,
+	allowance_period: Option<u32>,
 }
 
 impl Agent {
@@ -409,8 +445,11 @@ pub struct DayRow {
 	pub caught: u32,
 	/// Withheld by reason: concentration cap, circulation cap, epoch ceiling, job budget, pause.
 	pub withheld_by_reason: [f64; 5],
-	/// Issued by the bootstrap schedule.
+	/// Issued by the bootstrap schedule (the match, or allowances granted).
 	pub bootstrap: f64,
+	/// Allowances spent on inference (counted in `consumption`) and lapsed unspent.
+	pub allowance_spent: f64,
+	pub allowance_lapsed: f64,
 	/// Days of consumption held (circulation ÷ the window's mean daily consumption).
 	pub days_held: f64,
 	/// 0 grow, 1 hold, 2 shrink.
@@ -587,6 +626,9 @@ fn new_agent(rng: &mut SmallRng, p: &Params, id: AccountId, founder: bool, day: 
 		founder,
 		joined: day,
 		hoard_until: 0,
+		allowance: 0,
+		allowance_expires: 0,
+		allowance_period: None,
 	};
 	a.set_kind(kind, p);
 	// Scenario roles among ordinary arrivals.
@@ -749,6 +791,90 @@ fn record(
 	g.withheld += cred(r.withheld);
 }
 
+/// Spends up to `price` of `a`'s allowance on inference: booked as consumption in the economics
+/// pallet's day totals, as burning it would be. Returns what it paid.
+fn spend_allowance(a: &mut Agent, price: u128, row: &mut DayRow) -> u128 {
+	let x = a.allowance.min(price);
+	if x > 0 {
+		a.allowance -= x;
+		pallet_economics::Today::<Sim>::mutate(|d| d.consumed = d.consumed.saturating_add(x));
+		row.consumption += cred(x);
+		row.allowance_spent += cred(x);
+	}
+	x
+}
+
+/// The allowances' issuance today: the daily share of the chain's bootstrap target
+/// (`Economics::bootstrap_target`'s formula, with the match's parameters), at most the gap
+/// between the target and what circulates and is allowed, and never past the circulation cap;
+/// nothing after the sunset. The allowances count as held: they can pay for inference.
+fn allowance_headroom(p: &Params, outstanding: u128, ended: &mut bool) -> u128 {
+	let b = p.bootstrap;
+	let consumed = Economics::mean_daily_consumption();
+	*ended |= consumed > b.sunset_daily_consumption;
+	if *ended || b.per_worker == 0 {
+		return 0;
+	}
+	let window = Economics::window();
+	let days = u128::from(Economics::window_days());
+	let capacity = b.capacity_share.mul_floor(window.capacity.checked_div(days).unwrap_or(0));
+	let controller = pallet_economics::Controller::<Sim>::get();
+	let wanted = consumed.max(capacity).saturating_mul(controller.grow_below_days.into());
+	let target = if consumed == 0 {
+		wanted
+	} else {
+		wanted.min(consumed.saturating_mul(controller.shrink_above_days.into()))
+	};
+	let held = Economics::circulation().saturating_add(outstanding);
+	b.daily_share
+		.mul_floor(target)
+		.min(target.saturating_sub(held))
+		.min(Economics::circulation_cap().saturating_sub(held))
+}
+
+/// Start of a day with [`BootstrapKind::Allowance`]: lapsed allowances are void, then each
+/// verified contributor (a worker with a valid job since it was last caught) without an
+/// allowance this 30-day period gets one of up to `per_worker`, in arrival order, while the day's
+/// issuance lasts.
+fn grant_allowances(
+	p: &Params,
+	day: u32,
+	agents: &mut [Agent],
+	row: &mut DayRow,
+	out: &mut Outcome,
+	ended: &mut bool,
+) {
+	for a in agents.iter_mut().filter(|a| a.allowance > 0 && day >= a.allowance_expires) {
+		row.allowance_lapsed += cred(a.allowance);
+		a.allowance = 0;
+	}
+	let outstanding: u128 = agents.iter().map(|a| a.allowance).sum();
+	let mut left = allowance_headroom(p, outstanding, ended);
+	let period = day / 30;
+	let adversary = p.scenario.adversary();
+	for a in agents.iter_mut() {
+		if left == 0 {
+			break;
+		}
+		if !a.works(day) || a.jobs_done < 1.0 || a.allowance_period == Some(period) {
+			continue;
+		}
+		let grant = p.bootstrap.per_worker.min(left);
+		left -= grant;
+		a.allowance += grant;
+		a.allowance_expires = day + p.allowance_days;
+		a.allowance_period = Some(period);
+		row.bootstrap += cred(grant);
+		row.generation += cred(grant);
+		pallet_economics::Today::<Sim>::mutate(|d| d.bootstrap = d.bootstrap.saturating_add(grant));
+		if adversary != Role::Normal && a.role == adversary {
+			out.adversary.bootstrap += cred(grant);
+		} else if a.role == Role::Normal && a.kind == Kind::Honest {
+			out.honest.bootstrap += cred(grant);
+		}
+	}
+}
+
 /// Runs the model; `progress` is called once a day.
 pub fn run(p: &Params, mut progress: impl FnMut(u32, usize)) -> Result<Outcome, String> {
 	let mut rng = SmallRng::seed_from_u64(p.seed);
@@ -757,8 +883,21 @@ pub fn run(p: &Params, mut progress: impl FnMut(u32, usize)) -> Result<Outcome, 
 		.collect();
 	let endowed: Vec<(AccountId, u128)> =
 		agents.iter().map(|a| (a.id, planck(p.founder_endowment))).collect();
-	let mut ext =
-		crate::runtime::genesis(endowed, p.bootstrap_cap, p.limits, p.bootstrap, p.basic_storage)?;
+	// With the allowance, the chain's match is off; the simulator issues within its parameters.
+	let chain_bootstrap = match p.bootstrap_kind {
+		BootstrapKind::Match => p.bootstrap,
+		BootstrapKind::Allowance => pallet_economics::BootstrapParams {
+			match_share: sp_runtime::Perbill::zero(),
+			..p.bootstrap
+		},
+	};
+	let mut ext = crate::runtime::genesis(
+		endowed,
+		p.bootstrap_cap,
+		p.limits,
+		chain_bootstrap,
+		p.basic_storage,
+	)?;
 	let weights: Vec<f64> = (0..24)
 		.map(|h| {
 			1.0 + p.diurnal_amplitude
@@ -796,6 +935,7 @@ pub fn run(p: &Params, mut progress: impl FnMut(u32, usize)) -> Result<Outcome, 
 	// result that escaped the checks.
 	let mut fake_fraction = 0.0f64;
 	let every = p.settle_every_hours.clamp(1, 24);
+	let mut allowance_ended = false;
 
 	for day in 0..p.days {
 		ext.execute_with(|| -> Result<(), String> {
@@ -894,6 +1034,16 @@ pub fn run(p: &Params, mut progress: impl FnMut(u32, usize)) -> Result<Outcome, 
 				Economics::on_initialize(n);
 				if hour == 0 {
 					Credits::on_idle(n, frame_support::weights::Weight::MAX);
+					if p.bootstrap_kind == BootstrapKind::Allowance {
+						grant_allowances(
+							p,
+							day,
+							&mut agents,
+							&mut row,
+							&mut out,
+							&mut allowance_ended,
+						);
+					}
 				}
 				let alpha = fixed(pallet_economics::Alpha::<Sim>::get());
 
@@ -1020,14 +1170,20 @@ pub fn run(p: &Params, mut progress: impl FnMut(u32, usize)) -> Result<Outcome, 
 						} else {
 							a.check_rate(p)
 						};
-						let price = planck(volume * alpha).min(Credits::spendable(&id));
+						let want = planck(volume * alpha);
+						let from_allowance =
+							agents.get_mut(i).map_or(0, |a| spend_allowance(a, want, &mut row));
+						let own = (want - from_allowance).min(Credits::spendable(&id));
+						let price = from_allowance + own;
 						if price > 0 {
-							<Econ as Settlement<AccountId, RuntimeHoldReason>>::consume_free(
-								&id, price,
-							)
-							.map_err(|e| format!("consume: {e:?}"))?;
+							if own > 0 {
+								<Econ as Settlement<AccountId, RuntimeHoldReason>>::consume_free(
+									&id, own,
+								)
+								.map_err(|e| format!("consume: {e:?}"))?;
+							}
 							out.consumptions += 1;
-							row.consumption += cred(price);
+							row.consumption += cred(own);
 							out.adversary.consumed += cred(price);
 							out.adversary.ring_burned += cred(price);
 							let work = cred(price) / alpha;
@@ -1069,7 +1225,10 @@ pub fn run(p: &Params, mut progress: impl FnMut(u32, usize)) -> Result<Outcome, 
 					// lots again after each change (a consumption burns exactly `paid`, a purchase
 					// adds exactly what it bought).
 					let mut spendable = Credits::spendable(&id);
-					let paid = price.min(spendable);
+					// An allowance pays first.
+					let from_allowance =
+						agents.get_mut(i).map_or(0, |a| spend_allowance(a, price, &mut row));
+					let paid = (price - from_allowance).min(spendable);
 					spendable -= paid;
 					if paid > 0 {
 						<Econ as Settlement<AccountId, RuntimeHoldReason>>::consume_free(&id, paid)
@@ -1077,18 +1236,22 @@ pub fn run(p: &Params, mut progress: impl FnMut(u32, usize)) -> Result<Outcome, 
 						out.consumptions += 1;
 						row.consumption += cred(paid);
 					}
-					let served_paid =
-						if price > 0 { served * paid as f64 / price as f64 } else { 0.0 };
+					let served_paid = if price > 0 {
+						served * (paid + from_allowance) as f64 / price as f64
+					} else {
+						0.0
+					};
 					// Anyone short of a day of demand buys three days' worth on the market, if
 					// inference is worth its price in credits bought there.
-					let (desired, value, consumes) = agents.get(i).map_or((0.0, 0.0, false), |a| {
-						(a.desired_per_day, a.value, a.consumes(day))
-					});
+					let (desired, value, consumes, allowance) =
+						agents.get(i).map_or((0.0, 0.0, false, 0), |a| {
+							(a.desired_per_day, a.value, a.consumes(day), a.allowance)
+						});
 					let day_need = planck(desired * factor * alpha);
 					let mut bought = 0u128;
 					let mut spent = 0.0;
 					if consumes
-						&& day_need > 0 && spendable < day_need
+						&& day_need > 0 && spendable + allowance < day_need
 						&& value > alpha * market_price
 					{
 						let mut want = 3 * day_need;
@@ -1152,7 +1315,7 @@ pub fn run(p: &Params, mut progress: impl FnMut(u32, usize)) -> Result<Outcome, 
 					}
 					if let Some(true) = group {
 						out.adversary.slashed += slashed;
-						out.adversary.consumed += cred(paid);
+						out.adversary.consumed += cred(paid + from_allowance);
 						out.adversary.fake_jobs += a.pending_fake_jobs;
 						out.adversary.caught_jobs += caught_jobs;
 					}
@@ -1177,7 +1340,8 @@ pub fn run(p: &Params, mut progress: impl FnMut(u32, usize)) -> Result<Outcome, 
 					} else if a.role == Role::Whale {
 						cred(spendable) / (alpha * 1.1) / 7.0
 					} else if a.value > alpha * p.credit_value {
-						(a.desired_per_day * factor).min(cred(spendable) / (alpha * 1.1))
+						(a.desired_per_day * factor)
+							.min(cred(spendable + a.allowance) / (alpha * 1.1))
 					} else {
 						0.0
 					};
@@ -1401,6 +1565,27 @@ mod tests {
 		let accounts = population(&p, p.days - 1);
 		let periods = p.days.div_ceil(30) as f64;
 		assert!(f.bootstrap_total <= accounts as f64 * periods * cred(p.bootstrap.per_worker));
+		let (lo, hi) = f.ratio_range_after_warm_up;
+		assert!(lo >= 0.95 && hi <= 1.05, "realised ratio {lo:.4}..{hi:.4} after the warm-up");
+	}
+
+	/// The allowance candidate: the allowances are bounded as the match is, what is granted is spent, lapses or is still held, and the ratio stays in band.
+	#[test]
+	fn the_allowance_candidate_is_bounded_spent_or_lapsed_and_keeps_the_ratio_in_band() {
+		let mut p = small();
+		p.bootstrap_kind = BootstrapKind::Allowance;
+		p.days = 120;
+		let out = run(&p, |_, _| {}).expect("no invariant breaks");
+		let f = crate::report::findings(&out);
+		let granted = f.bootstrap_total;
+		let spent: f64 = out.days.iter().map(|r| r.allowance_spent).sum();
+		assert!(granted > 0.0 && spent > 0.0, "granted {granted}, spent {spent}");
+		let accounts = population(&p, p.days - 1) as f64;
+		let per_worker = cred(p.bootstrap.per_worker);
+		assert!(granted <= accounts * p.days.div_ceil(30) as f64 * per_worker);
+		// At most one period's allowance per account is still unspent at the end.
+		let outstanding = granted - spent - f.bootstrap_lapsed;
+		assert!(outstanding >= -1e-6 && outstanding <= accounts * per_worker, "{outstanding}");
 		let (lo, hi) = f.ratio_range_after_warm_up;
 		assert!(lo >= 0.95 && hi <= 1.05, "realised ratio {lo:.4}..{hi:.4} after the warm-up");
 	}

@@ -23,7 +23,8 @@ pub fn write_csv(out: &Outcome, dir: &Path) -> Result<(), String> {
 		 concentration_cap,utility_honest,utility_partial,utility_free_rider,utility_cheater,\
 		 served_share_honest,served_share_partial,served_share_free_rider,served_share_cheater,\
 		 cheaters_caught,withheld_job_budget,bootstrap,days_held,regime,expired,epoch_ceiling,\
-		 exited,declined,switched,market_price,traded,adversary_share\n",
+		 exited,declined,switched,market_price,traded,adversary_share,allowance_spent,\
+		 allowance_lapsed\n",
 	);
 	for r in &out.days {
 		let [h, p, f, c] = r.agents;
@@ -35,7 +36,7 @@ pub fn write_csv(out: &Outcome, dir: &Path) -> Result<(), String> {
 			"{},{},{h},{p},{f},{c},{},{:.6},{:.6},{:.6},{wc:.6},{wcirc:.6},{we:.6},{:.6},{:.6},{:.6},{:.6},\
 			 {:.6},{:.6},{:.6},{:.6},{:.6},{:.6},{:.6},{:.3},{:.3},{:.3},{:.6},{:.3},{uh:.6},{up:.6},\
 			 {uf:.6},{uc:.6},{sh:.6},{sp:.6},{sf:.6},{sc:.6},{},{wj:.6},{:.6},{:.3},{},{:.6},{:.6},\
-			 {},{},{},{:.4},{:.3},{:.6}",
+			 {},{},{},{:.4},{:.3},{:.6},{:.6},{:.6}",
 			r.day,
 			h + p + f + c,
 			r.workers,
@@ -70,6 +71,8 @@ pub fn write_csv(out: &Outcome, dir: &Path) -> Result<(), String> {
 			r.market_price,
 			r.traded,
 			r.adversary_share,
+			r.allowance_spent,
+			r.allowance_lapsed,
 		);
 	}
 	write(&dir.join("days.csv"), &s)?;
@@ -170,6 +173,12 @@ pub struct Findings {
 	pub market_price_last_year: f64,
 	/// Share of wanted inference served over the last 60 days, by strategy.
 	pub served_last_60: [f64; 4],
+	/// The same over the first 90 days (how fast the bootstrap makes a young network liquid).
+	pub served_first_90: [f64; 4],
+	/// Mean days of consumption held over days 30–89.
+	pub days_held_early: f64,
+	/// Bootstrap issuance that lapsed unused (allowances only).
+	pub bootstrap_lapsed: f64,
 	/// The scenario's adversary against the honest agents: utility per agent-day, pay relative to
 	/// the reference GPU's for the same work, peak share of all credits, share of its fake jobs
 	/// caught.
@@ -288,6 +297,22 @@ pub fn findings(out: &Outcome) -> Findings {
 				days.iter().skip(tail).filter_map(|r| r.served_fraction.get(k).copied()).collect();
 			w.iter().sum::<f64>() / w.len().max(1) as f64
 		}),
+		served_first_90: core::array::from_fn(|k| {
+			let w: Vec<f64> =
+				days.iter().take(90).filter_map(|r| r.served_fraction.get(k).copied()).collect();
+			w.iter().sum::<f64>() / w.len().max(1) as f64
+		}),
+		days_held_early: {
+			let w: Vec<f64> = days
+				.iter()
+				.skip(30)
+				.take(60)
+				.map(|r| r.days_held)
+				.filter(|d| d.is_finite())
+				.collect();
+			w.iter().sum::<f64>() / w.len().max(1) as f64
+		},
+		bootstrap_lapsed: days.iter().map(|r| r.allowance_lapsed).sum(),
 		adversary_utility: out.adversary.utility_per_day(),
 		honest_utility: out.honest.utility_per_day(),
 		adversary_minted_per_ref: out.adversary.pay_vs_reference(),
@@ -662,6 +687,9 @@ pub struct Bands {
 	pub active_last: Stat,
 	pub market_price: Stat,
 	pub served: [Stat; 4],
+	pub served_first_90: [Stat; 4],
+	pub days_held_early: Stat,
+	pub bootstrap_lapsed: Stat,
 	pub adversary_utility: Stat,
 	pub honest_utility: Stat,
 	pub adversary_minted_per_ref: Stat,
@@ -713,6 +741,9 @@ impl Bands {
 			active_last: stat(&|x| Some(x.active_last as f64)),
 			market_price: stat(&|x| Some(x.market_price_last_year)),
 			served: core::array::from_fn(|k| stat(&|x| x.served_last_60.get(k).copied())),
+			served_first_90: core::array::from_fn(|k| stat(&|x| x.served_first_90.get(k).copied())),
+			days_held_early: stat(&|x| Some(x.days_held_early)),
+			bootstrap_lapsed: stat(&|x| Some(x.bootstrap_lapsed)),
 			adversary_utility: stat(&|x| Some(x.adversary_utility)),
 			honest_utility: stat(&|x| Some(x.honest_utility)),
 			adversary_minted_per_ref: stat(&|x| Some(x.adversary_minted_per_ref)),
@@ -767,6 +798,16 @@ impl Bands {
 			"- bootstrap issuance, share of all minted: {}",
 			self.bootstrap_share.text(4)
 		);
+		let _ = writeln!(
+			s,
+			"- bootstrap issuance that lapsed unused (allowances), CRED: {}",
+			self.bootstrap_lapsed.text(0)
+		);
+		let _ = writeln!(
+			s,
+			"- days of consumption held, mean of days 30–89: {}",
+			self.days_held_early.text(2)
+		);
 		let _ = writeln!(s, "- expired over the run, CRED: {}", self.expired.text(0));
 		let _ = writeln!(s, "- largest share after day 30: {}", self.largest_share.text(4));
 		let _ =
@@ -800,6 +841,14 @@ impl Bands {
 				"- share of wanted inference served, last 60 days, {}: {}",
 				kind.name(),
 				self.served[k].text(3)
+			);
+		}
+		for (k, kind) in Kind::ALL.iter().enumerate() {
+			let _ = writeln!(
+				s,
+				"- share of wanted inference served, first 90 days, {}: {}",
+				kind.name(),
+				self.served_first_90[k].text(3)
 			);
 		}
 		for (k, name) in REASONS.iter().enumerate() {
