@@ -117,6 +117,10 @@ test('mint pause and supply limits through governance', async () => {
   assert.equal(sudoResult(r.events), null);
   const e = await api.call.economicsApi.economics();
   assert.equal(e.limits.circulationPercent.toNumber(), 120);
+  // 46% of the 30-day window is 13.8 days of consumption: below the controller's shrink threshold (14).
+  r = await sudo(api.tx.economics.setSupplyLimits({ ...limits, circulationPercent: 46 }));
+  assert.equal(sudoResult(r.events), 'economics.CapBelowShrink');
+  assert.equal((await api.call.economicsApi.economics()).limits.circulationPercent.toNumber(), 120);
   r = await sudo(api.tx.economics.setSupplyLimits({ ...limits, circulationPercent: 50 }));
   assert.equal(sudoResult(r.events), null);
 });
@@ -139,6 +143,9 @@ test('the α curve and β controller are validated', async () => {
   assert.equal(sudoResult(tooLoose.events), 'economics.InvalidController');
   const inverted = await sudo(api.tx.economics.setController({ ...controller, growBelowDays: 20 }));
   assert.equal(sudoResult(inverted.events), 'economics.InvalidController');
+  // The circulation cap is 50% of 30 days = 15 days of consumption: shrinking only above 16 does not fit.
+  const aboveCap = await sudo(api.tx.economics.setController({ ...controller, shrinkAboveDays: 16 }));
+  assert.equal(sudoResult(aboveCap.events), 'economics.CapBelowShrink');
 });
 
 test('the bootstrap issuance is bounded and set by governance only', async () => {
