@@ -7,9 +7,10 @@
 //! touched. Profiled at 10,000 agents, that overlay was about 40% of the run time.
 //!
 //! [`SimExternalities`] is a hash map with an undo log per open transaction and an ordered key
-//! index for iteration. It has the semantics the pallets rely on — reads see the latest write,
-//! a rolled-back layer leaves nothing behind, `next_storage_key` walks keys in order — and no
-//! storage root (the simulation never needs one). Events are the one thing it does not keep: the
+//! index for iteration. It has the semantics the pallets rely on — reads see the latest write, a
+//! rolled-back layer leaves nothing behind, `next_storage_key` walks keys in order, a limited
+//! prefix clear stops at its limit (as a node's storage does; `BasicExternalities` ignores the
+//! limit) — and no storage root (the simulation never needs one). Events are the one thing it does not keep: the
 //! simulation never reads them, the model clears them every hour, and appending ten thousand
 //! event records an hour to one storage value was the next largest cost. The model's results
 //! are the same with either storage (`--basic-storage` runs on `BasicExternalities`; a test
@@ -118,6 +119,10 @@ impl Externalities for SimExternalities {
 		self.values.get(key).cloned()
 	}
 
+	fn exists_storage(&mut self, key: &[u8]) -> bool {
+		self.values.contains_key(key)
+	}
+
 	fn storage_hash(&mut self, key: &[u8]) -> Option<Vec<u8>> {
 		self.values.get(key).map(|v| sp_io::hashing::blake2_256(v).to_vec())
 	}
@@ -219,7 +224,12 @@ impl Externalities for SimExternalities {
 			}
 			Some(current) => {
 				let mut rest = current.as_slice();
-				let len = Compact::<u32>::decode(&mut rest).map_or(0, |c| c.0);
+				// A value that is not a vector is replaced by one of this element (as Substrate's
+				// overlay does).
+				let (len, rest) = match Compact::<u32>::decode(&mut rest) {
+					Ok(c) => (c.0, rest),
+					Err(_) => (0, &[][..]),
+				};
 				let mut v = Compact(len.saturating_add(1)).encode();
 				v.extend_from_slice(rest);
 				v.extend_from_slice(&element);

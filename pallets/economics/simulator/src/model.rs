@@ -150,11 +150,12 @@ pub enum BootstrapKind {
 	/// (`pallet_economics::BootstrapParams`).
 	Match,
 	/// A non-transferable inference allowance of `per_worker` a 30-day period for each verified
-	/// contributor, spent before its credits and void after `allowance_days`. Not on the chain:
-	/// the simulator keeps the allowances and books their issuance and their use in the
-	/// economics pallet's day totals (bootstrap issuance outside the ratio; consumption in it, as
-	/// burning an allowance for inference would be), within the same target, daily share,
-	/// circulation cap and sunset as the match.
+	/// contributor, spent before its credits and void `allowance_days` after its grant. Not on the
+	/// chain: the simulator issues it as the match is issued (`mint_capped`, booked as bootstrap in
+	/// the day's and the epoch's totals, within the same target, daily share, circulation cap,
+	/// hourly ceiling and sunset) and puts it on hold at once, so it counts in circulation and in
+	/// the caps but cannot be transferred; spending it is `consume_held` (consumption, in the
+	/// ratio), a lapsed one is burned.
 	Allowance,
 }
 
@@ -367,10 +368,9 @@ struct Agent {
 	joined: u32,
 	/// Day a hoarder starts spending.
 	hoard_until: u32,
-	/// Unspent inference allowance ([`BootstrapKind::Allowance`]), the day it lapses and the
-	/// 30-day period it was granted in.
-	allowance: u128,
-	allowance_expires: u32,
+	/// Unspent inference allowances ([`BootstrapKind::Allowance`]), oldest first: amount and the
+	/// day each lapses; the 30-day period of the last grant.
+	allowances: std::collections::VecDeque<(u128, u32)>,
 	allowance_period: Option<u32>,
 }
 
@@ -626,8 +626,7 @@ fn new_agent(rng: &mut SmallRng, p: &Params, id: AccountId, founder: bool, day: 
 		founder,
 		joined: day,
 		hoard_until: 0,
-		allowance: 0,
-		allowance_expires: 0,
+		allowances: Default::default(),
 		allowance_period: None,
 	};
 	a.set_kind(kind, p);
@@ -791,28 +790,54 @@ fn record(
 	g.withheld += cred(r.withheld);
 }
 
-/// Spends up to `price` of `a`'s allowance on inference: booked as consumption in the economics
-/// pallet's day totals, as burning it would be. Returns what it paid.
-fn spend_allowance(a: &mut Agent, price: u128, row: &mut DayRow) -> u128 {
-	let x = a.allowance.min(price);
-	if x > 0 {
-		a.allowance -= x;
-		pallet_economics::Today::<Sim>::mutate(|d| d.consumed = d.consumed.saturating_add(x));
-		row.consumption += cred(x);
-		row.allowance_spent += cred(x);
+/// The hold an allowance sits in.
+const ALLOWANCE_HOLD: RuntimeHoldReason =
+	RuntimeHoldReason::Credits(pallet_credits::HoldReason::Escrow);
+
+impl Agent {
+	/// What its allowances can still pay: their sum, at most what the hold is still worth.
+	fn allowance(&self) -> u128 {
+		if self.allowances.is_empty() {
+			return 0;
+		}
+		let nominal: u128 = self.allowances.iter().map(|(x, _)| x).sum();
+		nominal.min(Credits::held_live(&ALLOWANCE_HOLD, &self.id))
 	}
-	x
 }
 
-/// The allowances' issuance today: the daily share of the chain's bootstrap target
-/// (`Economics::bootstrap_target`'s formula, with the match's parameters), at most the gap
-/// between the target and what circulates and is allowed, and never past the circulation cap;
-/// nothing after the sunset. The allowances count as held: they can pay for inference.
-fn allowance_headroom(p: &Params, outstanding: u128, ended: &mut bool) -> u128 {
+/// Spends up to `price` of `a`'s allowances on inference, oldest first, by `consume_held`
+/// (consumption, in the ratio). Returns what it paid.
+fn spend_allowance(a: &mut Agent, price: u128, row: &mut DayRow) -> Result<u128, String> {
+	let x = a.allowance().min(price);
+	if x == 0 {
+		return Ok(0);
+	}
+	<Econ as Settlement<AccountId, RuntimeHoldReason>>::consume_held(&a.id, ALLOWANCE_HOLD, x)
+		.map_err(|e| format!("consume allowance: {e:?}"))?;
+	let mut left = x;
+	while left > 0 {
+		let Some(front) = a.allowances.front_mut() else { break };
+		let take = front.0.min(left);
+		front.0 -= take;
+		left -= take;
+		if front.0 == 0 {
+			a.allowances.pop_front();
+		}
+	}
+	row.consumption += cred(x);
+	row.allowance_spent += cred(x);
+	Ok(x)
+}
+
+/// What the allowances may issue now: `Economics::bootstrap_headroom`'s rule with the match's
+/// parameters (the rest of the day's share of the target, at most the gap between circulation and
+/// the target, never past the circulation cap or this epoch's mint ceiling; nothing after the
+/// sunset or with `match_share` 0). Granted allowances are in circulation (minted, then held).
+fn allowance_headroom(p: &Params, ended: &mut bool) -> u128 {
 	let b = p.bootstrap;
 	let consumed = Economics::mean_daily_consumption();
 	*ended |= consumed > b.sunset_daily_consumption;
-	if *ended || b.per_worker == 0 {
+	if *ended || b.per_worker == 0 || b.match_share.is_zero() {
 		return 0;
 	}
 	let window = Economics::window();
@@ -825,17 +850,53 @@ fn allowance_headroom(p: &Params, outstanding: u128, ended: &mut bool) -> u128 {
 	} else {
 		wanted.min(consumed.saturating_mul(controller.shrink_above_days.into()))
 	};
-	let held = Economics::circulation().saturating_add(outstanding);
+	let circulation = Economics::circulation();
 	b.daily_share
 		.mul_floor(target)
-		.min(target.saturating_sub(held))
-		.min(Economics::circulation_cap().saturating_sub(held))
+		.saturating_sub(pallet_economics::Today::<Sim>::get().bootstrap)
+		.min(target.saturating_sub(circulation))
+		.min(Economics::circulation_cap().saturating_sub(circulation))
+		.min(
+			Economics::epoch_mint_ceiling()
+				.saturating_sub(pallet_economics::Epoch::<Sim>::get().minted),
+		)
 }
 
-/// Start of a day with [`BootstrapKind::Allowance`]: lapsed allowances are void, then each
-/// verified contributor (a worker with a valid job since it was last caught) without an
-/// allowance this 30-day period gets one of up to `per_worker`, in arrival order, while the day's
-/// issuance lasts.
+/// Burns the allowances that lapsed by `day` (and the held credits the ledger itself expired).
+fn lapse_allowances(day: u32, agents: &mut [Agent], row: &mut DayRow) -> Result<(), String> {
+	for a in agents.iter_mut().filter(|a| a.allowances.front().is_some_and(|g| g.1 <= day)) {
+		row.expired += cred(Credits::expire_held(&ALLOWANCE_HOLD, &a.id));
+		let mut void = 0u128;
+		while let Some(&(x, until)) = a.allowances.front() {
+			if until > day {
+				break;
+			}
+			void += x;
+			a.allowances.pop_front();
+		}
+		let live = Credits::held_live(&ALLOWANCE_HOLD, &a.id);
+		let burn = void.min(live);
+		if burn > 0 {
+			Credits::burn_held(&ALLOWANCE_HOLD, &a.id, burn)
+				.map_err(|e| format!("lapse allowance: {e:?}"))?;
+			row.allowance_lapsed += cred(burn);
+		}
+		// What is left on hold pays for the remaining grants, at most.
+		let nominal: u128 = a.allowances.iter().map(|(x, _)| x).sum();
+		let excess = live.saturating_sub(burn).saturating_sub(nominal);
+		if excess > 0 {
+			Credits::burn_held(&ALLOWANCE_HOLD, &a.id, excess)
+				.map_err(|e| format!("lapse allowance: {e:?}"))?;
+			row.allowance_lapsed += cred(excess);
+		}
+	}
+	Ok(())
+}
+
+/// One hour of [`BootstrapKind::Allowance`]: each verified contributor (a worker with a valid
+/// job since it was last caught) without an allowance this 30-day period gets one of up to
+/// `per_worker`, in arrival order, while the headroom lasts: minted as the match is minted
+/// (bootstrap in the day's and the epoch's totals) and put on hold.
 fn grant_allowances(
 	p: &Params,
 	day: u32,
@@ -843,13 +904,8 @@ fn grant_allowances(
 	row: &mut DayRow,
 	out: &mut Outcome,
 	ended: &mut bool,
-) {
-	for a in agents.iter_mut().filter(|a| a.allowance > 0 && day >= a.allowance_expires) {
-		row.allowance_lapsed += cred(a.allowance);
-		a.allowance = 0;
-	}
-	let outstanding: u128 = agents.iter().map(|a| a.allowance).sum();
-	let mut left = allowance_headroom(p, outstanding, ended);
+) -> Result<(), String> {
+	let mut left = allowance_headroom(p, ended);
 	let period = day / 30;
 	let adversary = p.scenario.adversary();
 	for a in agents.iter_mut() {
@@ -859,20 +915,26 @@ fn grant_allowances(
 		if !a.works(day) || a.jobs_done < 1.0 || a.allowance_period == Some(period) {
 			continue;
 		}
-		let grant = p.bootstrap.per_worker.min(left);
-		left -= grant;
-		a.allowance += grant;
-		a.allowance_expires = day + p.allowance_days;
+		let want = p.bootstrap.per_worker.min(left);
+		let grant = Credits::mint_capped(&a.id, want).map_err(|e| format!("grant: {e:?}"))?.minted;
 		a.allowance_period = Some(period);
+		if grant == 0 {
+			continue;
+		}
+		Credits::hold(&ALLOWANCE_HOLD, &a.id, grant).map_err(|e| format!("hold: {e:?}"))?;
+		left -= grant;
+		a.allowances.push_back((grant, day + p.allowance_days));
 		row.bootstrap += cred(grant);
 		row.generation += cred(grant);
 		pallet_economics::Today::<Sim>::mutate(|d| d.bootstrap = d.bootstrap.saturating_add(grant));
+		pallet_economics::Epoch::<Sim>::mutate(|e| e.minted = e.minted.saturating_add(grant));
 		if adversary != Role::Normal && a.role == adversary {
 			out.adversary.bootstrap += cred(grant);
 		} else if a.role == Role::Normal && a.kind == Kind::Honest {
 			out.honest.bootstrap += cred(grant);
 		}
 	}
+	Ok(())
 }
 
 /// Runs the model; `progress` is called once a day.
@@ -1035,17 +1097,20 @@ pub fn run(p: &Params, mut progress: impl FnMut(u32, usize)) -> Result<Outcome, 
 				if hour == 0 {
 					Credits::on_idle(n, frame_support::weights::Weight::MAX);
 					if p.bootstrap_kind == BootstrapKind::Allowance {
-						grant_allowances(
-							p,
-							day,
-							&mut agents,
-							&mut row,
-							&mut out,
-							&mut allowance_ended,
-						);
+						lapse_allowances(day, &mut agents, &mut row)?;
 					}
 				}
 				let alpha = fixed(pallet_economics::Alpha::<Sim>::get());
+				if p.bootstrap_kind == BootstrapKind::Allowance {
+					grant_allowances(
+						p,
+						day,
+						&mut agents,
+						&mut row,
+						&mut out,
+						&mut allowance_ended,
+					)?;
+				}
 
 				// Demand of the hour, by priority: anyone running a worker first.
 				let w = weights.get(hour as usize).copied().unwrap_or(1.0) / 24.0;
@@ -1171,8 +1236,10 @@ pub fn run(p: &Params, mut progress: impl FnMut(u32, usize)) -> Result<Outcome, 
 							a.check_rate(p)
 						};
 						let want = planck(volume * alpha);
-						let from_allowance =
-							agents.get_mut(i).map_or(0, |a| spend_allowance(a, want, &mut row));
+						let from_allowance = match agents.get_mut(i) {
+							Some(a) => spend_allowance(a, want, &mut row)?,
+							None => 0,
+						};
 						let own = (want - from_allowance).min(Credits::spendable(&id));
 						let price = from_allowance + own;
 						if price > 0 {
@@ -1181,8 +1248,8 @@ pub fn run(p: &Params, mut progress: impl FnMut(u32, usize)) -> Result<Outcome, 
 									&id, own,
 								)
 								.map_err(|e| format!("consume: {e:?}"))?;
+								out.consumptions += 1;
 							}
-							out.consumptions += 1;
 							row.consumption += cred(own);
 							out.adversary.consumed += cred(price);
 							out.adversary.ring_burned += cred(price);
@@ -1209,7 +1276,8 @@ pub fn run(p: &Params, mut progress: impl FnMut(u32, usize)) -> Result<Outcome, 
 								);
 							}
 							if let Some(u) = utility_today.get_mut(i) {
-								*u -= cred(price) * p.credit_value;
+								// An allowance has no other use: only its own credits cost the ring.
+								*u -= cred(own) * p.credit_value;
 							}
 							if let Some(a) = agents.get_mut(i) {
 								a.jobs_done = if caught >= 1.0 { 0.0 } else { a.jobs_done + jobs };
@@ -1226,8 +1294,10 @@ pub fn run(p: &Params, mut progress: impl FnMut(u32, usize)) -> Result<Outcome, 
 					// adds exactly what it bought).
 					let mut spendable = Credits::spendable(&id);
 					// An allowance pays first.
-					let from_allowance =
-						agents.get_mut(i).map_or(0, |a| spend_allowance(a, price, &mut row));
+					let from_allowance = match agents.get_mut(i) {
+						Some(a) => spend_allowance(a, price, &mut row)?,
+						None => 0,
+					};
 					let paid = (price - from_allowance).min(spendable);
 					spendable -= paid;
 					if paid > 0 {
@@ -1245,7 +1315,7 @@ pub fn run(p: &Params, mut progress: impl FnMut(u32, usize)) -> Result<Outcome, 
 					// inference is worth its price in credits bought there.
 					let (desired, value, consumes, allowance) =
 						agents.get(i).map_or((0.0, 0.0, false, 0), |a| {
-							(a.desired_per_day, a.value, a.consumes(day), a.allowance)
+							(a.desired_per_day, a.value, a.consumes(day), a.allowance())
 						});
 					let day_need = planck(desired * factor * alpha);
 					let mut bought = 0u128;
@@ -1341,7 +1411,7 @@ pub fn run(p: &Params, mut progress: impl FnMut(u32, usize)) -> Result<Outcome, 
 						cred(spendable) / (alpha * 1.1) / 7.0
 					} else if a.value > alpha * p.credit_value {
 						(a.desired_per_day * factor)
-							.min(cred(spendable + a.allowance) / (alpha * 1.1))
+							.min(cred(spendable + a.allowance()) / (alpha * 1.1))
 					} else {
 						0.0
 					};
