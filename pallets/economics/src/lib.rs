@@ -638,6 +638,12 @@ impl<T: Config> Pallet<T> {
 		{
 			return 0;
 		}
+		Self::stock_target(&params)
+	}
+
+	/// [`Self::bootstrap_target`]'s stock for `params`, whether the issuance is on or not (the
+	/// simulator measures other ways of issuing towards it).
+	pub fn stock_target(params: &BootstrapParams) -> Balance {
 		// One reference GPU-hour of capacity would be consumed as one credit at α = 1.
 		let window = Self::window();
 		let days = u128::from(Self::window_days());
@@ -678,9 +684,14 @@ impl<T: Config> Pallet<T> {
 	/// target, at most the gap between circulation and the target, and never past the
 	/// circulation cap or this epoch's mint ceiling.
 	pub fn bootstrap_headroom() -> Balance {
-		let target = Self::bootstrap_target();
+		Self::headroom_towards(Self::bootstrap_target(), &Bootstrap::<T>::get())
+	}
+
+	/// What an issuance towards `target` with `params`' daily share may still issue now (the
+	/// rules of [`Self::bootstrap_headroom`]; today's bootstrap issuance counts against it).
+	pub fn headroom_towards(target: Balance, params: &BootstrapParams) -> Balance {
 		let circulation = Self::circulation();
-		let daily = Bootstrap::<T>::get().daily_share.mul_floor(target);
+		let daily = params.daily_share.mul_floor(target);
 		daily
 			.saturating_sub(Today::<T>::get().bootstrap)
 			.min(target.saturating_sub(circulation))

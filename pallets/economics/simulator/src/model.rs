@@ -829,37 +829,18 @@ fn spend_allowance(a: &mut Agent, price: u128, row: &mut DayRow) -> Result<u128,
 	Ok(x)
 }
 
-/// What the allowances may issue now: `Economics::bootstrap_headroom`'s rule with the match's
-/// parameters (the rest of the day's share of the target, at most the gap between circulation and
-/// the target, never past the circulation cap or this epoch's mint ceiling; nothing after the
-/// sunset or with `match_share` 0). Granted allowances are in circulation (minted, then held).
+/// What the allowances may issue now: the chain's bootstrap headroom rule with the match's
+/// parameters (`Economics::headroom_towards` its `stock_target`: the rest of the day's share of the
+/// target, at most the gap between circulation and the target, never past the circulation cap or
+/// this epoch's mint ceiling); nothing after the sunset or with `match_share` 0. Granted
+/// allowances are in circulation (minted, then held).
 fn allowance_headroom(p: &Params, ended: &mut bool) -> u128 {
 	let b = p.bootstrap;
-	let consumed = Economics::mean_daily_consumption();
-	*ended |= consumed > b.sunset_daily_consumption;
+	*ended |= Economics::mean_daily_consumption() > b.sunset_daily_consumption;
 	if *ended || b.per_worker == 0 || b.match_share.is_zero() {
 		return 0;
 	}
-	let window = Economics::window();
-	let days = u128::from(Economics::window_days());
-	let capacity = b.capacity_share.mul_floor(window.capacity.checked_div(days).unwrap_or(0));
-	let controller = pallet_economics::Controller::<Sim>::get();
-	let wanted = consumed.max(capacity).saturating_mul(controller.grow_below_days.into());
-	let target = if consumed == 0 {
-		wanted
-	} else {
-		wanted.min(consumed.saturating_mul(controller.shrink_above_days.into()))
-	};
-	let circulation = Economics::circulation();
-	b.daily_share
-		.mul_floor(target)
-		.saturating_sub(pallet_economics::Today::<Sim>::get().bootstrap)
-		.min(target.saturating_sub(circulation))
-		.min(Economics::circulation_cap().saturating_sub(circulation))
-		.min(
-			Economics::epoch_mint_ceiling()
-				.saturating_sub(pallet_economics::Epoch::<Sim>::get().minted),
-		)
+	Economics::headroom_towards(Economics::stock_target(&b), &b)
 }
 
 /// Burns the allowances that lapsed by `day` (and the held credits the ledger itself expired).
