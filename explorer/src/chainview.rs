@@ -150,17 +150,8 @@ impl ChainView {
 			u64::from(u32::decode(&mut constant.value()).map_err(|e| e.to_string())?)
 		};
 		let today = now / per_day.max(1);
-		let totals = self.storage("Credits", "ExpiringOn", ()).await?.unwrap_or(Json::Null);
-		Ok(totals
-			.as_array()
-			.into_iter()
-			.flatten()
-			.filter_map(|pair| {
-				let day = pair.get(0).and_then(crate::derive::json_u128)?;
-				let amount = pair.get(1).and_then(crate::derive::json_u128)?;
-				(day as u64 <= today + days).then_some(amount)
-			})
-			.sum())
+		let totals = self.entries("Credits", "ExpiringOn").await?;
+		Ok(expiring_by(&totals, today.saturating_add(days)))
 	}
 
 	/// `who`'s credits now (finalized).
@@ -190,5 +181,39 @@ impl ChainView {
 	/// Runtime API `EconomicsApi::receipt(id)`, as JSON.
 	pub async fn receipt(&self, id: u64) -> Result<Json, String> {
 		self.runtime_json("EconomicsApi", "receipt", &id.encode()).await
+	}
+}
+
+/// The sum of the per-day expiry totals (`Credits.ExpiringOn`: each day's SCALE key, a `u32`,
+/// and its total as JSON) of the days up to `last_day`; an entry that does not decode counts
+/// nothing.
+fn expiring_by(totals: &[(Vec<u8>, Json)], last_day: u64) -> u128 {
+	totals
+		.iter()
+		.filter_map(|(key, amount)| {
+			let day = u32::decode(&mut &key[..]).ok()?;
+			let amount = crate::derive::json_u128(amount)?;
+			(u64::from(day) <= last_day).then_some(amount)
+		})
+		.sum()
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn expiring_counts_the_days_up_to_the_last() {
+		let entry = |day: u32, amount: Json| (day.encode(), amount);
+		let totals = vec![
+			entry(3, serde_json::json!("5")),
+			entry(10, serde_json::json!(7)),
+			entry(11, serde_json::json!(100)),
+		];
+		assert_eq!(expiring_by(&totals, 10), 12);
+		assert_eq!(expiring_by(&totals, 2), 0);
+		assert_eq!(expiring_by(&totals, 11), 112);
+		assert_eq!(expiring_by(&[], 11), 0);
+		assert_eq!(expiring_by(&[(vec![1], serde_json::json!(5))], 11), 0, "a short key");
 	}
 }

@@ -409,10 +409,38 @@ fn migrations_keep_bootstrap_matches_in_the_current_period() {
 			&(3 * CRED).encode(),
 		);
 		Migrations::on_runtime_upgrade();
-		assert_eq!(Economics::on_chain_storage_version(), StorageVersion::new(2));
+		// Version 2, then 3 (the history's day count) in the same upgrade.
+		assert_eq!(Economics::on_chain_storage_version(), StorageVersion::new(3));
 		let period = Economics::bootstrap_period();
 		assert_eq!(pallet_economics::BootstrapMatched::<Runtime>::get(&bob), (period, 3 * CRED));
 		Economics::do_try_state().unwrap();
+	});
+}
+
+/// Spec 115's upgrade: the credits pallet's per-day expiry totals, one value until then, become
+/// one map entry per day, and the ledger's invariants hold on the result.
+#[test]
+fn migrations_split_the_expiry_totals_by_day() {
+	use frame_support::{
+		storage::StoragePrefixedMap,
+		traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion},
+	};
+	new_test_ext().execute_with(|| {
+		let totals: alloc::collections::BTreeMap<u32, u128> =
+			pallet_credits::ExpiringOn::<Runtime>::iter().collect();
+		assert!(!totals.is_empty(), "the genesis balances expire on some day");
+		StorageVersion::new(0).put::<Credits>();
+		let _ = pallet_credits::ExpiringOn::<Runtime>::clear(u32::MAX, None);
+		let old_key = pallet_credits::ExpiringOn::<Runtime>::final_prefix();
+		frame_support::storage::unhashed::put_raw(&old_key, &totals.encode());
+		Migrations::on_runtime_upgrade();
+		assert_eq!(Credits::on_chain_storage_version(), StorageVersion::new(1));
+		assert_eq!(
+			pallet_credits::ExpiringOn::<Runtime>::iter()
+				.collect::<alloc::collections::BTreeMap<_, _>>(),
+			totals
+		);
+		Credits::do_try_state().unwrap();
 	});
 }
 

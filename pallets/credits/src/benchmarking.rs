@@ -118,7 +118,7 @@ mod benchmarks {
 		let n = Pallet::<T>::first_block_of(day);
 		frame_system::Pallet::<T>::set_block_number(n);
 		LastClosedDay::<T>::put(day - 1);
-		ExpiringOn::<T>::mutate(|totals| totals.try_insert(day, CRED).unwrap());
+		ExpiringOn::<T>::insert(day, CRED);
 		TotalIssuance::<T>::put(CRED);
 
 		#[block]
@@ -149,7 +149,7 @@ mod benchmarks {
 		fill::<T>(&who, 1, l, CRED);
 		// Close the days as `on_initialize` would have.
 		for day in 1..=l {
-			let amount = ExpiringOn::<T>::mutate(|totals| totals.remove(&day)).unwrap_or_default();
+			let amount = ExpiringOn::<T>::take(day);
 			TotalIssuance::<T>::mutate(|i| *i -= amount);
 		}
 		let n = Pallet::<T>::first_block_of(l + 1);

@@ -40,6 +40,7 @@ extern crate alloc;
 
 pub mod fees;
 pub mod fungible_impl;
+pub mod migrations;
 pub mod runtime_api;
 pub mod types;
 pub mod weights;
@@ -71,10 +72,6 @@ use sp_runtime::{
 pub type LotsOf<T> = BoundedVec<Lot, <T as Config>::MaxLots>;
 
 type AccountIdLookupOf<T> = <<T as frame_system::Config>::Lookup as StaticLookup>::Source;
-
-/// Per-day totals of free lots, bounded by [`Config::MaxLots`] days.
-pub type ExpiryTotalsOf<T> =
-	frame_support::BoundedBTreeMap<DayIndex, Balance, <T as Config>::MaxLots>;
 
 /// Raw storage key of the sweep cursor (a key of [`Lots`]).
 pub type SweepCursorKey = BoundedVec<u8, ConstU32<128>>;
@@ -143,7 +140,7 @@ pub mod pallet {
 	}
 
 	/// The storage layout's version (the one this code reads; migrations move older ones to it).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -169,10 +166,13 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type TotalIssuance<T: Config> = StorageValue<_, Balance, ValueQuery>;
 
-	/// Sum of all free lots per expiry day, for days not yet reached. One value (at most
-	/// `MaxLots` days) so that any operation touching many days costs one read and one write.
+	/// Sum of all free lots expiring at the end of each day, for days not yet closed (no entry
+	/// for a day without any). One entry per day, so that a balance change reads and writes the
+	/// few days its pieces expire on; until storage version 1 this was one value holding every
+	/// day, which each mint, burn and transfer read and wrote whole (up to `MaxLots` days: most
+	/// of the bytes a settlement moved, measured in the simulator).
 	#[pallet::storage]
-	pub type ExpiringOn<T: Config> = StorageValue<_, ExpiryTotalsOf<T>, ValueQuery>;
+	pub type ExpiringOn<T: Config> = StorageMap<_, Twox64Concat, DayIndex, Balance, ValueQuery>;
 
 	/// The last day whose expiry has been taken out of [`TotalIssuance`].
 	#[pallet::storage]
@@ -287,8 +287,7 @@ pub mod pallet {
 			// catches up when the day length is shorter than a block step (never in practice).
 			while LastClosedDay::<T>::get() < today && closed < 2 {
 				let day = LastClosedDay::<T>::get().saturating_add(1);
-				let amount =
-					ExpiringOn::<T>::mutate(|totals| totals.remove(&day)).unwrap_or_default();
+				let amount = ExpiringOn::<T>::take(day);
 				if !amount.is_zero() {
 					TotalIssuance::<T>::mutate(|i| *i = i.saturating_sub(amount));
 					// Restart the sweep so that accounts already passed are visited again.
@@ -438,13 +437,11 @@ pub fn benchmark_fill<T: Config>(who: &T::AccountId, first_day: DayIndex, n: u32
 	BootstrapCap::<T>::put(Balance::MAX / 4);
 	let lots: Vec<Lot> = (0..n).map(|i| Lot { expires_on: first_day + i, amount: each }).collect();
 	let today = Pallet::<T>::today();
-	ExpiringOn::<T>::mutate(|totals| {
-		for lot in lots.iter().filter(|lot| lot.expires_on > today) {
-			let sum = totals.get(&lot.expires_on).copied().unwrap_or_default() + lot.amount;
-			totals.try_insert(lot.expires_on, sum).unwrap();
-			TotalIssuance::<T>::mutate(|i| *i += lot.amount);
-		}
-	});
+	let live: Vec<Lot> = lots.iter().filter(|lot| lot.expires_on > today).copied().collect();
+	TotalIssuance::<T>::mutate(|i| *i += total(&live).unwrap());
+	for lot in &live {
+		ExpiringOn::<T>::mutate(lot.expires_on, |sum| *sum += lot.amount);
+	}
 	CapHighWater::<T>::put(BootstrapCap::<T>::get());
 	Lots::<T>::insert(who, LotsOf::<T>::truncate_from(lots));
 	frame_system::Pallet::<T>::inc_providers(who);
@@ -517,9 +514,10 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Reads the free lots of `who`, dropping (and reporting) the expired ones.
-	fn load_live(who: &T::AccountId) -> Vec<Lot> {
+	/// `today` is [`Self::today`], passed in: its callers have read it already.
+	fn load_live(who: &T::AccountId, today: DayIndex) -> Vec<Lot> {
 		let mut lots = Lots::<T>::get(who).into_inner();
-		let expired = purge_expired(&mut lots, Self::today());
+		let expired = purge_expired(&mut lots, today);
 		if !expired.is_zero() {
 			// Already taken out of the issuance when the day closed.
 			Self::deposit_event(Event::Expired { who: who.clone(), amount: expired });
@@ -544,38 +542,38 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Adds free pieces to the per-day expiry totals (one read and one write for any number).
+	/// Adds free pieces to the per-day expiry totals (one read and one write per day). Checks
+	/// every sum before writing any, so an overflow changes nothing.
 	fn add_expiring(pieces: &[Lot], today: DayIndex) -> Result<(), Error<T>> {
-		ExpiringOn::<T>::try_mutate(|totals| {
-			for piece in pieces.iter().filter(|p| p.expires_on > today && p.amount > 0) {
-				let sum = totals
-					.get(&piece.expires_on)
-					.copied()
-					.unwrap_or_default()
-					.checked_add(piece.amount)
-					.ok_or(Error::<T>::Overflow)?;
-				totals.try_insert(piece.expires_on, sum).map_err(|_| Error::<T>::TooManyLots)?;
+		let mut sums: Vec<(DayIndex, Balance)> = Vec::with_capacity(pieces.len());
+		for piece in pieces.iter().filter(|p| p.expires_on > today && p.amount > 0) {
+			match sums.iter_mut().find(|(day, _)| *day == piece.expires_on) {
+				Some((_, sum)) => {
+					*sum = sum.checked_add(piece.amount).ok_or(Error::<T>::Overflow)?
+				}
+				None => sums.push((
+					piece.expires_on,
+					ExpiringOn::<T>::get(piece.expires_on)
+						.checked_add(piece.amount)
+						.ok_or(Error::<T>::Overflow)?,
+				)),
 			}
-			Ok(())
-		})
+		}
+		for (day, sum) in sums {
+			ExpiringOn::<T>::insert(day, sum);
+		}
+		Ok(())
 	}
 
-	/// Takes free pieces out of the per-day expiry totals.
+	/// Takes free pieces out of the per-day expiry totals (saturating; a day that reaches zero
+	/// is removed).
 	fn sub_expiring(pieces: &[Lot], today: DayIndex) {
-		ExpiringOn::<T>::mutate(|totals| {
-			for piece in pieces.iter().filter(|p| p.expires_on > today) {
-				let left = totals
-					.get(&piece.expires_on)
-					.copied()
-					.unwrap_or_default()
-					.saturating_sub(piece.amount);
-				if left.is_zero() {
-					totals.remove(&piece.expires_on);
-				} else if let Some(v) = totals.get_mut(&piece.expires_on) {
-					*v = left;
-				}
-			}
-		});
+		for piece in pieces.iter().filter(|p| p.expires_on > today && p.amount > 0) {
+			ExpiringOn::<T>::mutate_exists(piece.expires_on, |sum| {
+				let left = sum.unwrap_or_default().saturating_sub(piece.amount);
+				*sum = (!left.is_zero()).then_some(left);
+			});
+		}
 	}
 
 	/// Moves `amount` from `from` to `to`, oldest lots first, keeping expiry days.
@@ -589,8 +587,9 @@ impl<T: Config> Pallet<T> {
 					|| frame_system::Pallet::<T>::account_exists(to),
 				Error::<T>::BelowNewAccountMinimum
 			);
-			let mut from_lots = Self::load_live(from);
-			let mut to_lots = Self::load_live(to);
+			let today = Self::today();
+			let mut from_lots = Self::load_live(from, today);
+			let mut to_lots = Self::load_live(to, today);
 			let taken = take_oldest(&mut from_lots, amount).map_err(Error::<T>::from)?;
 			Self::accept_inflow(to, amount)?;
 			merge(&mut to_lots, &taken, T::MaxLots::get() as usize).map_err(Error::<T>::from)?;
@@ -686,7 +685,7 @@ impl<T: Config> Pallet<T> {
 		frame_support::storage::with_storage_layer(|| {
 			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
 			let today = Self::today();
-			let mut lots = Self::load_live(who);
+			let mut lots = Self::load_live(who, today);
 			let owned = live_total(&lots, today).saturating_add(Self::held(who));
 			let issuance = TotalIssuance::<T>::get();
 			let minted = Self::mintable(owned, issuance, amount);
@@ -722,7 +721,7 @@ impl<T: Config> Pallet<T> {
 		amount: Balance,
 	) -> Result<Vec<Lot>, DispatchError> {
 		let today = Self::today();
-		let mut lots = Self::load_live(who);
+		let mut lots = Self::load_live(who, today);
 		let taken = take_oldest(&mut lots, amount).map_err(Error::<T>::from)?;
 		Self::store(who, lots)?;
 		Self::sub_expiring(&taken, today);
@@ -736,7 +735,7 @@ impl<T: Config> Pallet<T> {
 		pieces: &[Lot],
 	) -> Result<Balance, DispatchError> {
 		let today = Self::today();
-		let mut lots = Self::load_live(who);
+		let mut lots = Self::load_live(who, today);
 		let (live, dead): (Vec<Lot>, Vec<Lot>) =
 			pieces.iter().partition(|piece| piece.expires_on > today);
 		merge(&mut lots, &live, T::MaxLots::get() as usize).map_err(Error::<T>::from)?;
@@ -992,7 +991,8 @@ impl<T: Config> Pallet<T> {
 			TotalIssuance::<T>::get() == free_sum.checked_add(held_sum).ok_or("overflow")?,
 			"total issuance != unexpired lots + holds"
 		);
-		let stored: BTreeMap<DayIndex, Balance> = ExpiringOn::<T>::get().into_inner();
+		let stored: BTreeMap<DayIndex, Balance> = ExpiringOn::<T>::iter().collect();
+		ensure!(stored.values().all(|sum| !sum.is_zero()), "a zero per-day expiry total stored");
 		ensure!(stored == per_day, "per-day expiry totals do not match the lots");
 		ensure!(
 			stored.keys().all(|d| *d > LastClosedDay::<T>::get()),

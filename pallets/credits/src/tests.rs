@@ -6,6 +6,7 @@ use crate::{
 	mock::*, Error, Event, ExpiringOn, Holds, Lot, Lots, MintOutcome, SweepPending, TotalIssuance,
 	WithholdReason,
 };
+use codec::{Decode, Encode};
 use frame_support::{
 	assert_noop, assert_ok,
 	dispatch::{DispatchInfo, PostDispatchInfo},
@@ -57,7 +58,7 @@ fn settle_fee(who: AccountId, due: u128, taken: FeeTaken) {
 }
 
 fn expiring(day: u32) -> u128 {
-	ExpiringOn::<Test>::get().get(&day).copied().unwrap_or_default()
+	ExpiringOn::<Test>::get(day)
 }
 
 #[test]
@@ -563,7 +564,24 @@ fn a_fee_refund_never_lifts_the_payer_above_the_cap() {
 #[test]
 fn try_state_catches_broken_day_totals_and_caps() {
 	ExtBuilder::default().build().execute_with(|| {
-		ExpiringOn::<Test>::mutate(|t| t.try_insert(3, 1).unwrap());
+		ExpiringOn::<Test>::insert(3, 1);
+		assert!(Credits::do_try_state().is_err());
+	});
+	// A day's total moved to another day; a zero total kept.
+	ExtBuilder::default().build().execute_with(|| {
+		run_to_block(BLOCKS_PER_DAY + 1);
+		assert_ok!(Credits::mint_capped(&ALICE, 10));
+		assert_ok!(Credits::do_try_state());
+		let totals: Vec<(u32, u128)> = ExpiringOn::<Test>::iter().collect();
+		assert_eq!(totals.len(), 2, "genesis lots and a day later's");
+		let (day, amount) = totals[0];
+		ExpiringOn::<Test>::remove(day);
+		ExpiringOn::<Test>::insert(day + 2, amount);
+		assert!(Credits::do_try_state().is_err());
+		ExpiringOn::<Test>::remove(day + 2);
+		ExpiringOn::<Test>::insert(day, amount);
+		assert_ok!(Credits::do_try_state());
+		ExpiringOn::<Test>::insert(day + 2, 0);
 		assert!(Credits::do_try_state().is_err());
 	});
 	ExtBuilder::default().build().execute_with(|| {
@@ -701,4 +719,42 @@ fn genesis_balances_are_checked_against_five_percent_of_the_genesis_supply() {
 	let built =
 		std::panic::catch_unwind(|| ExtBuilder::default().balances(over).bootstrap_cap(1).build());
 	assert!(built.is_err(), "an account above 5% of the genesis supply is refused");
+}
+
+#[test]
+fn migration_to_v1_splits_the_per_day_totals_into_one_entry_a_day() {
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	ExtBuilder::default().build().execute_with(|| {
+		run_to_block(BLOCKS_PER_DAY + 1);
+		assert_ok!(Credits::mint_capped(&ALICE, 10));
+		let totals: alloc::collections::BTreeMap<u32, u128> = ExpiringOn::<Test>::iter().collect();
+		assert_eq!(totals.len(), 2);
+		// A version-0 chain: the totals in one value, a `BTreeMap<DayIndex, Balance>`.
+		StorageVersion::new(0).put::<Credits>();
+		let _ = ExpiringOn::<Test>::clear(u32::MAX, None);
+		let old_key =
+			<ExpiringOn<Test> as frame_support::storage::StoragePrefixedMap<u128>>::final_prefix();
+		frame_support::storage::unhashed::put_raw(&old_key, &totals.encode());
+		assert!(Credits::do_try_state().is_err(), "the totals are not where they are read");
+		crate::migrations::v1::MigrateToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(Credits::on_chain_storage_version(), 1);
+		assert_eq!(frame_support::storage::unhashed::get_raw(&old_key), None);
+		assert_eq!(
+			ExpiringOn::<Test>::iter().collect::<alloc::collections::BTreeMap<_, _>>(),
+			totals
+		);
+		assert_ok!(Credits::do_try_state());
+		// Runs once.
+		frame_support::storage::unhashed::put_raw(&old_key, &totals.encode());
+		crate::migrations::v1::MigrateToV1::<Test>::on_runtime_upgrade();
+		assert!(frame_support::storage::unhashed::get_raw(&old_key).is_some());
+	});
+}
+
+#[test]
+fn a_truncated_lot_does_not_decode() {
+	let lots = vec![Lot { expires_on: 3, amount: 7 }, Lot { expires_on: 9, amount: u128::MAX }];
+	let bytes = lots.encode();
+	assert_eq!(Vec::<Lot>::decode(&mut &bytes[..]).unwrap(), lots);
+	assert!(Vec::<Lot>::decode(&mut &bytes[..bytes.len() - 1]).is_err());
 }

@@ -148,7 +148,9 @@ mod benchmarks {
 		for d in &history {
 			trailing = trailing.plus(d);
 		}
-		History::<T>::put(BoundedVec::truncate_from(history));
+		let history: BoundedVec<_, T::WindowDays> = BoundedVec::truncate_from(history);
+		HistoryDays::<T>::put(history.len() as u32);
+		History::<T>::put(history);
 		Trailing::<T>::put(trailing);
 		Today::<T>::put(DayTotals { day, ..busy });
 		let n = pallet_credits::Pallet::<T>::first_block_of(day + 1);

@@ -175,7 +175,7 @@ pub mod pallet {
 	}
 
 	/// The storage layout's version (the one this code reads; migrations move older ones to it).
-	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(3);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -246,6 +246,13 @@ pub mod pallet {
 	/// Totals of the previous days of the window, oldest first, at most `WindowDays − 1`.
 	#[pallet::storage]
 	pub type History<T: Config> = StorageValue<_, BoundedVec<DayTotals, T::WindowDays>, ValueQuery>;
+
+	/// Days in [`History`], kept apart: every settlement divides by it (the mean daily consumption,
+	/// the epoch mint ceiling), and taking the length of a stored vector still loads all of it
+	/// (the node's storage hands out whole values; the simulator measured the history at most of
+	/// the bytes a settlement read).
+	#[pallet::storage]
+	pub type HistoryDays<T: Config> = StorageValue<_, u32, ValueQuery>;
 
 	/// Sum of [`History`].
 	#[pallet::storage]
@@ -504,6 +511,44 @@ pub mod pallet {
 	}
 }
 
+/// What the supply rules read that a settlement does not change before it has applied them,
+/// read once per settlement instead of once per rule (the simulator counted seven reads of the
+/// trailing sums per settlement before).
+struct SupplyInputs<T> {
+	limits: SupplyLimits,
+	history_days: u32,
+	trailing: DayTotals,
+	today: DayTotals,
+	mean_daily_consumption: Balance,
+	_config: core::marker::PhantomData<T>,
+}
+
+impl<T: Config> SupplyInputs<T> {
+	fn read() -> Self {
+		let history_days = HistoryDays::<T>::get();
+		let trailing = Trailing::<T>::get();
+		let today = Today::<T>::get();
+		let mean_daily_consumption =
+			Pallet::<T>::mean_daily_consumption_of(history_days, &trailing, &today);
+		Self {
+			limits: Limits::<T>::get(),
+			history_days,
+			trailing,
+			today,
+			mean_daily_consumption,
+			_config: core::marker::PhantomData,
+		}
+	}
+
+	fn circulation_cap(&self) -> Balance {
+		Pallet::<T>::circulation_cap_of(&self.limits, self.mean_daily_consumption)
+	}
+
+	fn epoch_mint_ceiling(&self) -> Balance {
+		Pallet::<T>::epoch_mint_ceiling_of(&self.limits, self.history_days, &self.trailing)
+	}
+}
+
 impl<T: Config> Pallet<T> {
 	/// Epoch of block `n`.
 	pub fn epoch_of(n: BlockNumberFor<T>) -> EpochIndex {
@@ -526,9 +571,12 @@ impl<T: Config> Pallet<T> {
 	/// with the 30-day window, 50% is 15 days of consumption. The mean (not the window's sum)
 	/// keeps the cap in days of consumption while the chain is younger than its window.
 	pub fn circulation_cap() -> Balance {
-		let limits = Limits::<T>::get();
-		let window_consumption =
-			Self::mean_daily_consumption().saturating_mul(T::WindowDays::get().into());
+		Self::circulation_cap_of(&Limits::<T>::get(), Self::mean_daily_consumption())
+	}
+
+	/// [`Self::circulation_cap`] of `limits` at a mean daily consumption of `mean`.
+	fn circulation_cap_of(limits: &SupplyLimits, mean: Balance) -> Balance {
+		let window_consumption = mean.saturating_mul(T::WindowDays::get().into());
 		let scaled = sp_runtime::helpers_128bit::multiply_by_rational_with_rounding(
 			window_consumption,
 			limits.circulation_percent.into(),
@@ -568,19 +616,33 @@ impl<T: Config> Pallet<T> {
 
 	/// Days the window covers: the previous days kept plus today.
 	pub fn window_days() -> u32 {
-		u32::try_from(History::<T>::decode_len().unwrap_or(0)).unwrap_or(u32::MAX).saturating_add(1)
+		HistoryDays::<T>::get().saturating_add(1)
 	}
 
 	/// The mean daily consumption: over the complete days of the window, or on the first day
 	/// today's so far scaled to a whole day (so that a young chain's partial day does not count
 	/// as a full one). 0 before anything was consumed.
 	pub fn mean_daily_consumption() -> Balance {
-		// The length alone: a settlement reads this, so it never decodes the whole history.
-		let days = u128::try_from(History::<T>::decode_len().unwrap_or(0)).unwrap_or(u128::MAX);
-		if !days.is_zero() {
-			return Trailing::<T>::get().consumed.checked_div(days).unwrap_or(0);
+		// The count alone: a settlement reads this, so it never loads the history.
+		let days = HistoryDays::<T>::get();
+		if days.is_zero() {
+			Self::mean_daily_consumption_of(0, &DayTotals::default(), &Today::<T>::get())
+		} else {
+			// Today's totals do not count then: not read.
+			Self::mean_daily_consumption_of(days, &Trailing::<T>::get(), &DayTotals::default())
 		}
-		let today = Today::<T>::get();
+	}
+
+	/// [`Self::mean_daily_consumption`] over `history_days` days summing to `trailing`, or, with
+	/// none, `today`'s scaled to a whole day.
+	fn mean_daily_consumption_of(
+		history_days: u32,
+		trailing: &DayTotals,
+		today: &DayTotals,
+	) -> Balance {
+		if !history_days.is_zero() {
+			return trailing.consumed.checked_div(history_days.into()).unwrap_or(0);
+		}
 		let day: u64 = T::BlocksPerDay::get().unique_saturated_into();
 		let now: u64 = frame_system::Pallet::<T>::block_number().unique_saturated_into();
 		let first: u64 =
@@ -609,8 +671,20 @@ impl<T: Config> Pallet<T> {
 	/// The per-epoch mint ceiling now: `max(epoch_mint_floor, epoch_mint_percent % × the mean
 	/// minted per epoch over the previous days of the window)`.
 	pub fn epoch_mint_ceiling() -> Balance {
-		let limits = Limits::<T>::get();
-		let days = u128::try_from(History::<T>::decode_len().unwrap_or(0)).unwrap_or(0);
+		Self::epoch_mint_ceiling_of(
+			&Limits::<T>::get(),
+			HistoryDays::<T>::get(),
+			&Trailing::<T>::get(),
+		)
+	}
+
+	/// [`Self::epoch_mint_ceiling`] of `limits` over `history_days` days summing to `trailing`.
+	fn epoch_mint_ceiling_of(
+		limits: &SupplyLimits,
+		history_days: u32,
+		trailing: &DayTotals,
+	) -> Balance {
+		let days = u128::from(history_days);
 		let day: u128 = T::BlocksPerDay::get().unique_saturated_into();
 		let epoch: u128 = T::EpochLength::get().unique_saturated_into();
 		let epochs = days.saturating_mul(day.checked_div(epoch).unwrap_or(1));
@@ -618,7 +692,7 @@ impl<T: Config> Pallet<T> {
 			return limits.epoch_mint_floor;
 		}
 		let paced = sp_runtime::helpers_128bit::multiply_by_rational_with_rounding(
-			Trailing::<T>::get().minted,
+			trailing.minted,
 			limits.epoch_mint_percent.into(),
 			epochs.saturating_mul(100),
 			sp_runtime::Rounding::Down,
@@ -644,9 +718,14 @@ impl<T: Config> Pallet<T> {
 	/// [`Self::bootstrap_target`]'s stock for `params`, whether the issuance is on or not (the
 	/// simulator measures other ways of issuing towards it).
 	pub fn stock_target(params: &BootstrapParams) -> Balance {
+		Self::stock_target_of(&SupplyInputs::<T>::read(), params)
+	}
+
+	/// [`Self::stock_target`] on `inputs`.
+	fn stock_target_of(inputs: &SupplyInputs<T>, params: &BootstrapParams) -> Balance {
 		// One reference GPU-hour of capacity would be consumed as one credit at α = 1.
-		let window = Self::window();
-		let days = u128::from(Self::window_days());
+		let window = inputs.trailing.plus(&inputs.today);
+		let days = u128::from(inputs.history_days.saturating_add(1));
 		let capacity =
 			params.capacity_share.mul_floor(window.capacity.checked_div(days).unwrap_or(0));
 		// The larger of the two: a stock of days of *today's* consumption is self-consistent at
@@ -658,7 +737,7 @@ impl<T: Config> Pallet<T> {
 		// fight the controller's shrink (the simulator's ×0.3 demand shock: 29% of the minting
 		// was bootstrap, the stock pinned at the circulation cap).
 		let controller = Controller::<T>::get();
-		let consumed = Self::mean_daily_consumption();
+		let consumed = inputs.mean_daily_consumption;
 		let wanted = consumed.max(capacity).saturating_mul(controller.grow_below_days.into());
 		if consumed.is_zero() {
 			wanted
@@ -690,26 +769,48 @@ impl<T: Config> Pallet<T> {
 	/// What an issuance towards `target` with `params`' daily share may still issue now (the
 	/// rules of [`Self::bootstrap_headroom`]; today's bootstrap issuance counts against it).
 	pub fn headroom_towards(target: Balance, params: &BootstrapParams) -> Balance {
+		Self::headroom_of(&SupplyInputs::<T>::read(), target, params, Epoch::<T>::get().minted)
+	}
+
+	/// [`Self::headroom_towards`] on `inputs`, with `epoch_minted` minted in this epoch so far.
+	fn headroom_of(
+		inputs: &SupplyInputs<T>,
+		target: Balance,
+		params: &BootstrapParams,
+		epoch_minted: Balance,
+	) -> Balance {
 		let circulation = Self::circulation();
 		let daily = params.daily_share.mul_floor(target);
 		daily
-			.saturating_sub(Today::<T>::get().bootstrap)
+			.saturating_sub(inputs.today.bootstrap)
 			.min(target.saturating_sub(circulation))
-			.min(Self::circulation_cap().saturating_sub(circulation))
-			.min(Self::epoch_mint_ceiling().saturating_sub(Epoch::<T>::get().minted))
+			.min(inputs.circulation_cap().saturating_sub(circulation))
+			.min(inputs.epoch_mint_ceiling().saturating_sub(epoch_minted))
 	}
 
 	/// Issues the bootstrap match of `minted` credits of pay to `worker`; returns what was
 	/// issued (clipped to the worker's remaining match, the day's headroom and the concentration
 	/// cap). Counts against the epoch's mint ceiling.
-	fn issue_bootstrap(worker: &T::AccountId, minted: Balance) -> Result<Balance, DispatchError> {
+	/// `inputs` are the settlement's, read before it minted; `epoch_minted` counts its mint.
+	fn issue_bootstrap(
+		worker: &T::AccountId,
+		minted: Balance,
+		inputs: &SupplyInputs<T>,
+		epoch_minted: Balance,
+	) -> Result<Balance, DispatchError> {
 		let params = Bootstrap::<T>::get();
+		// The cheap bounds first: most settlements are not matched, and the headroom reads more.
+		if params.match_share.is_zero() || params.per_worker.is_zero() || minted.is_zero() {
+			return Ok(0);
+		}
 		let matched = Self::bootstrap_matched(worker);
-		let want = params
-			.match_share
-			.mul_floor(minted)
-			.min(params.per_worker.saturating_sub(matched))
-			.min(Self::bootstrap_headroom());
+		let want =
+			params.match_share.mul_floor(minted).min(params.per_worker.saturating_sub(matched));
+		if want.is_zero() || BootstrapEnded::<T>::get() {
+			return Ok(0);
+		}
+		let target = Self::stock_target_of(inputs, &params);
+		let want = want.min(Self::headroom_of(inputs, target, &params, epoch_minted));
 		if want.is_zero() {
 			return Ok(0);
 		}
@@ -751,6 +852,7 @@ impl<T: Config> Pallet<T> {
 		} else {
 			Yesterday::<T>::kill();
 		}
+		HistoryDays::<T>::put(u32::try_from(history.len()).unwrap_or(u32::MAX));
 		History::<T>::put(history);
 		Trailing::<T>::put(trailing);
 		Today::<T>::put(DayTotals { day: today, ..Default::default() });
@@ -788,6 +890,7 @@ impl<T: Config> Pallet<T> {
 		earned: Balance,
 		budget: Balance,
 		epoch: &EpochState,
+		inputs: &SupplyInputs<T>,
 	) -> (Balance, Option<WithholdReason>) {
 		if MintPaused::<T>::get() {
 			return (0, Some(WithholdReason::MintPaused));
@@ -804,9 +907,12 @@ impl<T: Config> Pallet<T> {
 				reason = reason.or(Some(why));
 			}
 		};
-		clip(Self::epoch_mint_ceiling().saturating_sub(epoch.minted), WithholdReason::EpochCeiling);
 		clip(
-			Self::circulation_cap().saturating_sub(Self::circulation()),
+			inputs.epoch_mint_ceiling().saturating_sub(epoch.minted),
+			WithholdReason::EpochCeiling,
+		);
+		clip(
+			inputs.circulation_cap().saturating_sub(Self::circulation()),
 			WithholdReason::CirculationCap,
 		);
 		(allowed, reason)
@@ -831,7 +937,9 @@ impl<T: Config> Pallet<T> {
 			let earned = maths::credits_earned(paid, one, alpha, beta).map_err(Error::<T>::from)?;
 			let value = maths::work_value(paid, one, alpha).map_err(Error::<T>::from)?;
 			let mut epoch = Epoch::<T>::get();
-			let (allowed, mut reason) = Self::allowance(earned, budget, &epoch);
+			// The settlement changes none of these before it has used them.
+			let inputs = SupplyInputs::<T>::read();
+			let (allowed, mut reason) = Self::allowance(earned, budget, &epoch, &inputs);
 			let minted = if allowed.is_zero() {
 				0
 			} else {
@@ -844,10 +952,11 @@ impl<T: Config> Pallet<T> {
 			Epoch::<T>::put(epoch);
 			// Best effort: a failed match (it runs in its own storage layer) never costs the
 			// worker its pay.
-			let bootstrap = Self::issue_bootstrap(worker, minted).unwrap_or_else(|e| {
-				log::warn!(target: "runtime::economics", "bootstrap match not issued: {e:?}");
-				0
-			});
+			let bootstrap = Self::issue_bootstrap(worker, minted, &inputs, epoch.minted)
+				.unwrap_or_else(|e| {
+					log::warn!(target: "runtime::economics", "bootstrap match not issued: {e:?}");
+					0
+				});
 			Today::<T>::mutate(|d| {
 				d.value = d.value.saturating_add(value);
 				d.earned = d.earned.saturating_add(earned);
@@ -994,6 +1103,10 @@ impl<T: Config> Pallet<T> {
 				"yesterday is not the day before"
 			);
 		}
+		ensure!(
+			usize::try_from(HistoryDays::<T>::get()).ok() == Some(history.len()),
+			"history days ≠ the history's length"
+		);
 		let trailing = Trailing::<T>::get();
 		ensure!(
 			DayTotals { day: 0, ..sum } == DayTotals { day: 0, ..trailing },
@@ -1030,21 +1143,20 @@ impl<T: Config> Settlement<T::AccountId, T::RuntimeHoldReason> for Pallet<T> {
 		reason: T::RuntimeHoldReason,
 		amount: Balance,
 	) -> DispatchResult {
-		frame_support::storage::with_storage_layer(|| {
-			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
-			pallet_credits::Pallet::<T>::burn_held(&reason, payer, amount)?;
-			Self::note_consumed(payer, amount);
-			Ok(())
-		})
+		// No storage layer of its own: the burn is atomic (it has one) and what follows cannot
+		// fail.
+		ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+		pallet_credits::Pallet::<T>::burn_held(&reason, payer, amount)?;
+		Self::note_consumed(payer, amount);
+		Ok(())
 	}
 
 	fn consume_free(payer: &T::AccountId, amount: Balance) -> DispatchResult {
-		frame_support::storage::with_storage_layer(|| {
-			ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
-			pallet_credits::Pallet::<T>::burn_free(payer, amount)?;
-			Self::note_consumed(payer, amount);
-			Ok(())
-		})
+		// As `consume_held`: the burn is atomic and the rest infallible.
+		ensure!(!amount.is_zero(), Error::<T>::ZeroAmount);
+		pallet_credits::Pallet::<T>::burn_free(payer, amount)?;
+		Self::note_consumed(payer, amount);
+		Ok(())
 	}
 
 	fn note_demand(work: WorkUnits) {

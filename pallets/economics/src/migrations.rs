@@ -1,8 +1,8 @@
 //! Storage migrations of the economics pallet, one module per storage version.
 
 use crate::{
-	Config, Controller, DayTotals, History, Limits, Pallet, SupplyLimits, Today, Trailing,
-	Yesterday,
+	Config, Controller, DayTotals, History, HistoryDays, Limits, Pallet, SupplyLimits, Today,
+	Trailing, Yesterday,
 };
 use codec::{Decode, Encode};
 use declai_primitives::{Balance, BetaController, DayIndex, WorkUnits};
@@ -199,6 +199,38 @@ pub mod v2 {
 		1,
 		2,
 		InnerMigrateToV2<T>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+}
+
+/// Version 3 (spec_version 115): the number of days in [`History`] is stored apart
+/// ([`HistoryDays`]), so that settlements, which divide by it, no longer load the history to
+/// take its length. One read and one write.
+pub mod v3 {
+	use super::*;
+
+	/// The unversioned step (use [`MigrateToV3`]).
+	pub struct InnerMigrateToV3<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateToV3<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let days = History::<T>::decode_len().unwrap_or(0);
+			HistoryDays::<T>::put(u32::try_from(days).unwrap_or(u32::MAX));
+			T::DbWeight::get().reads_writes(1, 1)
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(_: alloc::vec::Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Pallet::<T>::do_try_state()
+		}
+	}
+
+	/// Economics storage version 2 → 3.
+	pub type MigrateToV3<T> = VersionedMigration<
+		2,
+		3,
+		InnerMigrateToV3<T>,
 		Pallet<T>,
 		<T as frame_system::Config>::DbWeight,
 	>;

@@ -854,6 +854,10 @@ fn migration_to_v1_keeps_the_controller_limits_and_days() {
 		Today::<Test>::mutate(|d| d.consumed = 42);
 		MigrateToV1::<Test>::on_runtime_upgrade();
 		assert_eq!(Today::<Test>::get().consumed, 42);
+		// The later versions follow (the invariants checked at the end need version 3's count).
+		crate::migrations::v2::MigrateToV2::<Test>::on_runtime_upgrade();
+		crate::migrations::v3::MigrateToV3::<Test>::on_runtime_upgrade();
+		assert_eq!(HistoryDays::<Test>::get(), 2);
 	});
 }
 
@@ -968,4 +972,36 @@ proptest! {
 			}
 		});
 	}
+}
+
+/// Version 3 stores the history's length apart; the means that divide by it stay as they were.
+#[test]
+fn migration_to_v3_counts_the_history_days_once() {
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	ExtBuilder::default().build_and_execute(|| {
+		run_to_block(5 * BLOCKS_PER_DAY + 1);
+		consume(ALICE, 10 * CRED);
+		run_to_block(7 * BLOCKS_PER_DAY + 1);
+		let days = HistoryDays::<Test>::get();
+		assert_eq!(days as usize, History::<Test>::get().len());
+		assert_eq!(days, WINDOW_DAYS - 1, "a full window kept");
+		let (mean, ceiling) =
+			(Economics::mean_daily_consumption(), Economics::epoch_mint_ceiling());
+		// A version-2 chain: no count stored.
+		StorageVersion::new(2).put::<Economics>();
+		HistoryDays::<Test>::kill();
+		assert_eq!(Economics::window_days(), 1, "the means are wrong without the count");
+		crate::migrations::v3::MigrateToV3::<Test>::on_runtime_upgrade();
+		assert_eq!(Economics::on_chain_storage_version(), 3);
+		assert_eq!(HistoryDays::<Test>::get(), days);
+		assert_eq!(
+			(Economics::mean_daily_consumption(), Economics::epoch_mint_ceiling()),
+			(mean, ceiling)
+		);
+		// Runs once.
+		HistoryDays::<Test>::put(days + 1);
+		crate::migrations::v3::MigrateToV3::<Test>::on_runtime_upgrade();
+		assert_eq!(HistoryDays::<Test>::get(), days + 1);
+		HistoryDays::<Test>::put(days);
+	});
 }

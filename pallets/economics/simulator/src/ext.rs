@@ -10,15 +10,17 @@
 //! index for iteration. It has the semantics the pallets rely on — reads see the latest write, a
 //! rolled-back layer leaves nothing behind, `next_storage_key` walks keys in order, a limited
 //! prefix clear stops at its limit (as a node's storage does; `BasicExternalities` ignores the
-//! limit) — and no storage root (the simulation never needs one). Events are the one thing it does not keep: the
-//! simulation never reads them, the model clears them every hour, and appending ten thousand
-//! event records an hour to one storage value was the next largest cost. The model's results
-//! are the same with either storage (`--basic-storage` runs on `BasicExternalities`; a test
+//! limit) — and no storage root (the simulation never needs one). Events and their count are
+//! the one thing it does not keep: the simulation never reads them, the model clears them every
+//! hour, and appending ten thousand event records an hour to one storage value was the next
+//! largest cost. FRAME's transaction level (`:transaction_level:`, written around every storage
+//! layer) is kept outside the undo logs and the key index: FRAME restores it itself, and nothing
+//! iterates it. The model's results are the same with either storage (`--basic-storage` runs on `BasicExternalities`; a test
 //! runs both and compares every day).
 
 use std::{
 	any::{Any, TypeId},
-	collections::{BTreeSet, HashMap},
+	collections::{hash_map::Entry, BTreeSet, HashMap},
 	hash::{BuildHasherDefault, Hasher},
 	ops::Bound,
 };
@@ -26,6 +28,10 @@ use std::{
 use codec::{Compact, Decode, Encode};
 use sp_core::storage::{ChildInfo, StateVersion, Storage, TrackedStorageKey};
 use sp_externalities::{Extension, Extensions, Externalities, MultiRemovalResults};
+
+/// FRAME's count of open storage layers (`frame_support::storage::transactional`): written on
+/// entering and leaving every layer, so twice per pallet call.
+const TRANSACTION_LEVEL_KEY: &[u8] = b":transaction_level:";
 
 /// A cheap hash of a storage key. Keys are mostly hashes already (`twox`, `blake2`), so a
 /// multiply–rotate over their 8-byte words spreads them well enough for a hash map.
@@ -62,14 +68,14 @@ pub struct SimExternalities {
 	keys: BTreeSet<Vec<u8>>,
 	/// Undo logs of the open transactions, innermost last.
 	layers: Vec<UndoLog>,
-	/// Storage values whose appends are dropped (the events).
+	/// Storage values whose writes and appends are dropped (the events and their count).
 	discard: Vec<Vec<u8>>,
 	extensions: Extensions,
 }
 
 impl SimExternalities {
 	/// The state of a genesis `storage` (no child tries: the simulated runtime has none).
-	/// Appends to a key in `discard` are dropped.
+	/// Writes and appends to a key in `discard` are dropped.
 	pub fn new(storage: Storage, discard: Vec<Vec<u8>>) -> Self {
 		let keys = storage.top.keys().cloned().collect();
 		Self {
@@ -95,12 +101,14 @@ impl SimExternalities {
 	/// Sets `key` to `value` (`None` removes it) and returns what it replaced.
 	fn put(&mut self, key: Vec<u8>, value: Option<Vec<u8>>) -> Option<Vec<u8>> {
 		match value {
-			Some(v) => {
-				if !self.values.contains_key(&key) {
-					self.keys.insert(key.clone());
+			Some(v) => match self.values.entry(key) {
+				Entry::Occupied(mut e) => Some(e.insert(v)),
+				Entry::Vacant(e) => {
+					self.keys.insert(e.key().clone());
+					e.insert(v);
+					None
 				}
-				self.values.insert(key, v)
-			}
+			},
 			None => {
 				let old = self.values.remove(&key);
 				if old.is_some() {
@@ -188,6 +196,17 @@ impl Externalities for SimExternalities {
 	}
 
 	fn place_storage(&mut self, key: Vec<u8>, value: Option<Vec<u8>>) {
+		if key == TRANSACTION_LEVEL_KEY {
+			// Neither logged nor indexed: FRAME raises and lowers it around each layer itself.
+			match value {
+				Some(v) => self.values.insert(key, v),
+				None => self.values.remove(&key),
+			};
+			return;
+		}
+		if self.discard.contains(&key) {
+			return;
+		}
 		if self.layers.is_empty() {
 			self.put(key, value);
 			return;
@@ -376,6 +395,7 @@ mod tests {
 		let mut sim = SimExternalities::new(Storage::default(), vec![b"events".to_vec()]);
 		sim.storage_append(b"events".to_vec(), 1u32.encode());
 		sim.storage_append(b"other".to_vec(), 1u32.encode());
+		sim.set_storage(b"events".to_vec(), vec![1]);
 		assert_eq!(sim.storage(b"events"), None);
 		assert_eq!(sim.storage(b"other"), Some(vec![1u32].encode()));
 	}

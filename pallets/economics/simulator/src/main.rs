@@ -116,6 +116,10 @@ struct Cli {
 	allowance_days: u32,
 }
 
+/// See the manifest: most of what the simulation allocates lives for one storage access.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn params(cli: &Cli, agents: usize) -> Result<model::Params, String> {
 	let mut p = model::Params::for_agents(agents);
 	p.days = cli.days;

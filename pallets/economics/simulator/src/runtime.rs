@@ -88,7 +88,8 @@ pub fn genesis(
 		Externalities::Basic(sp_state_machine::BasicExternalities::new(storage))
 	} else {
 		let events = frame_support::storage::storage_prefix(b"System", b"Events").to_vec();
-		Externalities::Sim(crate::ext::SimExternalities::new(storage, vec![events]))
+		let count = frame_support::storage::storage_prefix(b"System", b"EventCount").to_vec();
+		Externalities::Sim(crate::ext::SimExternalities::new(storage, vec![events, count]))
 	})
 }
 
