@@ -115,6 +115,25 @@ pub fn live_total(lots: &[Lot], today: DayIndex) -> Balance {
 		.fold(0u128, |acc, lot| acc.saturating_add(lot.amount))
 }
 
+/// [`live_total`] of the lots SCALE-encoded in `bytes` (a list of at most `max` lots, as stored),
+/// read in place instead of decoded into a vector first; 0 for bytes that are not such a list
+/// (what reading them as a stored value with a default gives).
+pub fn live_total_encoded(bytes: &[u8], today: DayIndex, max: u32) -> Balance {
+	let mut input = bytes;
+	let Ok(codec::Compact(len)) = codec::Compact::<u32>::decode(&mut input) else { return 0 };
+	let records = input.chunks_exact(20);
+	if len > max || input.len() != (len as usize).saturating_mul(20) {
+		return 0;
+	}
+	records
+		.filter_map(|record| {
+			let (day, amount) = record.split_at(4);
+			let day = DayIndex::from_le_bytes(day.try_into().ok()?);
+			(day > today).then(|| Balance::from_le_bytes(amount.try_into().unwrap_or([0; 16])))
+		})
+		.fold(0u128, |acc, amount| acc.saturating_add(amount))
+}
+
 /// Removes the lots expired on `today` from a sorted lot list and returns their total.
 pub fn purge_expired(lots: &mut Vec<Lot>, today: DayIndex) -> Balance {
 	let live_from = lots.iter().position(|lot| lot.expires_on > today).unwrap_or(lots.len());
@@ -278,6 +297,21 @@ mod tests {
 			prop_assert_eq!(total(&taken).unwrap(), amount.min(before));
 			prop_assert_eq!(total(&taken).unwrap() + total(&lots).unwrap(), before);
 			prop_assert!(is_sorted_unique(&lots));
+		}
+
+		/// Summing the encoded lots in place gives what decoding them and summing gives, and 0
+		/// for a list that is too long or bytes cut short or left over.
+		#[test]
+		fn the_live_total_reads_the_encoded_lots(lots in lots_strategy(), today in 0u32..400, cut in 1usize..20) {
+			let bytes = lots.encode();
+			prop_assert_eq!(live_total_encoded(&bytes, today, 1000), live_total(&lots, today));
+			if !lots.is_empty() {
+				prop_assert_eq!(live_total_encoded(&bytes, today, lots.len() as u32 - 1), 0);
+				prop_assert_eq!(live_total_encoded(&bytes[..bytes.len() - cut], today, 1000), 0);
+				let mut longer = bytes.clone();
+				longer.push(0);
+				prop_assert_eq!(live_total_encoded(&longer, today, 1000), 0);
+			}
 		}
 
 		/// The one-read decoding reads what the derived encoding wrote, and nothing more.

@@ -943,7 +943,8 @@ impl<T: Config> Pallet<T> {
 			let minted = if allowed.is_zero() {
 				0
 			} else {
-				let outcome = pallet_credits::Pallet::<T>::mint_capped(worker, allowed)?;
+				// In the settlement's layer: an error rolls the whole settlement back.
+				let outcome = pallet_credits::Pallet::<T>::mint_capped_in_layer(worker, allowed)?;
 				reason = reason.or(outcome.reason);
 				outcome.minted
 			};
