@@ -150,7 +150,7 @@ impl ChainView {
 			u64::from(u32::decode(&mut constant.value()).map_err(|e| e.to_string())?)
 		};
 		let today = now / per_day.max(1);
-		let totals = self.entries("Credits", "ExpiringOn").await?;
+		let totals = self.storage("Credits", "ExpiringOn", ()).await?.unwrap_or(Json::Null);
 		Ok(expiring_by(&totals, today.saturating_add(days)))
 	}
 
@@ -184,16 +184,22 @@ impl ChainView {
 	}
 }
 
-/// The sum of the per-day expiry totals (`Credits.ExpiringOn`: each day's SCALE key, a `u32`,
-/// and its total as JSON) of the days up to `last_day`; an entry that does not decode counts
-/// nothing.
-fn expiring_by(totals: &[(Vec<u8>, Json)], last_day: u64) -> u128 {
+/// The sum of the per-day expiry totals (`Credits.ExpiringOn` as JSON) of the days up to
+/// `last_day`. Each day is a lot `{expires_on, amount}` (spec 115 on) or a `[day, amount]` pair
+/// (the map of earlier runtimes); anything else counts nothing.
+fn expiring_by(totals: &Json, last_day: u64) -> u128 {
 	totals
-		.iter()
-		.filter_map(|(key, amount)| {
-			let day = u32::decode(&mut &key[..]).ok()?;
-			let amount = crate::derive::json_u128(amount)?;
-			(u64::from(day) <= last_day).then_some(amount)
+		.as_array()
+		.into_iter()
+		.flatten()
+		.filter_map(|entry| {
+			let (day, amount) = match entry {
+				Json::Object(lot) => (lot.get("expires_on"), lot.get("amount")),
+				pair => (pair.get(0), pair.get(1)),
+			};
+			let day = day.and_then(crate::derive::json_u128)?;
+			let amount = amount.and_then(crate::derive::json_u128)?;
+			(day <= u128::from(last_day)).then_some(amount)
 		})
 		.sum()
 }
@@ -203,17 +209,17 @@ mod tests {
 	use super::*;
 
 	#[test]
-	fn expiring_counts_the_days_up_to_the_last() {
-		let entry = |day: u32, amount: Json| (day.encode(), amount);
-		let totals = vec![
-			entry(3, serde_json::json!("5")),
-			entry(10, serde_json::json!(7)),
-			entry(11, serde_json::json!(100)),
-		];
-		assert_eq!(expiring_by(&totals, 10), 12);
-		assert_eq!(expiring_by(&totals, 2), 0);
-		assert_eq!(expiring_by(&totals, 11), 112);
-		assert_eq!(expiring_by(&[], 11), 0);
-		assert_eq!(expiring_by(&[(vec![1], serde_json::json!(5))], 11), 0, "a short key");
+	fn expiring_counts_the_days_up_to_the_last_in_either_shape() {
+		let lots = serde_json::json!([
+			{"expires_on": 3, "amount": "5"},
+			{"expires_on": 10, "amount": 7},
+			{"expires_on": 11, "amount": 100},
+		]);
+		assert_eq!(expiring_by(&lots, 10), 12);
+		assert_eq!(expiring_by(&lots, 2), 0);
+		let pairs = serde_json::json!([[3, "5"], [10, 7], [11, 100]]);
+		assert_eq!(expiring_by(&pairs, 11), 112);
+		assert_eq!(expiring_by(&serde_json::json!(null), 11), 0);
+		assert_eq!(expiring_by(&serde_json::json!([{"day": 1}]), 11), 0);
 	}
 }

@@ -417,33 +417,6 @@ fn migrations_keep_bootstrap_matches_in_the_current_period() {
 	});
 }
 
-/// Spec 115's upgrade: the credits pallet's per-day expiry totals, one value until then, become
-/// one map entry per day, and the ledger's invariants hold on the result.
-#[test]
-fn migrations_split_the_expiry_totals_by_day() {
-	use frame_support::{
-		storage::StoragePrefixedMap,
-		traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion},
-	};
-	new_test_ext().execute_with(|| {
-		let totals: alloc::collections::BTreeMap<u32, u128> =
-			pallet_credits::ExpiringOn::<Runtime>::iter().collect();
-		assert!(!totals.is_empty(), "the genesis balances expire on some day");
-		StorageVersion::new(0).put::<Credits>();
-		let _ = pallet_credits::ExpiringOn::<Runtime>::clear(u32::MAX, None);
-		let old_key = pallet_credits::ExpiringOn::<Runtime>::final_prefix();
-		frame_support::storage::unhashed::put_raw(&old_key, &totals.encode());
-		Migrations::on_runtime_upgrade();
-		assert_eq!(Credits::on_chain_storage_version(), StorageVersion::new(1));
-		assert_eq!(
-			pallet_credits::ExpiringOn::<Runtime>::iter()
-				.collect::<alloc::collections::BTreeMap<_, _>>(),
-			totals
-		);
-		Credits::do_try_state().unwrap();
-	});
-}
-
 /// One report of verified work reaches every listener the runtime wires: the workers pallet
 /// (trust, reputation, contribution) for served work, and the consensus (validator weight) for
 /// served and audited work of an authority on a job it did not ask for.

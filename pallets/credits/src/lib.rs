@@ -40,7 +40,6 @@ extern crate alloc;
 
 pub mod fees;
 pub mod fungible_impl;
-pub mod migrations;
 pub mod runtime_api;
 pub mod types;
 pub mod weights;
@@ -72,6 +71,12 @@ use sp_runtime::{
 pub type LotsOf<T> = BoundedVec<Lot, <T as Config>::MaxLots>;
 
 type AccountIdLookupOf<T> = <<T as frame_system::Config>::Lookup as StaticLookup>::Source;
+
+/// Per-day totals of free lots: one lot per day holding the day's total, sorted by day, bounded
+/// by [`Config::MaxLots`] days. Encoded as the `BTreeMap<DayIndex, Balance>` it replaced (a
+/// length, then each day and its amount), so no migration was needed; decoding it costs a
+/// fraction of the map's, which built a tree node by node.
+pub type ExpiryTotalsOf<T> = LotsOf<T>;
 
 /// Raw storage key of the sweep cursor (a key of [`Lots`]).
 pub type SweepCursorKey = BoundedVec<u8, ConstU32<128>>;
@@ -140,7 +145,7 @@ pub mod pallet {
 	}
 
 	/// The storage layout's version (the one this code reads; migrations move older ones to it).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -166,13 +171,13 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type TotalIssuance<T: Config> = StorageValue<_, Balance, ValueQuery>;
 
-	/// Sum of all free lots expiring at the end of each day, for days not yet closed (no entry
-	/// for a day without any). One entry per day, so that a balance change reads and writes the
-	/// few days its pieces expire on; until storage version 1 this was one value holding every
-	/// day, which each mint, burn and transfer read and wrote whole (up to `MaxLots` days: most
-	/// of the bytes a settlement moved, measured in the simulator).
+	/// Sum of all free lots per expiry day, for days not yet reached. One value (at most
+	/// `MaxLots` days) so that any operation touching many days costs one read and one write:
+	/// a map with an entry per day moved fewer bytes per balance change (the simulator ran
+	/// faster with it), but a burn or a fee taken from many lots then touched as many entries,
+	/// and the weight of every transaction's fee payment is priced for that worst case.
 	#[pallet::storage]
-	pub type ExpiringOn<T: Config> = StorageMap<_, Twox64Concat, DayIndex, Balance, ValueQuery>;
+	pub type ExpiringOn<T: Config> = StorageValue<_, ExpiryTotalsOf<T>, ValueQuery>;
 
 	/// The last day whose expiry has been taken out of [`TotalIssuance`].
 	#[pallet::storage]
@@ -287,7 +292,11 @@ pub mod pallet {
 			// catches up when the day length is shorter than a block step (never in practice).
 			while LastClosedDay::<T>::get() < today && closed < 2 {
 				let day = LastClosedDay::<T>::get().saturating_add(1);
-				let amount = ExpiringOn::<T>::take(day);
+				let amount = ExpiringOn::<T>::mutate(|totals| {
+					let at = totals.binary_search_by_key(&day, |lot| lot.expires_on).ok()?;
+					Some(totals.remove(at).amount)
+				})
+				.unwrap_or_default();
 				if !amount.is_zero() {
 					TotalIssuance::<T>::mutate(|i| *i = i.saturating_sub(amount));
 					// Restart the sweep so that accounts already passed are visited again.
@@ -439,9 +448,11 @@ pub fn benchmark_fill<T: Config>(who: &T::AccountId, first_day: DayIndex, n: u32
 	let today = Pallet::<T>::today();
 	let live: Vec<Lot> = lots.iter().filter(|lot| lot.expires_on > today).copied().collect();
 	TotalIssuance::<T>::mutate(|i| *i += total(&live).unwrap());
-	for lot in &live {
-		ExpiringOn::<T>::mutate(lot.expires_on, |sum| *sum += lot.amount);
-	}
+	ExpiringOn::<T>::mutate(|totals| {
+		let mut all = totals.to_vec();
+		merge(&mut all, &live, T::MaxLots::get() as usize).unwrap();
+		*totals = ExpiryTotalsOf::<T>::try_from(all).unwrap();
+	});
 	CapHighWater::<T>::put(BootstrapCap::<T>::get());
 	Lots::<T>::insert(who, LotsOf::<T>::truncate_from(lots));
 	frame_system::Pallet::<T>::inc_providers(who);
@@ -544,38 +555,32 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Adds free pieces to the per-day expiry totals (one read and one write per day). Checks
-	/// every sum before writing any, so an overflow changes nothing.
+	/// Adds free pieces to the per-day expiry totals (one read and one write for any number).
 	fn add_expiring(pieces: &[Lot], today: DayIndex) -> Result<(), Error<T>> {
-		let mut sums: Vec<(DayIndex, Balance)> = Vec::with_capacity(pieces.len());
-		for piece in pieces.iter().filter(|p| p.expires_on > today && p.amount > 0) {
-			match sums.iter_mut().find(|(day, _)| *day == piece.expires_on) {
-				Some((_, sum)) => {
-					*sum = sum.checked_add(piece.amount).ok_or(Error::<T>::Overflow)?
-				}
-				None => sums.push((
-					piece.expires_on,
-					ExpiringOn::<T>::get(piece.expires_on)
-						.checked_add(piece.amount)
-						.ok_or(Error::<T>::Overflow)?,
-				)),
-			}
+		let live: Vec<Lot> = pieces.iter().filter(|p| p.expires_on > today).copied().collect();
+		if live.is_empty() {
+			return Ok(());
 		}
-		for (day, sum) in sums {
-			ExpiringOn::<T>::insert(day, sum);
-		}
-		Ok(())
+		ExpiringOn::<T>::try_mutate(|totals| {
+			let mut all = core::mem::take(totals).into_inner();
+			merge(&mut all, &live, T::MaxLots::get() as usize).map_err(Error::<T>::from)?;
+			*totals = ExpiryTotalsOf::<T>::try_from(all).map_err(|_| Error::<T>::TooManyLots)?;
+			Ok(())
+		})
 	}
 
-	/// Takes free pieces out of the per-day expiry totals (saturating; a day that reaches zero
-	/// is removed).
+	/// Takes free pieces out of the per-day expiry totals.
 	fn sub_expiring(pieces: &[Lot], today: DayIndex) {
-		for piece in pieces.iter().filter(|p| p.expires_on > today && p.amount > 0) {
-			ExpiringOn::<T>::mutate_exists(piece.expires_on, |sum| {
-				let left = sum.unwrap_or_default().saturating_sub(piece.amount);
-				*sum = (!left.is_zero()).then_some(left);
-			});
+		let live: Vec<Lot> = pieces.iter().filter(|p| p.expires_on > today).copied().collect();
+		if live.is_empty() {
+			return;
 		}
+		ExpiringOn::<T>::mutate(|totals| {
+			let mut all = core::mem::take(totals).into_inner();
+			subtract(&mut all, &live);
+			// Fewer days than before: within the bound.
+			*totals = ExpiryTotalsOf::<T>::truncate_from(all);
+		});
 	}
 
 	/// Moves `amount` from `from` to `to`, oldest lots first, keeping expiry days.
@@ -1019,8 +1024,19 @@ impl<T: Config> Pallet<T> {
 			TotalIssuance::<T>::get() == free_sum.checked_add(held_sum).ok_or("overflow")?,
 			"total issuance != unexpired lots + holds"
 		);
-		let stored: BTreeMap<DayIndex, Balance> = ExpiringOn::<T>::iter().collect();
-		ensure!(stored.values().all(|sum| !sum.is_zero()), "a zero per-day expiry total stored");
+		let stored = ExpiringOn::<T>::get();
+		ensure!(
+			stored
+				.windows(2)
+				.all(|w| w.first().map(|l| l.expires_on) < w.get(1).map(|l| l.expires_on)),
+			"per-day expiry totals not one per day in order"
+		);
+		ensure!(
+			stored.iter().all(|lot| !lot.amount.is_zero()),
+			"a zero per-day expiry total stored"
+		);
+		let stored: BTreeMap<DayIndex, Balance> =
+			stored.iter().map(|lot| (lot.expires_on, lot.amount)).collect();
 		ensure!(stored == per_day, "per-day expiry totals do not match the lots");
 		ensure!(
 			stored.keys().all(|d| *d > LastClosedDay::<T>::get()),

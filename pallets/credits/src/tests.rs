@@ -58,7 +58,7 @@ fn settle_fee(who: AccountId, due: u128, taken: FeeTaken) {
 }
 
 fn expiring(day: u32) -> u128 {
-	ExpiringOn::<Test>::get(day)
+	ExpiringOn::<Test>::get().iter().find(|lot| lot.expires_on == day).map_or(0, |lot| lot.amount)
 }
 
 #[test]
@@ -564,7 +564,7 @@ fn a_fee_refund_never_lifts_the_payer_above_the_cap() {
 #[test]
 fn try_state_catches_broken_day_totals_and_caps() {
 	ExtBuilder::default().build().execute_with(|| {
-		ExpiringOn::<Test>::insert(3, 1);
+		ExpiringOn::<Test>::mutate(|t| t.try_insert(0, Lot { expires_on: 3, amount: 1 }).unwrap());
 		assert!(Credits::do_try_state().is_err());
 	});
 	// A day's total moved to another day; a zero total kept.
@@ -572,26 +572,29 @@ fn try_state_catches_broken_day_totals_and_caps() {
 		run_to_block(BLOCKS_PER_DAY + 1);
 		assert_ok!(Credits::mint_capped(&ALICE, 10));
 		assert_ok!(Credits::do_try_state());
-		let totals: Vec<(u32, u128)> = ExpiringOn::<Test>::iter().collect();
+		let put = |totals: Vec<Lot>| {
+			ExpiringOn::<Test>::put(crate::ExpiryTotalsOf::<Test>::truncate_from(totals))
+		};
+		let totals = ExpiringOn::<Test>::get().into_inner();
 		assert_eq!(totals.len(), 2, "genesis lots and a day later's");
-		let (day, amount) = totals[0];
-		ExpiringOn::<Test>::remove(day);
-		ExpiringOn::<Test>::insert(day + 2, amount);
+		// Out of order.
+		put(vec![totals[1], totals[0]]);
 		assert!(Credits::do_try_state().is_err());
-		ExpiringOn::<Test>::remove(day + 2);
-		ExpiringOn::<Test>::insert(day, amount);
+		// A day's total moved to another day.
+		let moved = Lot { expires_on: totals[1].expires_on + 2, ..totals[1] };
+		put(vec![totals[0], moved]);
+		assert!(Credits::do_try_state().is_err());
+		// A zero total kept.
+		put(vec![totals[0], totals[1], Lot { expires_on: moved.expires_on, amount: 0 }]);
+		assert!(Credits::do_try_state().is_err());
+		put(totals.clone());
 		assert_ok!(Credits::do_try_state());
-		ExpiringOn::<Test>::insert(day + 2, 0);
-		assert!(Credits::do_try_state().is_err());
-		ExpiringOn::<Test>::remove(day + 2);
 		// A lot far beyond the near days the check sums in a vector: counted all the same.
-		let far = day + 10_000;
-		Lots::<Test>::mutate(ALICE, |lots| {
-			lots.try_push(Lot { expires_on: far, amount: 5 }).unwrap()
-		});
+		let far = Lot { expires_on: totals[1].expires_on + 10_000, amount: 5 };
+		Lots::<Test>::mutate(ALICE, |lots| lots.try_push(far).unwrap());
 		TotalIssuance::<Test>::mutate(|i| *i += 5);
 		assert!(Credits::do_try_state().is_err());
-		ExpiringOn::<Test>::insert(far, 5);
+		put(vec![totals[0], totals[1], far]);
 		assert_ok!(Credits::do_try_state());
 	});
 	ExtBuilder::default().build().execute_with(|| {
@@ -732,33 +735,14 @@ fn genesis_balances_are_checked_against_five_percent_of_the_genesis_supply() {
 }
 
 #[test]
-fn migration_to_v1_splits_the_per_day_totals_into_one_entry_a_day() {
-	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
-	ExtBuilder::default().build().execute_with(|| {
-		run_to_block(BLOCKS_PER_DAY + 1);
-		assert_ok!(Credits::mint_capped(&ALICE, 10));
-		let totals: alloc::collections::BTreeMap<u32, u128> = ExpiringOn::<Test>::iter().collect();
-		assert_eq!(totals.len(), 2);
-		// A version-0 chain: the totals in one value, a `BTreeMap<DayIndex, Balance>`.
-		StorageVersion::new(0).put::<Credits>();
-		let _ = ExpiringOn::<Test>::clear(u32::MAX, None);
-		let old_key =
-			<ExpiringOn<Test> as frame_support::storage::StoragePrefixedMap<u128>>::final_prefix();
-		frame_support::storage::unhashed::put_raw(&old_key, &totals.encode());
-		assert!(Credits::do_try_state().is_err(), "the totals are not where they are read");
-		crate::migrations::v1::MigrateToV1::<Test>::on_runtime_upgrade();
-		assert_eq!(Credits::on_chain_storage_version(), 1);
-		assert_eq!(frame_support::storage::unhashed::get_raw(&old_key), None);
-		assert_eq!(
-			ExpiringOn::<Test>::iter().collect::<alloc::collections::BTreeMap<_, _>>(),
-			totals
-		);
-		assert_ok!(Credits::do_try_state());
-		// Runs once.
-		frame_support::storage::unhashed::put_raw(&old_key, &totals.encode());
-		crate::migrations::v1::MigrateToV1::<Test>::on_runtime_upgrade();
-		assert!(frame_support::storage::unhashed::get_raw(&old_key).is_some());
-	});
+fn the_per_day_totals_encode_as_the_map_they_replaced() {
+	// `ExpiringOn` was a `BTreeMap<DayIndex, Balance>`; chains that stored it need no migration.
+	let map: alloc::collections::BTreeMap<u32, u128> =
+		[(3, 7), (9, u128::MAX), (400, 1)].into_iter().collect();
+	let lots: Vec<Lot> = map.iter().map(|(d, a)| Lot { expires_on: *d, amount: *a }).collect();
+	assert_eq!(lots.encode(), map.encode());
+	let decoded = crate::ExpiryTotalsOf::<Test>::decode(&mut &map.encode()[..]).unwrap();
+	assert_eq!(decoded.into_inner(), lots);
 }
 
 #[test]

@@ -115,14 +115,16 @@ pub fn live_total(lots: &[Lot], today: DayIndex) -> Balance {
 		.fold(0u128, |acc, lot| acc.saturating_add(lot.amount))
 }
 
-/// [`live_total`] of the lots SCALE-encoded in `bytes` (a list of at most `max` lots, as stored),
-/// read in place instead of decoded into a vector first; 0 for bytes that are not such a list
-/// (what reading them as a stored value with a default gives).
+/// [`live_total`] of the lots SCALE-encoded at the start of `bytes` (a list of at most `max` lots,
+/// as stored), read in place instead of decoded into a vector first. What reading a stored value
+/// with a default gives: 0 for bytes that do not start with such a list, and bytes after it
+/// ignored.
 pub fn live_total_encoded(bytes: &[u8], today: DayIndex, max: u32) -> Balance {
 	let mut input = bytes;
 	let Ok(codec::Compact(len)) = codec::Compact::<u32>::decode(&mut input) else { return 0 };
 	let records = input.chunks_exact(20);
-	if len > max || input.len() != (len as usize).saturating_mul(20) {
+	let records = records.take(len as usize);
+	if len > max || input.len() < (len as usize).saturating_mul(20) {
 		return 0;
 	}
 	records
@@ -189,6 +191,21 @@ pub fn merge(lots: &mut Vec<Lot>, pieces: &[Lot], max_lots: usize) -> Result<(),
 	}
 	*lots = merged;
 	Ok(())
+}
+
+/// Takes `pieces` out of a sorted list with one lot per day (saturating), dropping the days that
+/// reach zero; pieces of days the list does not have change nothing.
+pub fn subtract(lots: &mut Vec<Lot>, pieces: &[Lot]) {
+	for piece in pieces {
+		if let Ok(at) = lots.binary_search_by_key(&piece.expires_on, |lot| lot.expires_on) {
+			let left = lots.get(at).map_or(0, |lot| lot.amount.saturating_sub(piece.amount));
+			if left == 0 {
+				lots.remove(at);
+			} else if let Some(lot) = lots.get_mut(at) {
+				lot.amount = left;
+			}
+		}
+	}
 }
 
 /// Takes up to `amount` from the newest lots first (used to refund fees to the lots they came
@@ -299,8 +316,25 @@ mod tests {
 			prop_assert!(is_sorted_unique(&lots));
 		}
 
-		/// Summing the encoded lots in place gives what decoding them and summing gives, and 0
-		/// for a list that is too long or bytes cut short or left over.
+		/// The per-day totals: subtracting what was merged in gives the totals back, and
+		/// subtracting pieces of a list (as a burn takes them) leaves each day's rest.
+		#[test]
+		fn subtract_undoes_merge_and_keeps_one_lot_per_day(totals in lots_strategy(), pieces in lots_strategy(), frac in 0u128..=100) {
+			let mut merged = totals.clone();
+			merge(&mut merged, &pieces, 1000).unwrap();
+			subtract(&mut merged, &pieces);
+			prop_assert_eq!(&merged, &totals);
+			let mut rest = totals.clone();
+			let amount = total(&rest).unwrap() * frac / 100;
+			let taken = take_oldest(&mut rest, amount).unwrap();
+			let mut left = totals.clone();
+			subtract(&mut left, &taken);
+			prop_assert_eq!(&left, &rest);
+			prop_assert!(is_sorted_unique(&left));
+		}
+
+		/// Summing the encoded lots in place gives what decoding them and summing gives (bytes
+		/// left over ignored, as decoding does), and 0 for a list that is too long or cut short.
 		#[test]
 		fn the_live_total_reads_the_encoded_lots(lots in lots_strategy(), today in 0u32..400, cut in 1usize..20) {
 			let bytes = lots.encode();
@@ -310,8 +344,11 @@ mod tests {
 				prop_assert_eq!(live_total_encoded(&bytes[..bytes.len() - cut], today, 1000), 0);
 				let mut longer = bytes.clone();
 				longer.push(0);
-				prop_assert_eq!(live_total_encoded(&longer, today, 1000), 0);
+				prop_assert_eq!(live_total_encoded(&longer, today, 1000), live_total(&lots, today));
 			}
+			// Past 63 lots the length takes two bytes.
+			let many: Vec<Lot> = (1..=100u32).map(|d| Lot { expires_on: d, amount: u128::from(d) }).collect();
+			prop_assert_eq!(live_total_encoded(&many.encode(), today, 400), live_total(&many, today));
 		}
 
 		/// The one-read decoding reads what the derived encoding wrote, and nothing more.

@@ -1002,6 +1002,10 @@ fn migration_to_v3_counts_the_history_days_once() {
 		HistoryDays::<Test>::put(days + 1);
 		crate::migrations::v3::MigrateToV3::<Test>::on_runtime_upgrade();
 		assert_eq!(HistoryDays::<Test>::get(), days + 1);
+		assert!(Economics::do_try_state().is_err(), "a wrong count is caught from version 3 on");
+		StorageVersion::new(2).put::<Economics>();
+		assert_ok!(Economics::do_try_state());
+		StorageVersion::new(3).put::<Economics>();
 		HistoryDays::<Test>::put(days);
 	});
 }

@@ -121,8 +121,9 @@ mod priced {
 	// 9 reads, 6 writes, 4,044 bytes (spec_version 111). Since spec_version 112 every epoch also
 	// reads the history, the issuance and the block number for the days held and the recent sums,
 	// and the day totals are 16 bytes longer: 3 reads and 31 × 16 bytes added until re-measured.
+	// Since spec_version 115 the day roll also writes the history's day count: 1 write added.
 	pub fn on_initialize_epoch(db: RuntimeDbWeight) -> Weight {
-		Weight::from_parts(55_895_000, 4_540).saturating_add(db.reads_writes(12, 6))
+		Weight::from_parts(55_895_000, 4_540).saturating_add(db.reads_writes(12, 7))
 	}
 	// The larger of two worst cases (2026-11-25): (a) 400 lots, the new one merged, a receipt
 	// pruned, no limit clipping: 135.9 µs, 8,780 bytes; (b) 400 lots, the oldest expired and
@@ -133,7 +134,7 @@ mod priced {
 	// the first time. Plus the bootstrap match (spec_version 112), not measured yet (the
 	// benchmark now runs it): a second capped mint into the same account, priced as case (b)'s
 	// 129.5 µs again, with 7 reads (the bootstrap parameters and end flag, the worker's match, the
-	// controller, history, trailing sums, the epoch) and 6 writes (the worker's match, its lots,
+	// controller, the history's day count, trailing sums, the epoch) and 6 writes (the worker's match, its lots,
 	// the issuance, the expiry bucket, the cap high-water mark, today's totals and the epoch).
 	pub fn settle_work(db: RuntimeDbWeight) -> Weight {
 		Weight::from_parts(335_676_000, 17_300).saturating_add(db.reads_writes(23, 16))
