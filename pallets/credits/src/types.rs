@@ -122,18 +122,16 @@ pub fn live_total(lots: &[Lot], today: DayIndex) -> Balance {
 pub fn live_total_encoded(bytes: &[u8], today: DayIndex, max: u32) -> Balance {
 	let mut input = bytes;
 	let Ok(codec::Compact(len)) = codec::Compact::<u32>::decode(&mut input) else { return 0 };
-	let records = input.chunks_exact(20);
-	let records = records.take(len as usize);
 	if len > max || input.len() < (len as usize).saturating_mul(20) {
 		return 0;
 	}
-	records
-		.filter_map(|record| {
-			let (day, amount) = record.split_at(4);
-			let day = DayIndex::from_le_bytes(day.try_into().ok()?);
-			(day > today).then(|| Balance::from_le_bytes(amount.try_into().unwrap_or([0; 16])))
-		})
-		.fold(0u128, |acc, amount| acc.saturating_add(amount))
+	// Each record as `Lot`'s own decoding reads it, one at a time.
+	input
+		.chunks_exact(20)
+		.take(len as usize)
+		.filter_map(|mut record| Lot::decode(&mut record).ok())
+		.filter(|lot| lot.expires_on > today)
+		.fold(0u128, |acc, lot| acc.saturating_add(lot.amount))
 }
 
 /// Removes the lots expired on `today` from a sorted lot list and returns their total.
