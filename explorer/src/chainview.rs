@@ -185,9 +185,21 @@ impl ChainView {
 }
 
 /// The sum of the per-day expiry totals (`Credits.ExpiringOn` as JSON) of the days up to
-/// `last_day`. Each day is a lot `{expires_on, amount}` (spec 115 on) or a `[day, amount]` pair
-/// (the map of earlier runtimes); anything else counts nothing.
+/// `last_day`. Spec 116 on, a window `{first_day, amounts}` with one amount per day from
+/// `first_day`; before, a list with one lot `{expires_on, amount}` per day (spec 115) or
+/// `[day, amount]` pairs (the map of earlier runtimes). Anything else counts nothing.
 fn expiring_by(totals: &Json, last_day: u64) -> u128 {
+	if let Some(first_day) = totals.get("first_day").and_then(crate::derive::json_u128) {
+		return totals
+			.get("amounts")
+			.and_then(Json::as_array)
+			.into_iter()
+			.flatten()
+			.zip(first_day..)
+			.take_while(|(_, day)| *day <= u128::from(last_day))
+			.filter_map(|(amount, _)| crate::derive::json_u128(amount))
+			.fold(0u128, u128::saturating_add);
+	}
 	totals
 		.as_array()
 		.into_iter()
@@ -209,7 +221,7 @@ mod tests {
 	use super::*;
 
 	#[test]
-	fn expiring_counts_the_days_up_to_the_last_in_either_shape() {
+	fn expiring_counts_the_days_up_to_the_last_in_every_shape() {
 		let lots = serde_json::json!([
 			{"expires_on": 3, "amount": "5"},
 			{"expires_on": 10, "amount": 7},
@@ -221,5 +233,11 @@ mod tests {
 		assert_eq!(expiring_by(&pairs, 11), 112);
 		assert_eq!(expiring_by(&serde_json::json!(null), 11), 0);
 		assert_eq!(expiring_by(&serde_json::json!([{"day": 1}]), 11), 0);
+		let window = serde_json::json!({"first_day": 3, "amounts": ["5", 0, 7, 100]});
+		assert_eq!(expiring_by(&window, 2), 0);
+		assert_eq!(expiring_by(&window, 3), 5);
+		assert_eq!(expiring_by(&window, 5), 12);
+		assert_eq!(expiring_by(&window, 600), 112);
+		assert_eq!(expiring_by(&serde_json::json!({"first_day": 3}), 600), 0);
 	}
 }

@@ -20,6 +20,9 @@ pub type Migrations = (
 	// Economics storage version 3 (spec_version 115): the history's day count is stored apart
 	// (`pallet_economics::migrations::v3`).
 	pallet_economics::migrations::v3::MigrateToV3<Runtime>,
+	// Credits storage version 1 (spec_version 116): the per-day expiry totals are one dense window
+	// of days (`pallet_credits::migrations::v1`).
+	pallet_credits::migrations::v1::MigrateToV1<Runtime>,
 );
 
 /// Inference storage version 1 (spec_version 111): a job's escrow is held under the inference

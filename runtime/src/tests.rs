@@ -417,6 +417,31 @@ fn migrations_keep_bootstrap_matches_in_the_current_period() {
 	});
 }
 
+/// The runtime's migrations on a chain at credits storage version 0 (spec ≤ 115): the per-day
+/// expiry totals, stored as one lot per day, become the dense window of the same totals; the
+/// version becomes 1.
+#[test]
+fn migrations_keep_the_per_day_expiry_totals() {
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	new_test_ext().execute_with(|| {
+		let expected = pallet_credits::ExpiringOn::<Runtime>::get();
+		let old: Vec<pallet_credits::Lot> = expected
+			.days()
+			.map(|(expires_on, amount)| pallet_credits::Lot { expires_on, amount })
+			.collect();
+		assert!(!old.is_empty(), "genesis balances expire on some day");
+		frame_support::storage::unhashed::put_raw(
+			&pallet_credits::ExpiringOn::<Runtime>::hashed_key(),
+			&old.encode(),
+		);
+		StorageVersion::new(0).put::<Credits>();
+		Migrations::on_runtime_upgrade();
+		assert_eq!(Credits::on_chain_storage_version(), StorageVersion::new(1));
+		assert_eq!(pallet_credits::ExpiringOn::<Runtime>::get(), expected);
+		Credits::do_try_state().unwrap();
+	});
+}
+
 /// One report of verified work reaches every listener the runtime wires: the workers pallet
 /// (trust, reputation, contribution) for served work, and the consensus (validator weight) for
 /// served and audited work of an authority on a job it did not ask for.

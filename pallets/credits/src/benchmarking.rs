@@ -118,9 +118,7 @@ mod benchmarks {
 		let n = Pallet::<T>::first_block_of(day);
 		frame_system::Pallet::<T>::set_block_number(n);
 		LastClosedDay::<T>::put(day - 1);
-		ExpiringOn::<T>::mutate(|totals| {
-			totals.try_insert(0, Lot { expires_on: day, amount: CRED }).unwrap()
-		});
+		ExpiringOn::<T>::mutate(|totals| totals.add(&[Lot { expires_on: day, amount: CRED }]).unwrap());
 		TotalIssuance::<T>::put(CRED);
 
 		#[block]
@@ -151,11 +149,7 @@ mod benchmarks {
 		fill::<T>(&who, 1, l, CRED);
 		// Close the days as `on_initialize` would have.
 		for day in 1..=l {
-			let amount = ExpiringOn::<T>::mutate(|totals| {
-				let at = totals.iter().position(|lot| lot.expires_on == day)?;
-				Some(totals.remove(at).amount)
-			})
-			.unwrap_or_default();
+			let amount = ExpiringOn::<T>::mutate(|totals| totals.take_day(day));
 			TotalIssuance::<T>::mutate(|i| *i -= amount);
 		}
 		let n = Pallet::<T>::first_block_of(l + 1);

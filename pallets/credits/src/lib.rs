@@ -40,6 +40,7 @@ extern crate alloc;
 
 pub mod fees;
 pub mod fungible_impl;
+pub mod migrations;
 pub mod runtime_api;
 pub mod types;
 pub mod weights;
@@ -72,11 +73,9 @@ pub type LotsOf<T> = BoundedVec<Lot, <T as Config>::MaxLots>;
 
 type AccountIdLookupOf<T> = <<T as frame_system::Config>::Lookup as StaticLookup>::Source;
 
-/// Per-day totals of free lots: one lot per day holding the day's total, sorted by day, bounded
-/// by [`Config::MaxLots`] days. Encoded as the `BTreeMap<DayIndex, Balance>` it replaced (a
-/// length, then each day and its amount), so no migration was needed; decoding it costs a
-/// fraction of the map's, which built a tree node by node.
-pub type ExpiryTotalsOf<T> = LotsOf<T>;
+/// Per-day totals of free lots, a dense window of at most [`Config::MaxLots`] days (see
+/// [`DayTotals`]).
+pub type ExpiryTotalsOf<T> = DayTotals<<T as Config>::MaxLots>;
 
 /// Raw storage key of the sweep cursor (a key of [`Lots`]).
 pub type SweepCursorKey = BoundedVec<u8, ConstU32<128>>;
@@ -145,7 +144,7 @@ pub mod pallet {
 	}
 
 	/// The storage layout's version (the one this code reads; migrations move older ones to it).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -171,11 +170,12 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type TotalIssuance<T: Config> = StorageValue<_, Balance, ValueQuery>;
 
-	/// Sum of all free lots per expiry day, for days not yet reached. One value (at most
-	/// `MaxLots` days) so that any operation touching many days costs one read and one write:
-	/// a map with an entry per day moved fewer bytes per balance change (the simulator ran
-	/// faster with it), but a burn or a fee taken from many lots then touched as many entries,
-	/// and the weight of every transaction's fee payment is priced for that worst case.
+	/// Sum of all free lots per expiry day, for days not yet reached, as one dense window of days
+	/// ([`DayTotals`], at most `MaxLots` days) so that any operation touching many days costs one
+	/// read and one write: a map with an entry per day moved fewer bytes per balance change (the
+	/// simulator ran faster with it), but a burn or a fee taken from many lots then touched as
+	/// many entries, and the weight of every transaction's fee payment is priced for that worst
+	/// case. Storage version 1 (a list of `Lot`s before; [`migrations::v1`]).
 	#[pallet::storage]
 	pub type ExpiringOn<T: Config> = StorageValue<_, ExpiryTotalsOf<T>, ValueQuery>;
 
@@ -292,11 +292,7 @@ pub mod pallet {
 			// catches up when the day length is shorter than a block step (never in practice).
 			while LastClosedDay::<T>::get() < today && closed < 2 {
 				let day = LastClosedDay::<T>::get().saturating_add(1);
-				let amount = ExpiringOn::<T>::mutate(|totals| {
-					let at = totals.binary_search_by_key(&day, |lot| lot.expires_on).ok()?;
-					Some(totals.remove(at).amount)
-				})
-				.unwrap_or_default();
+				let amount = ExpiringOn::<T>::mutate(|totals| totals.take_day(day));
 				if !amount.is_zero() {
 					TotalIssuance::<T>::mutate(|i| *i = i.saturating_sub(amount));
 					// Restart the sweep so that accounts already passed are visited again.
@@ -448,11 +444,7 @@ pub fn benchmark_fill<T: Config>(who: &T::AccountId, first_day: DayIndex, n: u32
 	let today = Pallet::<T>::today();
 	let live: Vec<Lot> = lots.iter().filter(|lot| lot.expires_on > today).copied().collect();
 	TotalIssuance::<T>::mutate(|i| *i += total(&live).unwrap());
-	ExpiringOn::<T>::mutate(|totals| {
-		let mut all = totals.to_vec();
-		merge(&mut all, &live, T::MaxLots::get() as usize).unwrap();
-		*totals = ExpiryTotalsOf::<T>::try_from(all).unwrap();
-	});
+	ExpiringOn::<T>::mutate(|totals| totals.add(&live).unwrap());
 	CapHighWater::<T>::put(BootstrapCap::<T>::get());
 	Lots::<T>::insert(who, LotsOf::<T>::truncate_from(lots));
 	frame_system::Pallet::<T>::inc_providers(who);
@@ -561,12 +553,7 @@ impl<T: Config> Pallet<T> {
 		if live.is_empty() {
 			return Ok(());
 		}
-		ExpiringOn::<T>::try_mutate(|totals| {
-			let mut all = core::mem::take(totals).into_inner();
-			merge(&mut all, &live, T::MaxLots::get() as usize).map_err(Error::<T>::from)?;
-			*totals = ExpiryTotalsOf::<T>::try_from(all).map_err(|_| Error::<T>::TooManyLots)?;
-			Ok(())
-		})
+		ExpiringOn::<T>::try_mutate(|totals| totals.add(&live).map_err(Error::<T>::from))
 	}
 
 	/// Takes free pieces out of the per-day expiry totals.
@@ -575,12 +562,7 @@ impl<T: Config> Pallet<T> {
 		if live.is_empty() {
 			return;
 		}
-		ExpiringOn::<T>::mutate(|totals| {
-			let mut all = core::mem::take(totals).into_inner();
-			subtract(&mut all, &live);
-			// Fewer days than before: within the bound.
-			*totals = ExpiryTotalsOf::<T>::truncate_from(all);
-		});
+		ExpiringOn::<T>::mutate(|totals| totals.subtract(&live));
 	}
 
 	/// Moves `amount` from `from` to `to`, oldest lots first, keeping expiry days.
@@ -1025,18 +1007,8 @@ impl<T: Config> Pallet<T> {
 			"total issuance != unexpired lots + holds"
 		);
 		let stored = ExpiringOn::<T>::get();
-		ensure!(
-			stored
-				.windows(2)
-				.all(|w| w.first().map(|l| l.expires_on) < w.get(1).map(|l| l.expires_on)),
-			"per-day expiry totals not one per day in order"
-		);
-		ensure!(
-			stored.iter().all(|lot| !lot.amount.is_zero()),
-			"a zero per-day expiry total stored"
-		);
-		let stored: BTreeMap<DayIndex, Balance> =
-			stored.iter().map(|lot| (lot.expires_on, lot.amount)).collect();
+		ensure!(stored.is_canonical(), "per-day expiry totals not trimmed to their first and last day");
+		let stored: BTreeMap<DayIndex, Balance> = stored.days().collect();
 		ensure!(stored == per_day, "per-day expiry totals do not match the lots");
 		ensure!(
 			stored.keys().all(|d| *d > LastClosedDay::<T>::get()),

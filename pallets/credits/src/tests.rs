@@ -58,7 +58,7 @@ fn settle_fee(who: AccountId, due: u128, taken: FeeTaken) {
 }
 
 fn expiring(day: u32) -> u128 {
-	ExpiringOn::<Test>::get().iter().find(|lot| lot.expires_on == day).map_or(0, |lot| lot.amount)
+	ExpiringOn::<Test>::get().days().find(|(d, _)| *d == day).map_or(0, |(_, amount)| amount)
 }
 
 #[test]
@@ -561,40 +561,65 @@ fn a_fee_refund_never_lifts_the_payer_above_the_cap() {
 	});
 }
 
+/// The per-day totals as stored: a window from `first_day`.
+fn window(first_day: u32, amounts: Vec<u128>) -> crate::ExpiryTotalsOf<Test> {
+	crate::DayTotals { first_day, amounts: frame_support::BoundedVec::truncate_from(amounts) }
+}
+
 #[test]
 fn try_state_catches_broken_day_totals_and_caps() {
 	ExtBuilder::default().build().execute_with(|| {
-		ExpiringOn::<Test>::mutate(|t| t.try_insert(0, Lot { expires_on: 3, amount: 1 }).unwrap());
+		ExpiringOn::<Test>::mutate(|t| t.add(&[Lot { expires_on: 3, amount: 1 }]).unwrap());
 		assert!(Credits::do_try_state().is_err());
 	});
-	// A day's total moved to another day; a zero total kept.
+	// A day's total moved to another day; zero days kept at either end.
 	ExtBuilder::default().build().execute_with(|| {
 		run_to_block(BLOCKS_PER_DAY + 1);
 		assert_ok!(Credits::mint_capped(&ALICE, 10));
 		assert_ok!(Credits::do_try_state());
-		let put = |totals: Vec<Lot>| {
-			ExpiringOn::<Test>::put(crate::ExpiryTotalsOf::<Test>::truncate_from(totals))
+		let totals = ExpiringOn::<Test>::get();
+		let days: Vec<(u32, u128)> = totals.days().collect();
+		assert_eq!(days.len(), 2, "genesis lots and a day later's");
+		let (first, a, b) = (totals.first_day, days[0].1, days[1].1);
+		// The days between the two, stored as zeros.
+		let gap = (days[1].0 - days[0].0 - 1) as usize;
+		let with_gap = |x: u128, zeros: usize, y: u128| {
+			let mut amounts = vec![x];
+			amounts.extend(vec![0; zeros]);
+			amounts.push(y);
+			amounts
 		};
-		let totals = ExpiringOn::<Test>::get().into_inner();
-		assert_eq!(totals.len(), 2, "genesis lots and a day later's");
-		// Out of order.
-		put(vec![totals[1], totals[0]]);
+		assert_eq!(totals.amounts.to_vec(), with_gap(a, gap, b));
+		// Swapped between the days.
+		ExpiringOn::<Test>::put(window(first, with_gap(b, gap, a)));
 		assert!(Credits::do_try_state().is_err());
-		// A day's total moved to another day.
-		let moved = Lot { expires_on: totals[1].expires_on + 2, ..totals[1] };
-		put(vec![totals[0], moved]);
+		// The second day's total moved two days on.
+		ExpiringOn::<Test>::put(window(first, with_gap(a, gap + 2, b)));
 		assert!(Credits::do_try_state().is_err());
-		// A zero total kept.
-		put(vec![totals[0], totals[1], Lot { expires_on: moved.expires_on, amount: 0 }]);
+		// A zero day kept after the last one, or before the first.
+		let mut trailing = with_gap(a, gap, b);
+		trailing.push(0);
+		ExpiringOn::<Test>::put(window(first, trailing));
 		assert!(Credits::do_try_state().is_err());
-		put(totals.clone());
+		let mut leading = vec![0];
+		leading.extend(with_gap(a, gap, b));
+		ExpiringOn::<Test>::put(window(first - 1, leading));
+		assert!(Credits::do_try_state().is_err());
+		ExpiringOn::<Test>::put(window(first, with_gap(a, gap, b)));
 		assert_ok!(Credits::do_try_state());
-		// A lot far beyond the near days the check sums in a vector: counted all the same.
-		let far = Lot { expires_on: totals[1].expires_on + 10_000, amount: 5 };
-		Lots::<Test>::mutate(ALICE, |lots| lots.try_push(far).unwrap());
-		TotalIssuance::<Test>::mutate(|i| *i += 5);
+		// An empty window that does not start at day 0.
+		let _ = Lots::<Test>::clear(u32::MAX, None);
+		TotalIssuance::<Test>::put(0);
+		ExpiringOn::<Test>::put(window(first, vec![]));
 		assert!(Credits::do_try_state().is_err());
-		put(vec![totals[0], totals[1], far]);
+		ExpiringOn::<Test>::kill();
+		assert_ok!(Credits::do_try_state());
+		// A lot beyond the near days the check sums in a vector: counted all the same.
+		let far = Lot { expires_on: Credits::today() + MAX_LOTS + 3, amount: 5 };
+		Lots::<Test>::insert(ALICE, crate::LotsOf::<Test>::truncate_from(vec![far]));
+		TotalIssuance::<Test>::put(5);
+		assert!(Credits::do_try_state().is_err());
+		ExpiringOn::<Test>::put(window(far.expires_on, vec![5]));
 		assert_ok!(Credits::do_try_state());
 	});
 	ExtBuilder::default().build().execute_with(|| {
@@ -735,14 +760,55 @@ fn genesis_balances_are_checked_against_five_percent_of_the_genesis_supply() {
 }
 
 #[test]
-fn the_per_day_totals_encode_as_the_map_they_replaced() {
-	// `ExpiringOn` was a `BTreeMap<DayIndex, Balance>`; chains that stored it need no migration.
-	let map: alloc::collections::BTreeMap<u32, u128> =
-		[(3, 7), (9, u128::MAX), (400, 1)].into_iter().collect();
-	let lots: Vec<Lot> = map.iter().map(|(d, a)| Lot { expires_on: *d, amount: *a }).collect();
-	assert_eq!(lots.encode(), map.encode());
-	let decoded = crate::ExpiryTotalsOf::<Test>::decode(&mut &map.encode()[..]).unwrap();
-	assert_eq!(decoded.into_inner(), lots);
+fn the_per_day_totals_move_to_a_window_once() {
+	use frame_support::traits::{GetStorageVersion, OnRuntimeUpgrade, StorageVersion};
+	ExtBuilder::default().build().execute_with(|| {
+		run_to_block(BLOCKS_PER_DAY + 1);
+		assert_ok!(Credits::mint_capped(&ALICE, 10));
+		let expected = ExpiringOn::<Test>::get();
+		assert_eq!(expected.days().count(), 2);
+		// Version 0 stored one lot per day, in order (and, before it, the `BTreeMap` of the same
+		// bytes).
+		let old: Vec<Lot> =
+			expected.days().map(|(expires_on, amount)| Lot { expires_on, amount }).collect();
+		let map: alloc::collections::BTreeMap<u32, u128> = expected.days().collect();
+		assert_eq!(old.encode(), map.encode());
+		frame_support::storage::unhashed::put_raw(&ExpiringOn::<Test>::hashed_key(), &old.encode());
+		StorageVersion::new(0).put::<Credits>();
+		crate::migrations::v1::MigrateToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(ExpiringOn::<Test>::get(), expected);
+		assert_eq!(Credits::on_chain_storage_version(), 1);
+		assert_ok!(Credits::do_try_state());
+		// Run again, it changes nothing (the version gate).
+		crate::migrations::v1::MigrateToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(ExpiringOn::<Test>::get(), expected);
+		// An undecodable value is summed again from the lots.
+		frame_support::storage::unhashed::put_raw(&ExpiringOn::<Test>::hashed_key(), &[7, 7, 7]);
+		StorageVersion::new(0).put::<Credits>();
+		crate::migrations::v1::MigrateToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(ExpiringOn::<Test>::get(), expected);
+		assert_ok!(Credits::do_try_state());
+	});
+}
+
+#[test]
+fn the_per_day_totals_decode_as_plain_amounts() {
+	// The window's amounts are `u128`s, which SCALE copies in one piece: its bytes are the first
+	// day, the count, then each amount little-endian.
+	let totals = window(9, vec![7, 0, u128::MAX]);
+	let mut bytes = 9u32.encode();
+	bytes.extend(codec::Compact(3u32).encode());
+	for amount in [7u128, 0, u128::MAX] {
+		bytes.extend(amount.to_le_bytes());
+	}
+	assert_eq!(totals.encode(), bytes);
+	assert_eq!(crate::ExpiryTotalsOf::<Test>::decode(&mut &bytes[..]).unwrap(), totals);
+	// More days than `MaxLots` do not decode.
+	let long = crate::DayTotals::<frame_support::traits::ConstU32<100>> {
+		first_day: 1,
+		amounts: frame_support::BoundedVec::truncate_from(vec![1; MAX_LOTS as usize + 1]),
+	};
+	assert!(crate::ExpiryTotalsOf::<Test>::decode(&mut &long.encode()[..]).is_err());
 }
 
 #[test]

@@ -5,6 +5,10 @@
 
 use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{
+	traits::Get, BoundedVec, CloneNoBound, DebugNoBound, DefaultNoBound, EqNoBound,
+	PartialEqNoBound,
+};
 use scale_info::TypeInfo;
 
 pub use declai_primitives::{Balance, DayIndex, WithholdReason, CRED};
@@ -206,6 +210,142 @@ pub fn subtract(lots: &mut Vec<Lot>, pieces: &[Lot]) {
 	}
 }
 
+/// The per-day totals of all free lots, as one dense window of days: `amounts[i]` is what expires
+/// on day `first_day + i`, zeros included. Kept canonical: empty with `first_day` 0, or with the
+/// first and the last amount non-zero, so that equal totals have equal bytes.
+///
+/// Dense and not one entry per day (as a list of [`Lot`]s was, and a map before it): the amounts
+/// are plain `u128`s, which SCALE decodes and encodes as one copy of bytes instead of record by
+/// record, and every mint and burn rewrites this value. The window spans at most the lot lifetime
+/// (mints land on its last day), so its size is bounded by the same `MaxLots` days.
+#[derive(
+	CloneNoBound,
+	Decode,
+	DecodeWithMemTracking,
+	DefaultNoBound,
+	Encode,
+	EqNoBound,
+	DebugNoBound,
+	PartialEqNoBound,
+	TypeInfo,
+)]
+#[scale_info(skip_type_params(S))]
+pub struct DayTotals<S: Get<u32>> {
+	/// The day `amounts[0]` expires on.
+	pub first_day: DayIndex,
+	/// Credits expiring on each day from `first_day` on.
+	pub amounts: BoundedVec<Balance, S>,
+}
+
+impl<S: Get<u32>> MaxEncodedLen for DayTotals<S> {
+	fn max_encoded_len() -> usize {
+		DayIndex::max_encoded_len().saturating_add(BoundedVec::<Balance, S>::max_encoded_len())
+	}
+}
+
+impl<S: Get<u32>> DayTotals<S> {
+	/// The days with a non-zero total, in order, with their totals.
+	pub fn days(&self) -> impl Iterator<Item = (DayIndex, Balance)> + '_ {
+		(self.first_day..)
+			.zip(self.amounts.iter().copied())
+			.filter(|(_, amount)| *amount > 0)
+	}
+
+	/// Whether the window is in its canonical form (see the type's docs).
+	pub fn is_canonical(&self) -> bool {
+		match (self.amounts.first(), self.amounts.last()) {
+			(Some(first), Some(last)) => *first > 0 && *last > 0,
+			_ => self.first_day == 0,
+		}
+	}
+
+	/// Adds `pieces` to their days, widening the window to them. Fails with
+	/// [`LotError::TooManyLots`], changing nothing, when the window would span more than `S` days;
+	/// with [`LotError::Overflow`] when a day's total overflows, after which the window may be
+	/// partly changed, so callers drop it (the pallet changes storage with `try_mutate`).
+	pub fn add(&mut self, pieces: &[Lot]) -> Result<(), LotError> {
+		let mut amounts = core::mem::take(&mut self.amounts).into_inner();
+		let result = add_to_window(&mut self.first_day, &mut amounts, pieces, S::get() as usize);
+		self.amounts = BoundedVec::truncate_from(amounts);
+		result
+	}
+
+	/// Takes `pieces` out of their days (saturating; days outside the window change nothing).
+	pub fn subtract(&mut self, pieces: &[Lot]) {
+		let mut amounts = core::mem::take(&mut self.amounts).into_inner();
+		for piece in pieces {
+			let at = piece.expires_on.checked_sub(self.first_day).map(|at| at as usize);
+			if let Some(amount) = at.and_then(|at| amounts.get_mut(at)) {
+				*amount = amount.saturating_sub(piece.amount);
+			}
+		}
+		trim(&mut self.first_day, &mut amounts);
+		self.amounts = BoundedVec::truncate_from(amounts);
+	}
+
+	/// Removes day `day`'s total and returns it (0 when the window has none).
+	pub fn take_day(&mut self, day: DayIndex) -> Balance {
+		let amount = day
+			.checked_sub(self.first_day)
+			.and_then(|at| self.amounts.get(at as usize).copied())
+			.unwrap_or_default();
+		self.subtract(&[Lot { expires_on: day, amount }]);
+		amount
+	}
+}
+
+/// [`DayTotals::add`] on a plain vector, bounded by `max_days`.
+fn add_to_window(
+	first_day: &mut DayIndex,
+	amounts: &mut Vec<Balance>,
+	pieces: &[Lot],
+	max_days: usize,
+) -> Result<(), LotError> {
+	let days = pieces.iter().filter(|piece| piece.amount > 0).map(|piece| piece.expires_on);
+	let (Some(low), Some(high)) = (days.clone().min(), days.max()) else { return Ok(()) };
+	let (low, high) = if amounts.is_empty() {
+		(low, high)
+	} else {
+		let last = first_day.saturating_add(amounts.len().saturating_sub(1) as DayIndex);
+		(low.min(*first_day), high.max(last))
+	};
+	// `low <= high`, and every day below is at least `low`: the subtractions cannot saturate.
+	let span = (high.saturating_sub(low) as usize).saturating_add(1);
+	if span > max_days {
+		return Err(LotError::TooManyLots);
+	}
+	if amounts.is_empty() {
+		*first_day = low;
+	} else if low < *first_day {
+		let before = first_day.saturating_sub(low) as usize;
+		amounts.splice(0..0, core::iter::repeat_n(0, before));
+		*first_day = low;
+	}
+	amounts.resize(span, 0);
+	for piece in pieces.iter().filter(|piece| piece.amount > 0) {
+		let amount = amounts
+			.get_mut(piece.expires_on.saturating_sub(*first_day) as usize)
+			.ok_or(LotError::Overflow)?;
+		*amount = amount.checked_add(piece.amount).ok_or(LotError::Overflow)?;
+	}
+	Ok(())
+}
+
+/// Drops the zero days at both ends of a window (all of them: an empty window starts at day 0).
+fn trim(first_day: &mut DayIndex, amounts: &mut Vec<Balance>) {
+	while amounts.last() == Some(&0) {
+		amounts.pop();
+	}
+	let zeros = amounts.iter().take_while(|amount| **amount == 0).count();
+	if zeros > 0 {
+		amounts.drain(..zeros);
+		*first_day = first_day.saturating_add(zeros as DayIndex);
+	}
+	if amounts.is_empty() {
+		*first_day = 0;
+	}
+}
+
 /// Takes up to `amount` from the newest lots first (used to refund fees to the lots they came
 /// from without extending any expiry); returns what was taken, oldest first.
 pub fn take_newest(lots: &mut Vec<Lot>, amount: Balance) -> Vec<Lot> {
@@ -347,6 +487,58 @@ mod tests {
 			// Past 63 lots the length takes two bytes.
 			let many: Vec<Lot> = (1..=100u32).map(|d| Lot { expires_on: d, amount: u128::from(d) }).collect();
 			prop_assert_eq!(live_total_encoded(&many.encode(), today, 400), live_total(&many, today));
+		}
+
+		/// The dense per-day totals agree with a map of day to total after any sequence of
+		/// additions, subtractions and closed days; stay canonical; refuse a span beyond their
+		/// bound without changing the days they hold; and round-trip through their encoding.
+		#[test]
+		fn day_totals_track_a_map_of_days(
+			ops in proptest::collection::vec((0u8..3, lots_strategy()), 1..30),
+		) {
+			type Window = DayTotals<frame_support::traits::ConstU32<64>>;
+			let mut window = Window::default();
+			let mut model = alloc::collections::BTreeMap::<DayIndex, Balance>::new();
+			for (op, pieces) in ops {
+				// Pieces spread over up to 400 days: many additions exceed the 64-day bound.
+				match op {
+					0 => {
+						let before = window.clone();
+						match window.add(&pieces) {
+							Ok(()) => {
+								for piece in pieces.iter().filter(|p| p.amount > 0) {
+									*model.entry(piece.expires_on).or_default() += piece.amount;
+								}
+							}
+							Err(e) => {
+								prop_assert_eq!(e, LotError::TooManyLots);
+								// The bound is checked before anything changes.
+								prop_assert_eq!(&window, &before);
+							}
+						}
+					}
+					1 => {
+						window.subtract(&pieces);
+						for piece in &pieces {
+							if let Some(total) = model.get_mut(&piece.expires_on) {
+								*total = total.saturating_sub(piece.amount);
+							}
+						}
+					}
+					_ => {
+						let day = pieces.first().map_or(0, |p| p.expires_on);
+						let expected = model.remove(&day).unwrap_or_default();
+						prop_assert_eq!(window.take_day(day), expected);
+					}
+				}
+				model.retain(|_, total| *total > 0);
+				prop_assert!(window.is_canonical());
+				prop_assert!(window.amounts.len() <= 64);
+				prop_assert_eq!(window.days().collect::<alloc::collections::BTreeMap<_, _>>(), model.clone());
+				let bytes = window.encode();
+				prop_assert_eq!(bytes.len(), window.encoded_size());
+				prop_assert_eq!(Window::decode(&mut &bytes[..]).unwrap(), window.clone());
+			}
 		}
 
 		/// The one-read decoding reads what the derived encoding wrote, and nothing more.
