@@ -971,15 +971,28 @@ impl<T: Config> Pallet<T> {
 		let near = usize::try_from(T::MaxLots::get()).unwrap_or(0).saturating_add(2);
 		let mut near_days = alloc::vec![0u128; near];
 		let mut per_day = BTreeMap::<DayIndex, Balance>::new();
-		let mut owned = BTreeMap::<T::AccountId, Balance>::new();
+		// Holds first: few accounts have any, so what each owns is checked against the cap as
+		// its lots are read, without a map of every account.
+		let high = CapHighWater::<T>::get();
+		let mut held = BTreeMap::<T::AccountId, Balance>::new();
+		let mut held_sum = 0u128;
+		for (who, _reason, lots) in Holds::<T>::iter() {
+			ensure!(!lots.is_empty(), "empty hold in storage");
+			let t = total(&lots).ok_or("overflow")?;
+			held_sum = held_sum.checked_add(t).ok_or("overflow")?;
+			let h = held.entry(who).or_default();
+			*h = h.checked_add(t).ok_or("overflow")?;
+		}
 		for (who, lots) in Lots::<T>::iter() {
 			ensure!(
 				lots.windows(2).all(|w| matches!(w, [a, b] if a.expires_on < b.expires_on)),
 				"lots not sorted by expiry"
 			);
 			ensure!(lots.iter().all(|l| l.amount > 0), "empty lot in storage");
+			let mut owned = held.remove(&who).unwrap_or_default();
 			for lot in lots.iter().filter(|l| l.expires_on > today) {
 				free_sum = free_sum.checked_add(lot.amount).ok_or("overflow")?;
+				owned = owned.saturating_add(lot.amount);
 				let after =
 					usize::try_from(lot.expires_on.saturating_sub(today)).unwrap_or(usize::MAX);
 				let d = match near_days.get_mut(after) {
@@ -988,19 +1001,13 @@ impl<T: Config> Pallet<T> {
 				};
 				*d = d.checked_add(lot.amount).ok_or("overflow")?;
 			}
-			owned.insert(who, live_total(&lots, today));
+			ensure!(owned <= high, "an account is above the concentration cap");
 		}
+		// Accounts whose credits are all held.
+		ensure!(held.values().all(|h| *h <= high), "an account is above the concentration cap");
 		for (after, sum) in near_days.into_iter().enumerate().filter(|(_, sum)| !sum.is_zero()) {
 			let day = today.saturating_add(DayIndex::try_from(after).unwrap_or(DayIndex::MAX));
 			per_day.insert(day, sum);
-		}
-		let mut held_sum = 0u128;
-		for (who, _reason, lots) in Holds::<T>::iter() {
-			ensure!(!lots.is_empty(), "empty hold in storage");
-			let t = total(&lots).ok_or("overflow")?;
-			held_sum = held_sum.checked_add(t).ok_or("overflow")?;
-			let o = owned.entry(who).or_default();
-			*o = o.checked_add(t).ok_or("overflow")?;
 		}
 		ensure!(
 			TotalIssuance::<T>::get() == free_sum.checked_add(held_sum).ok_or("overflow")?,
@@ -1014,8 +1021,6 @@ impl<T: Config> Pallet<T> {
 			stored.keys().all(|d| *d > LastClosedDay::<T>::get()),
 			"expiry total left for a closed day"
 		);
-		let high = CapHighWater::<T>::get();
-		ensure!(owned.values().all(|o| *o <= high), "an account is above the concentration cap");
 		Ok(())
 	}
 }

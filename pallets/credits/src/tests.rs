@@ -626,6 +626,16 @@ fn try_state_catches_broken_day_totals_and_caps() {
 		crate::CapHighWater::<Test>::put(999);
 		assert!(Credits::do_try_state().is_err());
 	});
+	// Above the cap with every credit held (no free lots left to read).
+	ExtBuilder::default().build().execute_with(|| {
+		let escrow = RuntimeHoldReason::Credits(crate::HoldReason::Escrow);
+		assert_ok!(Credits::hold(&escrow, &ALICE, 1_000));
+		assert_eq!(Lots::<Test>::get(ALICE).len(), 0);
+		crate::CapHighWater::<Test>::put(1_000);
+		assert_ok!(Credits::do_try_state());
+		crate::CapHighWater::<Test>::put(999);
+		assert!(Credits::do_try_state().is_err());
+	});
 }
 
 #[test]

@@ -70,6 +70,9 @@ pub struct SimExternalities {
 	layers: Vec<UndoLog>,
 	/// Storage values whose writes and appends are dropped (the events and their count).
 	discard: Vec<Vec<u8>>,
+	/// The value of `:transaction_level:`, apart from the map: read and written twice per storage
+	/// layer, 28 million times a simulated year at 10,000 agents.
+	transaction_level: Option<Vec<u8>>,
 	extensions: Extensions,
 }
 
@@ -77,12 +80,15 @@ impl SimExternalities {
 	/// The state of a genesis `storage` (no child tries: the simulated runtime has none).
 	/// Writes and appends to a key in `discard` are dropped.
 	pub fn new(storage: Storage, discard: Vec<Vec<u8>>) -> Self {
-		let keys = storage.top.keys().cloned().collect();
+		let mut top = storage.top;
+		let transaction_level = top.remove(TRANSACTION_LEVEL_KEY);
+		let keys = top.keys().cloned().collect();
 		Self {
-			values: storage.top.into_iter().collect(),
+			values: top.into_iter().collect(),
 			keys,
 			layers: Vec::new(),
 			discard,
+			transaction_level,
 			extensions: Extensions::default(),
 		}
 	}
@@ -124,15 +130,21 @@ impl Externalities for SimExternalities {
 	fn set_offchain_storage(&mut self, _key: &[u8], _value: Option<&[u8]>) {}
 
 	fn storage(&mut self, key: &[u8]) -> Option<Vec<u8>> {
+		if key == TRANSACTION_LEVEL_KEY {
+			return self.transaction_level.clone();
+		}
 		self.values.get(key).cloned()
 	}
 
 	fn exists_storage(&mut self, key: &[u8]) -> bool {
+		if key == TRANSACTION_LEVEL_KEY {
+			return self.transaction_level.is_some();
+		}
 		self.values.contains_key(key)
 	}
 
 	fn storage_hash(&mut self, key: &[u8]) -> Option<Vec<u8>> {
-		self.values.get(key).map(|v| sp_io::hashing::blake2_256(v).to_vec())
+		self.storage(key).map(|v| sp_io::hashing::blake2_256(&v).to_vec())
 	}
 
 	fn child_storage_hash(&mut self, _child: &ChildInfo, _key: &[u8]) -> Option<Vec<u8>> {
@@ -198,10 +210,7 @@ impl Externalities for SimExternalities {
 	fn place_storage(&mut self, key: Vec<u8>, value: Option<Vec<u8>>) {
 		if key == TRANSACTION_LEVEL_KEY {
 			// Neither logged nor indexed: FRAME raises and lowers it around each layer itself.
-			match value {
-				Some(v) => self.values.insert(key, v),
-				None => self.values.remove(&key),
-			};
+			self.transaction_level = value;
 			return;
 		}
 		if self.discard.contains(&key) {
