@@ -13,6 +13,9 @@ cd "$DECLAI_ROOT"
 echo "== cargo test (release): pallets, runtime, node end-to-end"
 cargo test --locked --release --workspace --exclude declai-runtime-bench
 
+echo "== the zero-knowledge circuit of the digits model (every digit, tamperings, a real proof)"
+cargo test --locked --release -p declai-zk --features circuit
+
 echo "== benchmarks as tests (runtime-benchmarks)"
 cargo test --locked --release -p pallet-credits -p pallet-economics -p pallet-workers -p pallet-inference --features runtime-benchmarks benchmark
 

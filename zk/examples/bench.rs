@@ -1,0 +1,108 @@
+//! Figures of the digits circuit (a benchmark, not a test): constraints, setup and proving time
+//! on this machine's cores, key and proof sizes, verification time, and the prover's overhead as
+//! a ratio to the plain integer forward pass of the same image, each the median of `--runs`.
+//!
+//! `cargo run --release -p declai-zk --features circuit --example zk-bench -- [--runs N]`
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::arithmetic_side_effects)]
+
+use ark_bls12_381::Fr;
+use ark_ff::UniformRand;
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
+use ark_serialize::CanonicalSerialize;
+use ark_std::rand::{rngs::StdRng, SeedableRng};
+use declai_primitives::poi::IntegerLayer;
+use declai_zk::{circuit::*, Model};
+use std::time::Instant;
+
+fn median(mut v: Vec<f64>) -> f64 {
+	v.sort_by(|a, b| a.total_cmp(b));
+	v[v.len() / 2]
+}
+
+fn main() {
+	let runs: usize = std::env::args()
+		.skip_while(|a| a != "--runs")
+		.nth(1)
+		.map_or(5, |v| v.parse().expect("--runs N"));
+	let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../inference-offchain/models/digits-mlp.json");
+	let json: serde_json::Value =
+		serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+	let layers = json["layers"]
+		.as_array()
+		.unwrap()
+		.iter()
+		.map(|l| IntegerLayer {
+			inputs: l["inputs"].as_u64().unwrap() as u32,
+			outputs: l["outputs"].as_u64().unwrap() as u32,
+			shift: l["shift"].as_u64().unwrap() as u8,
+		})
+		.collect();
+	let rows = json["rows"]
+		.as_array()
+		.unwrap()
+		.iter()
+		.map(|r| r.as_array().unwrap().iter().map(|v| v.as_i64().unwrap() as i32).collect())
+		.collect();
+	let model = Model::new(layers, rows).unwrap();
+	// A digit-like input (pixels 0..=16).
+	let input: Vec<u8> = (0..64u32).map(|i| ((i * 7 + 3) % 17) as u8).collect();
+	let mut rng = StdRng::seed_from_u64(1);
+	let salt = Fr::rand(&mut rng);
+	let circuit = || ModelCircuit::honest(model.clone(), salt, input.clone(), [5; 31]);
+
+	let cs = ConstraintSystem::<Fr>::new_ref();
+	circuit().generate_constraints(cs.clone()).unwrap();
+	cs.finalize();
+	assert!(cs.is_satisfied().unwrap());
+	println!(
+		"constraints: {} ({} witness variables, {} public inputs)",
+		cs.num_constraints(),
+		cs.num_witness_variables(),
+		cs.num_instance_variables() - 1
+	);
+
+	let t = Instant::now();
+	let (pk, vk) = setup(&model, input.len(), &mut rng).unwrap();
+	println!("setup: {:.2} s", t.elapsed().as_secs_f64());
+	let pvk = prepare(&vk);
+	let (mut pk_c, mut pk_u, mut vk_u, mut proof_u) =
+		(Vec::new(), Vec::new(), Vec::new(), Vec::new());
+	pk.serialize_compressed(&mut pk_c).unwrap();
+	pk.serialize_uncompressed(&mut pk_u).unwrap();
+	vk.serialize_uncompressed(&mut vk_u).unwrap();
+
+	let mut prove_s = Vec::new();
+	let mut verify_s = Vec::new();
+	for _ in 0..runs {
+		let c = circuit();
+		let statement = c.statement;
+		let t = Instant::now();
+		let proof = prove(&pk, c, &mut rng).unwrap();
+		prove_s.push(t.elapsed().as_secs_f64());
+		proof_u.clear();
+		proof.serialize_uncompressed(&mut proof_u).unwrap();
+		let t = Instant::now();
+		assert!(verify(&pvk, &statement, &proof));
+		verify_s.push(t.elapsed().as_secs_f64());
+	}
+	// The plain forward pass, many times for a measurable median.
+	let mut forward_s = Vec::new();
+	for _ in 0..runs {
+		let t = Instant::now();
+		for _ in 0..1000 {
+			std::hint::black_box(model.forward(std::hint::black_box(&input)));
+		}
+		forward_s.push(t.elapsed().as_secs_f64() / 1000.0);
+	}
+	let (p, v, f) = (median(prove_s), median(verify_s), median(forward_s));
+	println!("threads: {}", std::thread::available_parallelism().map_or(1, |n| n.get()));
+	println!("prove: {:.3} s (median of {runs})", p);
+	println!("verify (native, prepared key): {:.2} ms", v * 1e3);
+	println!("forward pass (integer, native): {:.2} µs", f * 1e6);
+	println!("prover overhead: {:.0}× the forward pass (EZKL publishes 10³–10⁴×)", p / f);
+	println!("proving key: {} B compressed, {} B uncompressed", pk_c.len(), pk_u.len());
+	println!("verifying key: {} B uncompressed (4 public inputs)", vk_u.len());
+	println!("proof: {} B uncompressed", proof_u.len());
+}

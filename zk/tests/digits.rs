@@ -1,0 +1,244 @@
+//! The circuit of the project's digits model (64 → 32 → 10, `inference-offchain/models/`) on the
+//! 1,797 digits of `inference-offchain/data/`: honest witnesses satisfy it, every tampering
+//! makes it unsatisfiable, and a real Groth16 proof verifies for its statement only.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::arithmetic_side_effects)]
+
+use ark_bls12_381::Fr;
+use ark_ff::{PrimeField, UniformRand};
+use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
+use ark_std::rand::{rngs::StdRng, SeedableRng};
+use declai_primitives::poi::{integer_forward, IntegerLayer};
+use declai_zk::{circuit::*, Model};
+use proptest::prelude::*;
+use std::{io::Read, sync::OnceLock};
+
+/// The digits model as the worker registers it.
+fn model() -> &'static Model {
+	static MODEL: OnceLock<Model> = OnceLock::new();
+	MODEL.get_or_init(|| {
+		let path =
+			concat!(env!("CARGO_MANIFEST_DIR"), "/../inference-offchain/models/digits-mlp.json");
+		let json: serde_json::Value =
+			serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+		let layers = json["layers"]
+			.as_array()
+			.unwrap()
+			.iter()
+			.map(|l| IntegerLayer {
+				inputs: l["inputs"].as_u64().unwrap() as u32,
+				outputs: l["outputs"].as_u64().unwrap() as u32,
+				shift: l["shift"].as_u64().unwrap() as u8,
+			})
+			.collect();
+		let rows = json["rows"]
+			.as_array()
+			.unwrap()
+			.iter()
+			.map(|r| r.as_array().unwrap().iter().map(|v| v.as_i64().unwrap() as i32).collect())
+			.collect();
+		Model::new(layers, rows).unwrap()
+	})
+}
+
+/// The 1,797 digits' pixels (0..=16), one byte each.
+fn digits() -> &'static Vec<Vec<u8>> {
+	static DIGITS: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
+	DIGITS.get_or_init(|| {
+		let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../inference-offchain/data/digits.csv.gz");
+		let mut csv = String::new();
+		flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap())
+			.read_to_string(&mut csv)
+			.unwrap();
+		csv.lines()
+			.filter(|l| !l.trim().is_empty())
+			.map(|l| l.split(',').take(64).map(|v| v.trim().parse::<u8>().unwrap()).collect())
+			.collect()
+	})
+}
+
+fn salt() -> Fr {
+	Fr::from(0x5eed_u64)
+}
+
+fn binding(job: u64) -> [u8; 31] {
+	declai_primitives::poi::zk_binding(job, &[7u8; 32])
+}
+
+/// Whether `circuit`'s constraints hold (in the default proving mode, which keeps every
+/// constraint to check).
+fn satisfied(circuit: ModelCircuit) -> bool {
+	let cs = ConstraintSystem::<Fr>::new_ref();
+	match circuit.generate_constraints(cs.clone()) {
+		Ok(()) => cs.is_satisfied().unwrap(),
+		Err(_) => false,
+	}
+}
+
+#[test]
+fn the_native_forward_pass_is_the_chains() {
+	let m = model();
+	assert_eq!(digits().len(), 1797);
+	for input in digits() {
+		let trace = integer_forward(&m.layers, &m.rows, input).unwrap();
+		let ours = m.forward(input);
+		for ((_, y), mine) in trace.iter().zip(&ours) {
+			assert_eq!(y.iter().map(|v| i64::from(*v)).collect::<Vec<_>>(), *mine);
+		}
+		let honest = ModelCircuit::honest(m.clone(), salt(), input.clone(), binding(1));
+		let output = ModelCircuit::output_of(m, input, &honest.hidden);
+		assert_eq!(output, trace.last().unwrap().1);
+	}
+}
+
+#[test]
+fn honest_witnesses_satisfy_the_circuit_for_every_digit() {
+	// Both cores, every other digit each (about 110 ms a digit on this machine's cores).
+	let all = digits();
+	let failing: Vec<usize> = std::thread::scope(|s| {
+		let halves: Vec<_> = (0..2)
+			.map(|t| {
+				s.spawn(move || {
+					all.iter()
+						.enumerate()
+						.filter(|(i, _)| i % 2 == t)
+						.filter(|(i, input)| {
+							let c = ModelCircuit::honest(
+								model().clone(),
+								salt(),
+								input.to_vec(),
+								binding(*i as u64),
+							);
+							!satisfied(c)
+						})
+						.map(|(i, _)| i)
+						.collect::<Vec<_>>()
+				})
+			})
+			.collect();
+		halves.into_iter().flat_map(|h| h.join().unwrap()).collect()
+	});
+	assert!(failing.is_empty(), "digits whose honest witness fails the constraints: {failing:?}");
+}
+
+/// One dishonest change to an honest witness of digit `digit`.
+#[derive(Clone, Debug)]
+enum Tampering {
+	/// Hidden unit `unit` claims activation `value` (its bits say so) instead of its own.
+	Activation { unit: usize, value: i64 },
+	/// Hidden unit `unit`'s ReLU on the wrong side: its sign bit flipped.
+	ReluSign { unit: usize },
+	/// Bit `bit` of weight `weight` of row `row` flipped, used consistently, the commitment kept.
+	Weight { row: usize, weight: usize, bit: u32 },
+	/// The claimed output has two logits exchanged: another class.
+	OutputClass { other: usize },
+}
+
+fn tampering() -> impl Strategy<Value = Tampering> {
+	prop_oneof![
+		(0usize..32, 0i64..=127).prop_map(|(unit, value)| Tampering::Activation { unit, value }),
+		(0usize..32).prop_map(|unit| Tampering::ReluSign { unit }),
+		(0usize..42, 0usize..64, 0u32..8).prop_map(|(row, weight, bit)| Tampering::Weight {
+			row,
+			weight,
+			bit
+		}),
+		(0usize..10).prop_map(|other| Tampering::OutputClass { other }),
+	]
+}
+
+/// The tampered circuit, or `None` when the change happens to change nothing.
+fn tamper(digit: usize, t: &Tampering) -> Option<ModelCircuit> {
+	let m = model().clone();
+	let input = digits()[digit].clone();
+	let honest = ModelCircuit::honest(m.clone(), salt(), input.clone(), binding(3));
+	let shift = m.layers[0].shift;
+	match *t {
+		Tampering::Activation { unit, value } => {
+			let own = activation_of(honest.hidden[0][unit], shift);
+			if own == value {
+				return None;
+			}
+			let mut hidden = honest.hidden.clone();
+			hidden[0][unit] = ((value << shift) + (1 << 34)) as u64;
+			assert_eq!(activation_of(hidden[0][unit], shift), value);
+			Some(ModelCircuit::claiming(m, salt(), input, binding(3), hidden))
+		}
+		Tampering::ReluSign { unit } => {
+			let mut hidden = honest.hidden.clone();
+			hidden[0][unit] ^= 1 << 34;
+			Some(ModelCircuit::claiming(m, salt(), input, binding(3), hidden))
+		}
+		Tampering::Weight { row, weight, bit } => {
+			let layer_inputs = if row < 32 { 64 } else { 32 };
+			if weight >= layer_inputs {
+				return None;
+			}
+			let mut tampered = m.clone();
+			let w = &mut tampered.rows[row][weight];
+			*w = i32::from(((*w as i8 as u8 ^ 0x80) ^ (1 << bit)) as i8 ^ i8::MIN);
+			let mut c = ModelCircuit::honest(tampered, salt(), input, binding(3));
+			c.statement.commitment = honest.statement.commitment;
+			Some(c)
+		}
+		Tampering::OutputClass { other } => {
+			let out = ModelCircuit::output_of(&m, &input, &honest.hidden);
+			let best = (0..10).max_by_key(|i| out[*i]).unwrap();
+			if out[best] == out[other] {
+				return None;
+			}
+			let mut claimed = out.clone();
+			claimed.swap(best, other);
+			let mut c = honest;
+			c.statement.output_hash = declai_zk::hash_output(&claimed);
+			Some(c)
+		}
+	}
+}
+
+#[test]
+fn a_flipped_weight_bit_decodes_to_another_i8() {
+	// The test's own bit flip: `w + 128` with one bit flipped, minus 128.
+	for w in -128i32..=127 {
+		for bit in 0..8 {
+			let flipped = i32::from(((w as i8 as u8 ^ 0x80) ^ (1 << bit)) as i8 ^ i8::MIN);
+			assert_ne!(flipped, w);
+			assert_eq!((flipped - w).abs(), 1 << bit);
+		}
+	}
+}
+
+proptest! {
+	#![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+	/// Every tampering of an honest witness, on any digit, leaves no satisfying assignment.
+	#[test]
+	fn every_tampering_is_unsatisfiable(digit in 0usize..1797, t in tampering()) {
+		if let Some(circuit) = tamper(digit, &t) {
+			prop_assert!(!satisfied(circuit), "tampering {:?} of digit {} satisfied", t, digit);
+		}
+	}
+}
+
+#[test]
+fn a_proof_verifies_for_its_own_statement_only() {
+	let mut rng = StdRng::seed_from_u64(42);
+	let m = model();
+	let (pk, vk) = setup(m, 64, &mut rng).unwrap();
+	let pvk = prepare(&vk);
+	let input = digits()[5].clone();
+	let circuit = ModelCircuit::honest(m.clone(), Fr::rand(&mut rng), input, binding(9));
+	let statement = circuit.statement;
+	let proof = prove(&pk, circuit, &mut rng).unwrap();
+	assert!(verify(&pvk, &statement, &proof));
+	// Another job or worker, another commitment, input or output: refused.
+	for other in [
+		Statement { binding: Fr::from_le_bytes_mod_order(&binding(10)), ..statement },
+		Statement { commitment: statement.commitment + Fr::from(1u64), ..statement },
+		Statement { input_hash: declai_zk::hash_input::<Fr>(&digits()[6]), ..statement },
+		Statement { output_hash: declai_zk::hash_output::<Fr>(&[0; 10]), ..statement },
+	] {
+		assert!(!verify(&pvk, &other, &proof));
+	}
+}
