@@ -11,12 +11,13 @@
 //! 3. the hash of the input bytes ([`hash_input`]);
 //! 4. the hash of the output ([`hash_output`]).
 //!
-//! The chain computes 3 and 4 from the job's input and the revealed output, takes 2 from the model
-//! record, and 1 from the job and the worker, so a proof verifies for one job, one worker, one
-//! input, one output and one set of weights only; the weights stay a private witness.
+//! The verifier computes 3 and 4 from the job's input and the revealed output, takes 2 from the
+//! model record, and 1 from the job and the worker, so a proof verifies for one job, one worker,
+//! one input, one output and one set of weights only; the weights stay a private witness. (The
+//! runtime does not use this layout yet: wiring it in is the rest of issue 17.)
 //!
-//! This part is `no_std` (the runtime uses it); the circuit itself is in [`circuit`] (feature
-//! `circuit`).
+//! This part is `no_std`, so that the runtime can compute the hashes; the circuit itself is in
+//! [`circuit`] (feature `circuit`).
 //!
 //! ## Hashes
 //! Poseidon over the scalar field, width 9 (rate 8, capacity 1), `x⁵` S-box, 8 full and 64 partial
@@ -125,6 +126,11 @@ pub enum WeightsError {
 	/// circuit decomposes them into) or a shift above 26 (the requantized bits must fit below
 	/// the sign bit).
 	Size,
+	/// Some input could drive an accumulator out of `i32`: the chain's forward pass refuses
+	/// such an output (checked `i32` arithmetic) while the circuit computes exact integers, so
+	/// the two would disagree. Refused for every model where a bound on the weights, biases
+	/// and inputs allows it.
+	Overflow,
 }
 
 /// Most inputs of one layer (exclusive).
@@ -154,7 +160,9 @@ impl Model {
 			return Err(WeightsError::Size);
 		}
 		let mut at = 0usize;
-		for layer in &layers {
+		for (l, layer) in layers.iter().enumerate() {
+			// Inputs are bytes (up to 255) into the first layer, activations (up to 127) after.
+			let largest_input: u64 = if l == 0 { 255 } else { ACTIVATION_MAX as u64 };
 			for _ in 0..layer.outputs {
 				let row = rows.get(at).ok_or(WeightsError::Shape)?;
 				if row.len() != (layer.inputs as usize).saturating_add(1) {
@@ -163,6 +171,14 @@ impl Model {
 				let weights = row.split_last().map_or(&[][..], |(_, w)| w);
 				if weights.iter().any(|w| i8::try_from(*w).is_err()) {
 					return Err(WeightsError::WeightRange);
+				}
+				// `|y| ≤ |b| + Σ|w|·x` for every partial sum, in any order.
+				let bias = row.last().map_or(0, |b| u64::from(b.unsigned_abs()));
+				let reach = weights.iter().fold(bias, |acc, w| {
+					acc.saturating_add(u64::from(w.unsigned_abs()).saturating_mul(largest_input))
+				});
+				if reach > i32::MAX as u64 {
+					return Err(WeightsError::Overflow);
 				}
 				at = at.saturating_add(1);
 			}
@@ -267,20 +283,22 @@ mod tests {
 			Err(WeightsError::WeightRange)
 		);
 		assert_eq!(Model::new(vec![layer(2, 2, 27)], rows.clone()), Err(WeightsError::Size));
-		// A bias may be any `i32`.
-		assert!(Model::new(
-			vec![layer(2, 2, 0)],
-			vec![vec![-128, 127, i32::MIN], vec![0, 0, i32::MAX]]
-		)
-		.is_ok());
+		// A bias may be any `i32` that no input can push out of it.
+		let limits = vec![vec![0, 0, i32::MIN + 1], vec![0, 0, i32::MAX]];
+		assert!(Model::new(vec![layer(2, 2, 0)], limits).is_ok());
+		let over = vec![vec![1, 0, i32::MAX], vec![0, 0, 0]];
+		assert_eq!(Model::new(vec![layer(2, 2, 0)], over), Err(WeightsError::Overflow));
+		let under = vec![vec![0, 0, i32::MIN], vec![0, 0, 0]];
+		assert_eq!(Model::new(vec![layer(2, 2, 0)], under), Err(WeightsError::Overflow));
 	}
 
 	#[test]
 	fn weights_are_committed_as_offset_bytes() {
 		let m = Model::new(vec![layer(2, 1, 0)], vec![vec![-128, 127, -1]]).unwrap();
 		assert_eq!(m.weight_bytes(), vec![0, 255, 0xff, 0xff, 0xff, 0x7f]);
-		let m = Model::new(vec![layer(2, 1, 0)], vec![vec![0, -1, i32::MIN]]).unwrap();
-		assert_eq!(m.weight_bytes(), vec![128, 127, 0, 0, 0, 0]);
+		// The bias at the lowest this weight allows: 2³¹ − 256 + 255 = i32::MAX at most.
+		let m = Model::new(vec![layer(2, 1, 0)], vec![vec![0, -1, i32::MIN + 256]]).unwrap();
+		assert_eq!(m.weight_bytes(), vec![128, 127, 0, 1, 0, 0]);
 	}
 
 	#[test]

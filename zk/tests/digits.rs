@@ -67,13 +67,12 @@ fn binding(job: u64) -> [u8; 31] {
 }
 
 /// Whether `circuit`'s constraints hold (in the default proving mode, which keeps every
-/// constraint to check).
+/// constraint to check). Building them never fails for the shapes the tests use: a failure is a
+/// test error, not an unsatisfied circuit.
 fn satisfied(circuit: ModelCircuit) -> bool {
 	let cs = ConstraintSystem::<Fr>::new_ref();
-	match circuit.generate_constraints(cs.clone()) {
-		Ok(()) => cs.is_satisfied().unwrap(),
-		Err(_) => false,
-	}
+	circuit.generate_constraints(cs.clone()).expect("the constraints build");
+	cs.is_satisfied().unwrap()
 }
 
 #[test]
@@ -241,4 +240,48 @@ fn a_proof_verifies_for_its_own_statement_only() {
 	] {
 		assert!(!verify(&pvk, &other, &proof));
 	}
+}
+
+/// A small model whose hidden units reach every branch the digits never do: saturation at 127,
+/// a large negative accumulator, the largest shift, a bias near the `i32` limit.
+#[test]
+fn saturation_and_negative_branches_are_constrained() {
+	let layer = |inputs, outputs, shift| IntegerLayer { inputs, outputs, shift };
+	// Hidden (shift 1): 255·127·2 = 64,770 saturates; −65,280 is negative; 255 − 200 = 55 gives 27.
+	let model = Model::new(
+		vec![layer(2, 3, 1), layer(3, 1, 0)],
+		vec![vec![127, 127, 0], vec![-128, -128, 0], vec![0, 1, -200], vec![1, 1, 1, -5]],
+	)
+	.unwrap();
+	let input = vec![255u8, 255];
+	let honest = ModelCircuit::honest(model.clone(), salt(), input.clone(), binding(1));
+	let ys = model.forward(&input);
+	assert_eq!(ys[0], vec![64_770, -65_280, 55]);
+	assert_eq!(ys[1], vec![127 + 27 - 5], "saturated, zero, 55 >> 1");
+	assert!(satisfied(honest.clone()));
+	// Each hidden unit claiming any other activation, its bits chosen to give it: refused.
+	for unit in 0..3 {
+		for value in [0i64, 1, 126, 127] {
+			if activation_of(honest.hidden[0][unit], 1) == value {
+				continue;
+			}
+			let mut hidden = honest.hidden.clone();
+			hidden[0][unit] = ((value << 1) + (1 << 34)) as u64;
+			let c =
+				ModelCircuit::claiming(model.clone(), salt(), input.clone(), binding(1), hidden);
+			assert!(!satisfied(c), "unit {unit} claiming {value}");
+		}
+	}
+	// The largest shift with a bias near the limit: 2³⁰ >> 26 = 16.
+	let wide =
+		Model::new(vec![layer(1, 1, 26), layer(1, 1, 0)], vec![vec![0, 1 << 30], vec![1, 0]])
+			.unwrap();
+	let c = ModelCircuit::honest(wide.clone(), salt(), vec![9], binding(2));
+	assert_eq!(ModelCircuit::output_of(&wide, &[9], &c.hidden), vec![16]);
+	assert!(satisfied(c));
+	// A model whose accumulators could leave `i32` is refused before any proof.
+	assert_eq!(
+		Model::new(vec![layer(1, 1, 0)], vec![vec![127, i32::MAX - 100]]),
+		Err(declai_zk::WeightsError::Overflow)
+	);
 }

@@ -118,7 +118,9 @@ mod benchmarks {
 		let n = Pallet::<T>::first_block_of(day);
 		frame_system::Pallet::<T>::set_block_number(n);
 		LastClosedDay::<T>::put(day - 1);
-		ExpiringOn::<T>::mutate(|totals| totals.add(&[Lot { expires_on: day, amount: CRED }]).unwrap());
+		ExpiringOn::<T>::mutate(|totals| {
+			totals.add(&[Lot { expires_on: day, amount: CRED }]).unwrap()
+		});
 		TotalIssuance::<T>::put(CRED);
 
 		#[block]

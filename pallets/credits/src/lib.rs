@@ -1014,7 +1014,10 @@ impl<T: Config> Pallet<T> {
 			"total issuance != unexpired lots + holds"
 		);
 		let stored = ExpiringOn::<T>::get();
-		ensure!(stored.is_canonical(), "per-day expiry totals not trimmed to their first and last day");
+		ensure!(
+			stored.is_canonical(),
+			"per-day expiry totals not trimmed to their first and last day"
+		);
 		let stored: BTreeMap<DayIndex, Balance> = stored.days().collect();
 		ensure!(stored == per_day, "per-day expiry totals do not match the lots");
 		ensure!(

@@ -1,6 +1,7 @@
 //! Storage migrations of the credits pallet, one module per storage version.
 
-use crate::{Config, ExpiringOn, ExpiryTotalsOf, Lot, Lots, LotsOf, Pallet};
+use crate::{Config, ExpiringOn, ExpiryTotalsOf, LastClosedDay, Lot, Lots, LotsOf, Pallet};
+use codec::Decode;
 use frame_support::{
 	migrations::VersionedMigration,
 	traits::{Get, UncheckedOnRuntimeUpgrade},
@@ -24,25 +25,32 @@ pub mod v1 {
 
 	impl<T: Config> UncheckedOnRuntimeUpgrade for InnerMigrateToV1<T> {
 		fn on_runtime_upgrade() -> Weight {
-			let translated = ExpiringOn::<T>::translate(|old: Option<LotsOf<T>>| {
-				old.and_then(|days| window::<T>(&days))
-			});
-			if translated.is_ok() {
+			let key = ExpiringOn::<T>::hashed_key();
+			let Some(raw) = frame_support::storage::unhashed::get_raw(&key) else {
+				// Nothing stored: no credits expire, and the default window says so.
+				return T::DbWeight::get().reads(1);
+			};
+			let translated =
+				LotsOf::<T>::decode(&mut &raw[..]).ok().and_then(|days| window::<T>(&days));
+			if let Some(totals) = translated {
+				ExpiringOn::<T>::put(totals);
 				return T::DbWeight::get().reads_writes(1, 1);
 			}
 			// Only a corrupt value gets here (version 0 always stored a decodable list within
 			// the bounds): the totals are summed again from every account's lots, so that the
-			// day roll keeps removing exactly what expires. Unbounded, but never on a sound chain.
-			log::warn!(target: "runtime::credits", "v1: undecodable expiry totals summed again from the lots");
-			let today = Pallet::<T>::today();
+			// day roll keeps removing exactly what expires. Every day not closed yet counts
+			// (upgrades run before `on_initialize`, which may still close today). Unbounded, but
+			// never on a sound chain.
+			log::warn!(target: "runtime::credits", "v1: expiry totals unreadable, summed again from the lots");
+			let open_from = LastClosedDay::<T>::get();
 			let mut accounts = 0u64;
 			let mut totals = ExpiryTotalsOf::<T>::default();
 			for (_, lots) in Lots::<T>::iter() {
 				accounts = accounts.saturating_add(1);
-				let live: alloc::vec::Vec<Lot> =
-					lots.iter().filter(|lot| lot.expires_on > today).copied().collect();
-				if totals.add(&live).is_err() {
-					log::error!(target: "runtime::credits", "v1: expiry totals beyond their bound");
+				let open: alloc::vec::Vec<Lot> =
+					lots.iter().filter(|lot| lot.expires_on > open_from).copied().collect();
+				if let Err(e) = totals.add(&open) {
+					log::error!(target: "runtime::credits", "v1: expiry totals of an account not added: {e:?}");
 				}
 			}
 			ExpiringOn::<T>::put(totals);

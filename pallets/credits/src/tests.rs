@@ -798,6 +798,20 @@ fn the_per_day_totals_move_to_a_window_once() {
 		crate::migrations::v1::MigrateToV1::<Test>::on_runtime_upgrade();
 		assert_eq!(ExpiringOn::<Test>::get(), expected);
 		assert_ok!(Credits::do_try_state());
+		// So is a list that decodes but spans more days than a window holds (not deleted).
+		let wide = vec![old[0], Lot { expires_on: old[0].expires_on + MAX_LOTS, amount: 1 }];
+		frame_support::storage::unhashed::put_raw(
+			&ExpiringOn::<Test>::hashed_key(),
+			&wide.encode(),
+		);
+		StorageVersion::new(0).put::<Credits>();
+		crate::migrations::v1::MigrateToV1::<Test>::on_runtime_upgrade();
+		assert_eq!(ExpiringOn::<Test>::get(), expected);
+		// Nothing stored stays nothing.
+		ExpiringOn::<Test>::kill();
+		StorageVersion::new(0).put::<Credits>();
+		crate::migrations::v1::MigrateToV1::<Test>::on_runtime_upgrade();
+		assert!(!ExpiringOn::<Test>::exists());
 	});
 }
 

@@ -246,9 +246,7 @@ impl<S: Get<u32>> MaxEncodedLen for DayTotals<S> {
 impl<S: Get<u32>> DayTotals<S> {
 	/// The days with a non-zero total, in order, with their totals.
 	pub fn days(&self) -> impl Iterator<Item = (DayIndex, Balance)> + '_ {
-		(self.first_day..)
-			.zip(self.amounts.iter().copied())
-			.filter(|(_, amount)| *amount > 0)
+		(self.first_day..).zip(self.amounts.iter().copied()).filter(|(_, amount)| *amount > 0)
 	}
 
 	/// Whether the window is in its canonical form (see the type's docs).
@@ -373,6 +371,28 @@ mod tests {
 	}
 
 	#[test]
+	fn day_totals_hold_exactly_their_bound_of_days() {
+		type Window = DayTotals<frame_support::traits::ConstU32<4>>;
+		let mut window = Window::default();
+		let lot = |expires_on, amount| Lot { expires_on, amount };
+		window.add(&[lot(10, 1), lot(13, 2)]).unwrap();
+		assert_eq!((window.first_day, window.amounts.to_vec()), (10, vec![1, 0, 0, 2]));
+		// One day more, on either side, is refused and changes nothing.
+		assert_eq!(window.add(&[lot(14, 1)]), Err(LotError::TooManyLots));
+		assert_eq!(window.add(&[lot(9, 1)]), Err(LotError::TooManyLots));
+		assert_eq!((window.first_day, window.amounts.to_vec()), (10, vec![1, 0, 0, 2]));
+		// Zero pieces widen nothing; a closed first day moves the window on.
+		window.add(&[lot(30, 0)]).unwrap();
+		assert_eq!(window.take_day(10), 1);
+		assert_eq!((window.first_day, window.amounts.to_vec()), (13, vec![2]));
+		window.add(&[lot(11, 3), lot(11, 4)]).unwrap();
+		assert_eq!((window.first_day, window.amounts.to_vec()), (11, vec![7, 0, 2]));
+		window.subtract(&[lot(11, 7), lot(13, 5)]);
+		assert_eq!(window, Window::default());
+		assert!(window.is_canonical());
+	}
+
+	#[test]
 	fn take_oldest_takes_in_expiry_order() {
 		let mut lots = vec![Lot { expires_on: 3, amount: 5 }, Lot { expires_on: 7, amount: 10 }];
 		let taken = take_oldest(&mut lots, 8).unwrap();
@@ -494,13 +514,19 @@ mod tests {
 		/// bound without changing the days they hold; and round-trip through their encoding.
 		#[test]
 		fn day_totals_track_a_map_of_days(
-			ops in proptest::collection::vec((0u8..3, lots_strategy()), 1..30),
+			ops in proptest::collection::vec(
+				(0u8..3, proptest::collection::vec((1u32..80, 0u128..1_000), 0..6)),
+				1..40,
+			),
 		) {
 			type Window = DayTotals<frame_support::traits::ConstU32<64>>;
 			let mut window = Window::default();
 			let mut model = alloc::collections::BTreeMap::<DayIndex, Balance>::new();
 			for (op, pieces) in ops {
-				// Pieces spread over up to 400 days: many additions exceed the 64-day bound.
+				// Days 1..80 against a 64-day bound: some additions exceed it, most do not;
+				// pieces may repeat a day or carry nothing.
+				let pieces: Vec<Lot> =
+					pieces.into_iter().map(|(expires_on, amount)| Lot { expires_on, amount }).collect();
 				match op {
 					0 => {
 						let before = window.clone();
@@ -512,7 +538,12 @@ mod tests {
 							}
 							Err(e) => {
 								prop_assert_eq!(e, LotError::TooManyLots);
-								// The bound is checked before anything changes.
+								// Refused only beyond the bound, and before anything changes.
+								let days = model.keys().copied().chain(
+									pieces.iter().filter(|p| p.amount > 0).map(|p| p.expires_on),
+								);
+								let span = days.clone().max().unwrap_or(0) - days.min().unwrap_or(0) + 1;
+								prop_assert!(span > 64, "refused a span of {}", span);
 								prop_assert_eq!(&window, &before);
 							}
 						}

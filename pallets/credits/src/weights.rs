@@ -94,9 +94,11 @@ impl WeightInfo for () {
 ///
 /// Not measured again for spec_version 116, whose per-day expiry totals ([`crate::ExpiringOn`])
 /// are a dense window of `u128`s instead of a list of lots: SCALE copies the window in one piece
-/// instead of decoding it record by record, a change touches each day in place instead of
-/// inserting into or removing from a sorted list, and the value is at most 6,406 bytes instead of
-/// 8,003. Every path here does less than it did when measured, so these figures stay upper bounds.
+/// instead of decoding it record by record, and each change is an index into it (plus moving the
+/// window when its first day closes or a day before it is added). Its worst case, every day of
+/// `MaxLots` holding credits, is 6,406 bytes instead of 8,002; a sparse state can be larger than
+/// its list was (two days a year apart: 5,846 bytes instead of 42), but never beyond that worst
+/// case, for which these figures were measured. So they stay upper bounds.
 mod priced {
 	use frame_support::weights::{RuntimeDbWeight, Weight};
 
