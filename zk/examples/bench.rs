@@ -12,9 +12,11 @@ use ark_ff::UniformRand;
 use ark_relations::gr1cs::{ConstraintSynthesizer, ConstraintSystem};
 use ark_serialize::CanonicalSerialize;
 use ark_std::rand::{rngs::StdRng, SeedableRng};
-use declai_primitives::poi::IntegerLayer;
-use declai_zk::{circuit::*, Model};
+use declai_zk::circuit::*;
 use std::time::Instant;
+
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 fn median(mut v: Vec<f64>) -> f64 {
 	v.sort_by(|a, b| a.total_cmp(b));
@@ -26,26 +28,7 @@ fn main() {
 		.skip_while(|a| a != "--runs")
 		.nth(1)
 		.map_or(5, |v| v.parse().expect("--runs N"));
-	let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../inference-offchain/models/digits-mlp.json");
-	let json: serde_json::Value =
-		serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-	let layers = json["layers"]
-		.as_array()
-		.unwrap()
-		.iter()
-		.map(|l| IntegerLayer {
-			inputs: l["inputs"].as_u64().unwrap() as u32,
-			outputs: l["outputs"].as_u64().unwrap() as u32,
-			shift: l["shift"].as_u64().unwrap() as u8,
-		})
-		.collect();
-	let rows = json["rows"]
-		.as_array()
-		.unwrap()
-		.iter()
-		.map(|r| r.as_array().unwrap().iter().map(|v| v.as_i64().unwrap() as i32).collect())
-		.collect();
-	let model = Model::new(layers, rows).unwrap();
+	let model = common::model().clone();
 	// A digit-like input (pixels 0..=16).
 	let input: Vec<u8> = (0..64u32).map(|i| ((i * 7 + 3) % 17) as u8).collect();
 	let mut rng = StdRng::seed_from_u64(1);
