@@ -195,20 +195,6 @@ pub fn merge(lots: &mut Vec<Lot>, pieces: &[Lot], max_lots: usize) -> Result<(),
 	Ok(())
 }
 
-/// Takes `pieces` out of a sorted list with one lot per day (saturating), dropping the days that
-/// reach zero; pieces of days the list does not have change nothing.
-pub fn subtract(lots: &mut Vec<Lot>, pieces: &[Lot]) {
-	for piece in pieces {
-		if let Ok(at) = lots.binary_search_by_key(&piece.expires_on, |lot| lot.expires_on) {
-			let left = lots.get(at).map_or(0, |lot| lot.amount.saturating_sub(piece.amount));
-			if left == 0 {
-				lots.remove(at);
-			} else if let Some(lot) = lots.get_mut(at) {
-				lot.amount = left;
-			}
-		}
-	}
-}
 
 /// The per-day totals of all free lots, as one dense window of days: `amounts[i]` is what expires
 /// on day `first_day + i`, zeros included. Kept canonical: empty with `first_day` 0, or with the
@@ -472,23 +458,6 @@ mod tests {
 			prop_assert_eq!(total(&taken).unwrap(), amount.min(before));
 			prop_assert_eq!(total(&taken).unwrap() + total(&lots).unwrap(), before);
 			prop_assert!(is_sorted_unique(&lots));
-		}
-
-		/// The per-day totals: subtracting what was merged in gives the totals back, and
-		/// subtracting pieces of a list (as a burn takes them) leaves each day's rest.
-		#[test]
-		fn subtract_undoes_merge_and_keeps_one_lot_per_day(totals in lots_strategy(), pieces in lots_strategy(), frac in 0u128..=100) {
-			let mut merged = totals.clone();
-			merge(&mut merged, &pieces, 1000).unwrap();
-			subtract(&mut merged, &pieces);
-			prop_assert_eq!(&merged, &totals);
-			let mut rest = totals.clone();
-			let amount = total(&rest).unwrap() * frac / 100;
-			let taken = take_oldest(&mut rest, amount).unwrap();
-			let mut left = totals.clone();
-			subtract(&mut left, &taken);
-			prop_assert_eq!(&left, &rest);
-			prop_assert!(is_sorted_unique(&left));
 		}
 
 		/// Summing the encoded lots in place gives what decoding them and summing gives (bytes
