@@ -10,9 +10,6 @@ export DECLAI_PROFILE=release
 export DECLAI_NODE="$CARGO_TARGET_DIR/release/declai-node"
 export DECLAI_WORKER="$CARGO_TARGET_DIR/release/declai-worker"
 export DECLAI_EXPLORER="$CARGO_TARGET_DIR/release/declai-explorer"
-# Proves the zero-knowledge fixture layer for a live job (pallets/inference/examples/zk_prove.rs;
-# `cargo test` builds it).
-export DECLAI_ZK_PROVE="$CARGO_TARGET_DIR/release/examples/zk_prove"
 # Downloaded models and the Python reference environment (never in the work tree).
 export DECLAI_CACHE="${DECLAI_CACHE:-$HOME/.cache/declai}"
 export DECLAI_MINILM_DIR="${DECLAI_MINILM_DIR:-$DECLAI_CACHE/models/all-minilm-l6-v2}"

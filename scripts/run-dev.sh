@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The main job: build and run a development validator node (Alice) with RocksDB, 3-second blocks,
 # GRANDPA finality and JSON-RPC on ws://127.0.0.1:9944 for polkadot.js — an inference worker
-# (Bob) serving the digits classifier and all-MiniLM-L6-v2, with Alice auditing as the validator,
-# and the block explorer on http://127.0.0.1:8080 (DECLAI_EXPLORER_LISTEN to change it).
-# It registers both models, then sends one request of each as Ferdie so that you see jobs settle
-# and appear in the explorer with their verification trail and receipts.
+# (Bob) serving the digits classifier, all-MiniLM-L6-v2 and the digits classifier with hidden
+# weights (zero-knowledge tier: every result proven with Groth16), with Alice auditing as the
+# validator, and the block explorer on http://127.0.0.1:8080 (DECLAI_EXPLORER_LISTEN to change it).
+# It makes the hidden-weights model's trusted setup once ($DECLAI_CACHE/dev/digits-zk), registers
+# the three models, then sends one request of each as Ferdie so that you see jobs settle and
+# appear in the explorer with their verification trail and receipts.
 #
 # Extra arguments go to the node, e.g. `scripts/run-dev.sh --base-path /tmp/declai` to keep state
 # (without --base-path the chain is temporary). DECLAI_NO_WORKER=1 runs the node alone.
@@ -49,9 +51,13 @@ for _ in $(seq 1 120); do
 done
 echo "node: producing blocks (log $logs/node.log)"
 
+# The hidden-weights model's keys, salt and commitment: made once, kept (a chain started with
+# --base-path has its verifying key registered).
+zk="$DECLAI_CACHE/dev/digits-zk"
+[ -f "$zk/zk.json" ] || "$DECLAI_WORKER" zk-setup --model "$DECLAI_ROOT/inference-offchain/models/digits-mlp.json" --out "$zk"
 "$DECLAI_WORKER" register-models --node "$ws" --sudo //Alice \
-	--digits "$DECLAI_ROOT/inference-offchain/models/digits-mlp.json" --minilm "$DECLAI_MINILM_DIR"
-models=(--digits "$DECLAI_ROOT/inference-offchain/models/digits-mlp.json" --minilm "$DECLAI_MINILM_DIR")
+	--digits "$DECLAI_ROOT/inference-offchain/models/digits-mlp.json" --minilm "$DECLAI_MINILM_DIR" --zk "$zk"
+models=(--digits "$DECLAI_ROOT/inference-offchain/models/digits-mlp.json" --minilm "$DECLAI_MINILM_DIR" --zk "$zk")
 "$DECLAI_WORKER" run --node "$ws" --account //Bob --state-dir "$logs/bob" --status-addr 127.0.0.1:9955 \
 	"${models[@]}" >"$logs/worker.log" 2>&1 &
 pids+=($!)
@@ -67,12 +73,15 @@ echo "worker (Bob): status http://127.0.0.1:9955/status, metrics /metrics (log $
 echo "auditor (Alice): log $logs/auditor.log"
 echo "explorer: $explorer_url (log $logs/explorer.log)"
 
-echo "== a first digits inference and a first embedding, requested by Ferdie:"
+echo "== a first digits inference, a first embedding and a first proven digits inference (hidden weights), requested by Ferdie:"
 "$DECLAI_WORKER" request --node "$ws" --account //Ferdie --model digits-mlp-v1 --digits-sample 7 \
 	--explorer "$explorer_url" || true
 "$DECLAI_WORKER" request --node "$ws" --account //Ferdie --model all-minilm-l6-v2 \
 	--text "Credits are a claim on compute, not money." --explorer "$explorer_url" || true
+"$DECLAI_WORKER" request --node "$ws" --account //Ferdie --model digits-mlp-v1-zk --digits-sample 7 \
+	--explorer "$explorer_url" || true
 echo "== running; the explorer shows the chain at $explorer_url; request more with e.g.:"
 echo "   $DECLAI_WORKER request --account //Ferdie --model digits-mlp-v1 --digits-sample 12"
 echo "   $DECLAI_WORKER request --account //Ferdie --model all-minilm-l6-v2 --text 'hello world'"
+echo "   $DECLAI_WORKER request --account //Ferdie --model digits-mlp-v1-zk --digits-sample 12"
 wait "$node_pid"

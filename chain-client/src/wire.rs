@@ -117,7 +117,23 @@ pub enum Tier {
 		max_error_ppm: u32,
 	},
 	/// Groth16 proofs.
-	ZeroKnowledge,
+	ZeroKnowledge {
+		/// How proofs are made.
+		system: ProofSystem,
+	},
+}
+
+/// A zero-knowledge model's proof system (mirrors `ProofSystem`).
+#[derive(Clone, Copy, Debug, DecodeAsType, PartialEq, Eq)]
+#[decode_as_type(crate_path = "subxt::ext::scale_decode")]
+pub enum ProofSystem {
+	/// The circuit holds the model; public inputs are the input and output.
+	Groth16Open,
+	/// Hidden weights bound to `commitment` (the `declai-zk` circuit).
+	Groth16Hidden {
+		/// The weight commitment (a BLS12-381 scalar, little-endian).
+		commitment: [u8; 32],
+	},
 }
 
 /// An answer to a benchmark challenge (`pallet_workers::BenchmarkAnswer`).

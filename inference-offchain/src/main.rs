@@ -18,7 +18,7 @@ use std::{
 use burn::tensor::backend::Backend;
 use clap::{Args, Parser, Subcommand};
 use declai_primitives::{
-	poi::{self, ModelKind, VerificationTier},
+	poi::{self, ModelKind, ProofSystem, VerificationTier},
 	CRED,
 };
 use declai_worker::{
@@ -30,6 +30,7 @@ use declai_worker::{
 		digits::{self, TrainConfig},
 		integer::{argmax, IntegerModel},
 		minilm::{self, decode_embedding, MiniLm},
+		zk::ZkModel,
 		Cpu,
 	},
 	status::{self, ModelStatus, Status},
@@ -85,6 +86,10 @@ struct RunFlags {
 	/// Serve MiniLM from this directory (name `all-minilm-l6-v2`).
 	#[arg(long)]
 	minilm: Option<PathBuf>,
+	/// Serve a hidden-weights model from this `zk-setup` directory (its name is in `zk.json`,
+	/// e.g. `digits-mlp-v1-zk`): every job of it is proven.
+	#[arg(long)]
+	zk: Option<PathBuf>,
 	/// Vote in audits when this account is an auditor (validators); with `--audit-only` the
 	/// account does not register as a worker.
 	#[arg(long)]
@@ -149,6 +154,40 @@ enum Command {
 		/// The MiniLM directory (skipped when absent).
 		#[arg(long)]
 		minilm: Option<PathBuf>,
+		/// A hidden-weights model directory made by `zk-setup` (skipped when absent): registered
+		/// in the zero-knowledge tier with its verifying key and weight commitment.
+		#[arg(long)]
+		zk: Option<PathBuf>,
+	},
+	/// The trusted setup of a hidden-weights zero-knowledge model: from an integer model file,
+	/// a directory with the weights, a fresh secret salt, the weight commitment and the Groth16
+	/// proving and verifying keys (one party, OS randomness, never written: see
+	/// docs/zero-knowledge.md). Serve the directory as a model and register it with
+	/// `register-models --zk`.
+	ZkSetup {
+		/// The integer model file.
+		#[arg(long, default_value = "inference-offchain/models/digits-mlp.json")]
+		model: PathBuf,
+		/// The directory to create.
+		#[arg(long)]
+		out: PathBuf,
+	},
+	/// Run a hidden-weights model on an input and prove its output for a job and a worker; print
+	/// `{"output": hex, "proof": hex}` (the proof as `Inference.prove` takes it). For tests and
+	/// tools; a running worker proves its own jobs.
+	ZkProve {
+		/// The directory made by `zk-setup`.
+		#[arg(long)]
+		dir: PathBuf,
+		/// The job id.
+		#[arg(long)]
+		job: u64,
+		/// The worker's account (32 bytes, hex).
+		#[arg(long)]
+		worker: String,
+		/// The input (hex).
+		#[arg(long)]
+		input: String,
 	},
 	/// Train the int8 digits classifier from the committed data set and write the model file.
 	TrainDigits {
@@ -272,7 +311,14 @@ const MINILM_TOLERANCE_PPM: u32 = 1_000;
 
 fn main() -> ExitCode {
 	let cli = Cli::parse();
-	let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+	let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+	// arkworks' circuit code opens a span per gadget with the whole constraint system as a
+	// field: recorded, formatting it makes a setup or a proof take minutes instead of seconds.
+	for quiet in ["gr1cs=warn", "r1cs=warn", "ark_r1cs_std=warn", "ark_groth16=warn"] {
+		if let Ok(directive) = quiet.parse() {
+			filter = filter.add_directive(directive);
+		}
+	}
 	// Logs go to stderr (stdout carries command results); colours only on a terminal.
 	if cli.log_json {
 		fmt().json().with_writer(std::io::stderr).with_env_filter(filter).init();
@@ -340,8 +386,40 @@ async fn run(command: Command) -> Result<(), Error> {
 			let show = Show { json, explorer };
 			request(&node, &account, &model, input, is_text, max_price, timeout, &show).await
 		}
-		Command::RegisterModels { node, sudo, digits, minilm } => {
-			register_models(&node, &sudo, &digits, minilm).await
+		Command::RegisterModels { node, sudo, digits, minilm, zk } => {
+			register_models(&node, &sudo, &digits, minilm, zk).await
+		}
+		Command::ZkSetup { model, out } => {
+			let start = std::time::Instant::now();
+			let report = ZkModel::setup(&model, &out)?;
+			println!(
+				"{}: {} constraints, setup {:.1} s; proving key {} bytes, verifying key {} bytes, \
+				 weight commitment 0x{}; written to {} (keep proving.key and zk.json private: \
+				 zk.json holds the commitment's salt)",
+				report.name,
+				report.constraints,
+				start.elapsed().as_secs_f64(),
+				report.proving_key_bytes,
+				report.verifying_key_bytes,
+				report.commitment,
+				report.dir.display()
+			);
+			Ok(())
+		}
+		Command::ZkProve { dir, job, worker, input } => {
+			let model = ZkModel::load(&dir)?;
+			let worker = hex::decode(worker.trim_start_matches("0x"))
+				.map_err(|e| format!("--worker: {e}"))?;
+			let input =
+				hex::decode(input.trim_start_matches("0x")).map_err(|e| format!("--input: {e}"))?;
+			let output = model.run(&input)?;
+			let proof = model.prove(job, &worker, &input, &output)?;
+			let json = serde_json::json!({
+				"output": format!("0x{}", hex::encode(&output)),
+				"proof": format!("0x{}", hex::encode(proof)),
+			});
+			println!("{json}");
+			Ok(())
 		}
 		Command::TrainDigits { out, epochs, seed } => {
 			let config = TrainConfig { epochs, seed, ..Default::default() };
@@ -467,6 +545,11 @@ fn resolve_config(flags: &RunFlags) -> Result<WorkerConfig, Error> {
 	if let Some(p) = &flags.minilm {
 		cfg.models.retain(|m| m.name != minilm::MODEL_NAME);
 		cfg.models.push(ModelEntry { name: minilm::MODEL_NAME.into(), path: p.clone() });
+	}
+	if let Some(p) = &flags.zk {
+		let name = declai_worker::models::zk::read_setup(p)?.name;
+		cfg.models.retain(|m| m.name != name);
+		cfg.models.push(ModelEntry { name, path: p.clone() });
 	}
 	Ok(cfg.finish()?)
 }
@@ -690,6 +773,7 @@ async fn register_models(
 	sudo: &str,
 	digits_path: &Path,
 	minilm_dir: Option<PathBuf>,
+	zk_dir: Option<PathBuf>,
 ) -> Result<(), Error> {
 	let chain =
 		Chain::connect_with_retry(node, keys::account_key(sudo)?, Duration::from_secs(60)).await?;
@@ -721,6 +805,24 @@ async fn register_models(
 			layers: Vec::new(),
 			premium: false,
 			verifying_key: Vec::new(),
+		});
+	}
+	if let Some(dir) = zk_dir {
+		let zk = ZkModel::load(&dir)?;
+		specs.push(ModelSpec {
+			name: zk.name.clone().into_bytes(),
+			kind: ModelKind::Classifier,
+			// The salted commitment, not the rows' Merkle root: that would not hide them.
+			weights_root: zk.commitment,
+			cost: DIGITS_COST,
+			max_input: zk.input_len as u32,
+			max_output: zk.model.layers.last().map_or(0, |l| l.outputs * 4),
+			tier: VerificationTier::ZeroKnowledge {
+				system: ProofSystem::Groth16Hidden { commitment: zk.commitment },
+			},
+			layers: Vec::new(),
+			premium: false,
+			verifying_key: zk.verifying_key.clone(),
 		});
 	}
 	for spec in specs {

@@ -25,6 +25,8 @@ pub enum Step {
 	Reveal,
 	/// `Inference.respond`.
 	Respond,
+	/// `Inference.prove` (zero-knowledge models).
+	Prove,
 	/// `Inference.audit` (validators).
 	Audit,
 }

@@ -5,7 +5,7 @@
 //! |---|---|
 //! | Committing / Assigned | read the input, run the model, draw a salt, **save the record**, commit with an attested signature |
 //! | Revealing / Committed | reveal output, salt and activation root from the record |
-//! | Challenged / Challenged | recompute the challenge seed from the chain randomness of the block that closed the commitments, open the layer |
+//! | Challenged / Challenged | integer models: recompute the challenge seed from the chain randomness of the block that closed the commitments, open the layer; zero-knowledge models: prove the revealed output (Groth16, weights hidden) |
 //! | Done, or not assigned any more | forget the record (kept while the node's finalized view is older than the record's last submission) |
 //!
 //! The decision is taken from chain state, not from events, so a restarted worker (or one that
@@ -36,6 +36,7 @@ use crate::{
 	models::{
 		integer::{trace_output, BurnIntegerModel, IntegerModel},
 		minilm::{encode_embedding, MiniLm},
+		zk::{is_zk_dir, ZkModel},
 		ModelError,
 	},
 	status::Status,
@@ -103,12 +104,17 @@ pub enum Loaded<B: Backend> {
 	},
 	/// The MiniLM embedder.
 	MiniLm(Box<MiniLm<B>>),
+	/// A hidden-weights model, proven on the CPU (arkworks).
+	Zk(Box<ZkModel>),
 }
 
 impl<B: Backend> Loaded<B> {
-	/// Loads a configured model: a JSON file is an integer model, a directory MiniLM.
+	/// Loads a configured model: a JSON file is an integer model, a directory made by
+	/// `zk-setup` a hidden-weights model, another directory MiniLM.
 	pub fn load(entry: &ModelEntry, device: &B::Device) -> Result<Self, ModelError> {
-		if entry.path.is_dir() {
+		if is_zk_dir(&entry.path) {
+			Ok(Self::Zk(Box::new(ZkModel::load(&entry.path)?)))
+		} else if entry.path.is_dir() {
 			Ok(Self::MiniLm(Box::new(MiniLm::load(&entry.path, device)?)))
 		} else {
 			let model = IntegerModel::load(&entry.path)?;
@@ -122,6 +128,8 @@ impl<B: Backend> Loaded<B> {
 		match self {
 			Self::Integer { model, .. } => model.weights_root(),
 			Self::MiniLm(m) => m.weights_root(),
+			// The salted commitment: a Merkle root of the rows would not hide them.
+			Self::Zk(m) => m.commitment,
 		}
 	}
 
@@ -143,6 +151,12 @@ impl<B: Backend> Loaded<B> {
 				let output = encode_embedding(&embedding);
 				// Float models: the activation commitment covers the output (replicas and auditors
 				// compare outputs within the tier's tolerance).
+				let activation_root = merkle_root(&[output.as_slice()]);
+				Ok(Execution { output, activation_root, trace: None })
+			}
+			// The proof covers the computation: the commitment covers the output only.
+			Self::Zk(m) => {
+				let output = m.run(input)?;
 				let activation_root = merkle_root(&[output.as_slice()]);
 				Ok(Execution { output, activation_root, trace: None })
 			}
@@ -378,7 +392,13 @@ impl<B: Backend> Engine<B> {
 			(Phase::Done(outcome), _) => self.forget(id, &format!("{outcome:?}")),
 			(Phase::Committing, ReplicaState::Assigned) => self.commit(id, &job, number).await,
 			(Phase::Revealing, ReplicaState::Committed) => self.reveal(id, number).await,
-			(Phase::Challenged, ReplicaState::Challenged) => self.respond(id, &job, number).await,
+			(Phase::Challenged, ReplicaState::Challenged) => {
+				if matches!(self.served(id, &job)?.model, Loaded::Zk(_)) {
+					self.prove(id, &job, number).await
+				} else {
+					self.respond(id, &job, number).await
+				}
+			}
 			(_, ReplicaState::Faulted(fault)) => {
 				self.status.count("faulted");
 				tracing::warn!(job = id, ?fault, "replica faulted");
@@ -457,6 +477,7 @@ impl<B: Backend> Engine<B> {
 			Step::Commit => "commits",
 			Step::Reveal => "reveals",
 			Step::Respond => "challenge_answers",
+			Step::Prove => "proofs",
 			Step::Audit => "audit_votes",
 		});
 		tracing::info!(job = record.job, ?step, tx = %hex::encode(hash), block = number, "submitted");
@@ -623,6 +644,33 @@ impl<B: Backend> Engine<B> {
 	}
 }
 
+impl<B: Backend> Engine<B> {
+	/// Proves the revealed output of a zero-knowledge job: a Groth16 proof bound to this job and
+	/// this account, of the output on record, for the input on chain (about 2 s on 2 cores for
+	/// the digits model, off the async threads).
+	async fn prove(&mut self, id: u64, job: &JobInfo, number: u32) -> Result<(), WorkerError> {
+		let Some(mut record) = self.store.load(id)? else {
+			return Err(WorkerError::Job { job: id, reason: "proof due but no record".into() });
+		};
+		if self.recently(Some(&record), id, Step::Prove, number) {
+			return Ok(());
+		}
+		let input = self.input_of(id, job).await?;
+		let served = self.served(id, job)?;
+		let Loaded::Zk(model) = &served.model else {
+			return Err(WorkerError::Job { job: id, reason: "not a zero-knowledge model".into() });
+		};
+		let start = Instant::now();
+		let account = self.chain.account_bytes();
+		let proof =
+			tokio::task::block_in_place(|| model.prove(id, &account, &input, &record.output))?;
+		let prove_ms = start.elapsed().as_millis();
+		tracing::info!(job = id, prove_ms, bytes = proof.len(), "proof made");
+		let call = RawCall::new("Inference", "prove", RawArgs::default().arg(&id).arg(&proof));
+		self.submit(&mut record, Step::Prove, call, number).await
+	}
+}
+
 pub use crate::chain::{AttestationKey, AttestationSignature};
 
 /// What a worker that is registered already must do at start, from its registration on chain:
@@ -684,6 +732,9 @@ pub fn tier_of<B: Backend>(model: &Loaded<B>) -> Tier {
 	match model {
 		Loaded::Integer { .. } => Tier::ExactInteger,
 		Loaded::MiniLm(_) => Tier::FloatTolerance { max_error_ppm: 0 },
+		Loaded::Zk(m) => Tier::ZeroKnowledge {
+			system: crate::chain::ProofSystem::Groth16Hidden { commitment: m.commitment },
+		},
 	}
 }
 

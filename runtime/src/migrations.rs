@@ -23,6 +23,9 @@ pub type Migrations = (
 	// Credits storage version 1 (spec_version 116): the per-day expiry totals are one dense window
 	// of days (`pallet_credits::migrations::v1`).
 	pallet_credits::migrations::v1::MigrateToV1<Runtime>,
+	// Inference storage version 2 (spec_version 117): a zero-knowledge model's tier names its
+	// proof system; earlier models become `Groth16Open` (`pallet_inference::migrations::v2`).
+	pallet_inference::migrations::v2::TagProofSystems<Runtime>,
 );
 
 /// Inference storage version 1 (spec_version 111): a job's escrow is held under the inference

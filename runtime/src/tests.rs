@@ -368,7 +368,7 @@ fn worst_case_hooks_fit_a_quarter_of_the_block() {
 
 /// The runtime's migrations on a chain at inference storage version 0 (spec ≤ 110): escrow held
 /// under the credits pallet's reason moves to the inference pallet's, lots unchanged, nothing
-/// minted or burned; the version becomes 1 and a second run does nothing.
+/// minted or burned; the version becomes 1 (then 2) and a second run does nothing.
 #[test]
 fn migrations_move_escrow_to_the_inference_hold_reason_once() {
 	use frame_support::traits::{
@@ -387,7 +387,8 @@ fn migrations_move_escrow_to_the_inference_hold_reason_once() {
 		assert_eq!(Credits::balance_on_hold(&new, &alice), 2 * CRED);
 		assert_eq!(Credits::spendable(&alice), 8 * CRED);
 		assert_eq!(pallet_credits::TotalIssuance::<Runtime>::get(), issuance);
-		assert_eq!(Inference::on_chain_storage_version(), StorageVersion::new(1));
+		// Then version 2 (the zero-knowledge tier's proof system) in the same upgrade.
+		assert_eq!(Inference::on_chain_storage_version(), StorageVersion::new(2));
 
 		Credits::hold(&old, &alice, CRED).unwrap();
 		Migrations::on_runtime_upgrade();

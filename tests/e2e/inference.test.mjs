@@ -194,85 +194,118 @@ test('a job is escrowed, committed, revealed and settled by the formula', async 
   assert.ok(queue.nextJob > job);
 });
 
-test('a zero-knowledge job is proven with Groth16 and verified by the node; a replayed proof pays nothing', async () => {
-  // The committed fixture: a verifying key for a layer of 10 outputs over 117 input bytes (made
-  // with ark-groth16 by pallets/inference/src/zk_tests.rs). Proofs are bound to a job and a
-  // worker, so each job's proof comes from the prover example (`DECLAI_ZK_PROVE`).
-  const { readFileSync } = await import('node:fs');
-  const { execFileSync } = await import('node:child_process');
-  const prover = process.env.DECLAI_ZK_PROVE;
-  assert.ok(prover, 'DECLAI_ZK_PROVE names the zk_prove example (scripts/env.sh)');
-  const proveFor = (job, who) => execFileSync(prover, [String(job), u8aToHex(who.publicKey)]).toString().trim();
-  const fixture = readFileSync(new URL('../../pallets/inference/src/zk_bench_fixture.bin', import.meta.url));
-  const [key, input, output] = api.createType('(Bytes, Bytes, Vec<i32>, Vec<(Bytes, Bytes)>)', fixture);
-  const outBytes = u8aConcat(...output.map((v) => bnToU8a(v.toNumber(), { bitLength: 32, isLe: true, isNegative: true })));
-  const spec = {
-    ...modelSpec('e2e-zk', false),
-    kind: 'Classifier',
-    maxInput: input.length,
-    maxOutput: outBytes.length,
-    tier: 'ZeroKnowledge',
-    verifyingKey: key.toHex(),
-  };
-  const zkModel = (await api.query.inference.nextModelId()).toNumber();
-  let r = await sudo(api.tx.inference.registerModel(spec));
-  assert.equal(r.error, null, 'the node validates the key (BLS12-381 points) on registration');
-  for (const w of workers) {
-    r = await send(api.tx.workers.update(276, [model, premium, zkModel]), w);
+test('a hidden-weights digits job is proven with a fresh Groth16 proof and verified by the node; a replayed proof pays nothing', async () => {
+  // The project's digits model with its weights hidden: `declai-worker zk-setup` makes the keys,
+  // the secret salt and the weight commitment; the chain gets the verifying key and the
+  // commitment only. Proofs are bound to a job and a worker, so each job's proof is made fresh
+  // by `declai-worker zk-prove` (the prover a running worker uses).
+  const { readFileSync, mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join, dirname } = await import('node:path');
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const run = async (args) => (await promisify(execFile)(worker, args, { maxBuffer: 1 << 20 })).stdout;
+  const worker = process.env.DECLAI_WORKER;
+  assert.ok(worker, 'DECLAI_WORKER names the worker binary (scripts/env.sh)');
+  const dir = join(mkdtempSync(join(tmpdir(), 'declai-zk-')), 'digits-zk');
+  try {
+    await run(['zk-setup', '--model', new URL('../../inference-offchain/models/digits-mlp.json', import.meta.url).pathname, '--out', dir]);
+    const setup = JSON.parse(readFileSync(join(dir, 'zk.json'), 'utf8'));
+    const key = readFileSync(join(dir, 'verifying.key'));
+    // A digit-like image: 64 pixels 0..16.
+    const input = Uint8Array.from({ length: 64 }, (_, i) => (i * 7 + 3) % 17);
+    const proveFor = async (job, who) => JSON.parse(await run(['zk-prove', '--dir', dir, '--job', String(job),
+      '--worker', u8aToHex(who.publicKey), '--input', u8aToHex(input)]));
+    const spec = {
+      ...modelSpec('e2e-digits-zk', false),
+      kind: 'Classifier',
+      weightsRoot: `0x${setup.commitment}`,
+      maxInput: 64,
+      maxOutput: 40,
+      tier: { ZeroKnowledge: { system: { Groth16Hidden: { commitment: `0x${setup.commitment}` } } } },
+      verifyingKey: u8aToHex(key),
+    };
+    const zkModel = (await api.query.inference.nextModelId()).toNumber();
+    let r = await sudo(api.tx.inference.registerModel(spec));
+    assert.equal(r.error, null, 'the node validates the key (BLS12-381 points, 4 inputs) and the commitment');
+    const stored = (await api.query.inference.models(zkModel)).unwrap();
+    assert.equal(stored.tier.asZeroKnowledge.system.asGroth16Hidden.commitment.toHex(), `0x${setup.commitment}`);
+    for (const w of workers) {
+      r = await send(api.tx.workers.update(276, [model, premium, zkModel]), w);
+      assert.equal(r.error, null);
+    }
+    const consumer = keyring.addFromUri('//Dave');
+    // Has the job's currently assigned worker commit and reveal `outBytes`.
+    const revealBy = async (job, outBytes) => {
+      await until(`job ${job} assigned`, async () =>
+        (await api.query.inference.jobs(job)).unwrap().replicas.some((r) => r.state.isAssigned), 60_000);
+      const replicas = (await api.query.inference.jobs(job)).unwrap().replicas;
+      const live = replicas.filter((r) => r.state.isAssigned);
+      assert.equal(live.length, 1, 'a proof needs no replica');
+      const i = workers.findIndex((w) => w.address === live[0].worker.toString());
+      const w = workers[i];
+      const modelRoot = (await api.query.inference.models(zkModel)).unwrap().weightsRoot.toU8a();
+      const salt = blake2AsU8a(stringToU8a(`zk salt ${job} ${w.address}`));
+      const commit = outputCommitment(job, w, outBytes, salt);
+      const execMicros = 36_000_000n;
+      const sig = hardware[i].sign(attestation(job, modelRoot, blake2AsU8a(input), commit, execMicros));
+      let r = await send(api.tx.inference.commit(job, commit, { execMicros }, { Sr25519: sig }), w);
+      assert.equal(r.error, null);
+      r = await send(api.tx.inference.reveal(job, u8aToHex(outBytes), salt, new Uint8Array(32)), w);
+      assert.equal(r.error, null);
+      assert.equal((await rpc('declai_job', [job])).phase, 'challenged');
+      return { job, w };
+    };
+    const requested = async () => {
+      const r = await send(api.tx.inference.request(zkModel, u8aToHex(input), CRED, null), consumer);
+      assert.equal(r.error, null);
+      return r.events.find((e) => e.section === 'inference' && e.method === 'JobRequested').data.job.toNumber();
+    };
+    const faultOf = (events) => events.find((e) => e.section === 'inference' && e.method === 'ReplicaFaulted');
+    const verified = (events) => events.some((e) => e.section === 'inference' && e.method === 'ProofVerified');
+
+    // The honest output, proven fresh: verified and served.
+    let job = await requested();
+    const probe = await proveFor(job, workers[0]);
+    const output = Uint8Array.from(Buffer.from(probe.output.slice(2), 'hex'));
+    assert.equal(output.length, 40, 'ten i32 scores');
+    const first = await revealBy(job, output);
+    const proof = (await proveFor(first.job, first.w)).proof;
+    // Malformed: refused by name, nothing recorded, the replica still awaits its proof.
+    r = await send(api.tx.inference.prove(first.job, proof.slice(0, -2)), first.w);
+    assert.equal(r.error, 'inference.MalformedProof', 'a truncated proof');
+    assert.equal((await api.query.inference.jobs(first.job)).unwrap().replicas[0].state.toString(), 'Challenged');
+    r = await send(api.tx.inference.prove(first.job, proof), first.w);
     assert.equal(r.error, null);
+    assert.ok(verified(r.events));
+    const status = await rpc('declai_job', [first.job]);
+    assert.equal(status.phase, 'served');
+    assert.equal(status.receipts.length, 1);
+
+    // The same input again: the proof on chain for the first job, replayed for the second, is
+    // bound to the first job (and its worker) and faults the replica instead of paying it.
+    job = await requested();
+    const second = await revealBy(job, output);
+    r = await send(api.tx.inference.prove(second.job, proof), second.w);
+    assert.equal(r.error, null);
+    assert.ok(!verified(r.events));
+    assert.equal(faultOf(r.events)?.data.reason.toString(), 'ProofInvalid', 'the replayed proof faults the replica');
+    assert.notEqual((await rpc('declai_job', [second.job])).phase, 'served');
+    // The job goes to another worker. It reveals a wrong output and proves the honest one:
+    // faulted too, nothing paid.
+    const wrong = Uint8Array.from(output);
+    wrong[0] ^= 1;
+    const third = await revealBy(second.job, wrong);
+    assert.notEqual(third.w.address, second.w.address);
+    r = await send(api.tx.inference.prove(second.job, (await proveFor(second.job, third.w)).proof), third.w);
+    assert.equal(r.error, null);
+    assert.ok(!verified(r.events));
+    assert.equal(faultOf(r.events)?.data.reason.toString(), 'ProofInvalid', 'a proof of another output');
+    // Both attempts faulted: the consumer is refunded, nobody is paid for it.
+    assert.equal((await rpc('declai_job', [second.job])).phase, 'refunded');
+  } finally {
+    rmSync(dirname(dir), { recursive: true, force: true });
   }
-  const consumer = keyring.addFromUri('//Dave');
-  // Has the job's currently assigned worker commit and reveal the honest output.
-  const revealBy = async (job) => {
-    await until(`job ${job} assigned`, async () =>
-      (await api.query.inference.jobs(job)).unwrap().replicas.some((r) => r.state.isAssigned), 60_000);
-    const replicas = (await api.query.inference.jobs(job)).unwrap().replicas;
-    const live = replicas.filter((r) => r.state.isAssigned);
-    assert.equal(live.length, 1, 'a proof needs no replica');
-    const i = workers.findIndex((w) => w.address === live[0].worker.toString());
-    const w = workers[i];
-    const modelRoot = (await api.query.inference.models(zkModel)).unwrap().weightsRoot.toU8a();
-    const salt = blake2AsU8a(stringToU8a(`zk salt ${job} ${w.address}`));
-    const commit = outputCommitment(job, w, outBytes, salt);
-    const execMicros = 36_000_000n;
-    const sig = hardware[i].sign(attestation(job, modelRoot, blake2AsU8a(input.toU8a(true)), commit, execMicros));
-    let r = await send(api.tx.inference.commit(job, commit, { execMicros }, { Sr25519: sig }), w);
-    assert.equal(r.error, null);
-    r = await send(api.tx.inference.reveal(job, u8aToHex(outBytes), salt, new Uint8Array(32)), w);
-    assert.equal(r.error, null);
-    assert.equal((await rpc('declai_job', [job])).phase, 'challenged');
-    return { job, w };
-  };
-  const revealed = async () => {
-    const r = await send(api.tx.inference.request(zkModel, input.toHex(), CRED, null), consumer);
-    assert.equal(r.error, null);
-    return revealBy(r.events.find((e) => e.section === 'inference' && e.method === 'JobRequested').data.job.toNumber());
-  };
-  const first = await revealed();
-  const proof = proveFor(first.job, first.w);
-  r = await send(api.tx.inference.prove(first.job, proof), first.w);
-  assert.equal(r.error, null);
-  assert.ok(r.events.some((e) => e.section === 'inference' && e.method === 'ProofVerified'));
-  const status = await rpc('declai_job', [first.job]);
-  assert.equal(status.phase, 'served');
-  assert.equal(status.receipts.length, 1);
-  // The same input again: the proof on chain for the first job, replayed for the second, is bound
-  // to the first job (and its worker) and faults the replica instead of paying it.
-  const second = await revealed();
-  r = await send(api.tx.inference.prove(second.job, proof), second.w);
-  assert.equal(r.error, null);
-  assert.ok(!r.events.some((e) => e.section === 'inference' && e.method === 'ProofVerified'));
-  const fault = r.events.find((e) => e.section === 'inference' && e.method === 'ReplicaFaulted');
-  assert.ok(fault, 'the replayed proof faults the replica');
-  assert.equal(fault.data.reason.toString(), 'ProofInvalid');
-  assert.notEqual((await rpc('declai_job', [second.job])).phase, 'served');
-  // The job goes to another worker, whose own proof settles it.
-  const retry = await revealBy(second.job);
-  assert.notEqual(retry.w.address, second.w.address);
-  r = await send(api.tx.inference.prove(second.job, proveFor(second.job, retry.w)), retry.w);
-  assert.equal(r.error, null);
-  assert.ok(r.events.some((e) => e.section === 'inference' && e.method === 'ProofVerified'));
-  assert.equal((await rpc('declai_job', [second.job])).phase, 'served');
 });
 
 test('admission control keeps a free-rider off premium models before a block', async () => {

@@ -87,13 +87,17 @@ before(async () => {
   keyring = new Keyring({ type: 'sr25519', ss58Format: api.registry.chainSS58 });
   [alice, bob, charlie, dave, ferdie] = ['//Alice', '//Bob', '//Charlie', '//Dave', '//Ferdie'].map((u) => keyring.addFromUri(u));
 
+  // The digits model with hidden weights: its trusted setup (keys, salt, commitment) first.
+  const zkDir = join(work, 'digits-zk');
+  const setup = spawnSync(WORKER, ['zk-setup', '--model', join(root, 'inference-offchain/models/digits-mlp.json'), '--out', zkDir], { encoding: 'utf8' });
+  assert.equal(setup.status, 0, `zk-setup failed: ${setup.stdout}${setup.stderr}`);
   const reg = spawnSync(WORKER, ['register-models', '--node', ws, '--sudo', '//Alice', '--digits',
-    join(root, 'inference-offchain/models/digits-mlp.json'), '--minilm', MINILM], { encoding: 'utf8' });
+    join(root, 'inference-offchain/models/digits-mlp.json'), '--minilm', MINILM, '--zk', zkDir], { encoding: 'utf8' });
   assert.equal(reg.status, 0, `register-models failed: ${reg.stdout}${reg.stderr}`);
   models = Object.fromEntries((await api.query.inference.models.entries()).map(([k, v]) => [v.unwrap().name.toUtf8(), k.args[0].toNumber()]));
-  assert.ok('digits-mlp-v1' in models && 'all-minilm-l6-v2' in models, JSON.stringify(models));
+  assert.ok('digits-mlp-v1' in models && 'all-minilm-l6-v2' in models && 'digits-mlp-v1-zk' in models, JSON.stringify(models));
 
-  const both = ['--digits', join(root, 'inference-offchain/models/digits-mlp.json'), '--minilm', MINILM];
+  const both = ['--digits', join(root, 'inference-offchain/models/digits-mlp.json'), '--minilm', MINILM, '--zk', zkDir];
   start('bob', WORKER, workerArgs('bob', '//Bob', both));
   start('charlie', WORKER, workerArgs('charlie', '//Charlie', both));
   start('alice-auditor', WORKER, workerArgs('alice', '//Alice', [...both, '--audit', '--audit-only']));
@@ -212,6 +216,31 @@ test('a digits image and a MiniLM text are served, verified and paid by the form
   }
 });
 
+test('a hidden-weights digits job is proven by the worker with a fresh proof, verified and paid', async () => {
+  const sample = digitsData[5];
+  const model = (await api.query.inference.models(models['digits-mlp-v1-zk'])).unwrap();
+  // The chain holds the verifying key and the commitment, never the weights.
+  assert.ok(model.tier.isZeroKnowledge && model.tier.asZeroKnowledge.system.isGroth16Hidden);
+  assert.equal(model.layers.length, 0);
+  const { job, price } = await requestJob(models['digits-mlp-v1-zk'], u8aToHex(Uint8Array.from(sample.pixels)));
+  const done = await jobDone(job);
+  assert.ok(done.phase.asDone.isServed, `zk job: ${done.phase.toString()}\n${tail('bob')}\n${tail('charlie')}`);
+  // One worker, no replica: its proof, verified on chain, is the whole check.
+  assert.equal(done.replicas.length, 1);
+  const prover = done.replicas[0].worker.toString();
+  const verified = await events.find('inference', 'ProofVerified', (e) => e.data.job.toNumber() === job);
+  assert.ok(verified, 'ProofVerified');
+  assert.equal(verified.data.worker.toString(), prover);
+  // The result is the model's exact integer output.
+  const scores = decodeI32s(hexToU8a((await api.query.inference.results(job)).unwrap().toHex()));
+  assert.deepEqual(scores, integerForward(sample.pixels));
+  const ids = await api.query.inference.jobReceipts(job);
+  assert.equal(ids.length, 1);
+  const receipt = (await api.query.economics.receipts(ids[0])).unwrap();
+  assert.equal(receipt.worker.toString(), prover);
+  assert.ok(receipt.minted.toBigInt() <= price, 'minted no more than burned');
+});
+
 test('a dishonest worker is caught: faulted, slashed and paid nothing', async () => {
   start('dave', WORKER, workerArgs('dave', '//Dave', ['--digits', join(root, 'inference-offchain/models/digits-mlp.json'), '--dishonest', 'wrong-output']));
   await until('Dave to register', async () => (await api.query.workers.workers(dave.address)).isSome, 120_000);
@@ -285,7 +314,7 @@ test('a restarted worker brings its registration in line with what it has, and r
   const digitsId = models['digits-mlp-v1'];
   const registered = async () => (await api.query.workers.workers(charlie.address)).unwrap();
   const keyBefore = (await registered()).key.toHex();
-  assert.equal((await registered()).models.length, 2);
+  assert.equal((await registered()).models.length, 3, 'digits, MiniLM and the hidden-weights digits');
   // Restarted with the digits model only (say MiniLM's files went missing): the chain must stop
   // assigning it MiniLM jobs, so the worker updates its registration at start.
   await stop(procs.running('charlie-2') ? 'charlie-2' : 'charlie');

@@ -79,7 +79,29 @@ fn main() {
 		}
 		forward_s.push(t.elapsed().as_secs_f64() / 1000.0);
 	}
+	// What the runtime adds to a `prove` of the hidden system: the public inputs (the Poseidon
+	// parameters, the input and output hashes), here natively (the runtime runs them in wasm).
+	let mut hashes = Vec::new();
+	// The digits job (64 B in, 10 outputs) and the largest a hidden-weights model may have
+	// (`pallet_inference::MAX_HIDDEN_INPUT` and `MAX_HIDDEN_OUTPUT`: 1,024 B in, 64 outputs).
+	for (len, outputs) in [(64usize, 10i32), (1024, 64)] {
+		let bytes = vec![7u8; len];
+		let output: Vec<i32> = (0..outputs).collect();
+		let mut times = Vec::new();
+		for _ in 0..runs.max(5) {
+			let t = Instant::now();
+			std::hint::black_box(declai_zk::public_inputs::<Fr>(&[5; 31], salt, &bytes, &output));
+			times.push(t.elapsed().as_secs_f64());
+		}
+		hashes.push((len, outputs, median(times)));
+	}
 	let (p, v, f) = (median(prove_s), median(verify_s), median(forward_s));
+	for (len, outputs, t) in hashes {
+		println!(
+			"public inputs (Poseidon parameters and hashes, native): {len} B in, {outputs} outputs: {:.2} ms",
+			t * 1e3
+		);
+	}
 	println!("threads: {}", std::thread::available_parallelism().map_or(1, |n| n.get()));
 	println!("prove: {:.3} s (median of {runs})", p);
 	println!("verify (native, prepared key): {:.2} ms", v * 1e3);

@@ -17,7 +17,7 @@ use ark_bls12_381::{Bls12_381, Fr};
 use ark_crypto_primitives::sponge::{
 	constraints::CryptographicSpongeVar, poseidon::constraints::PoseidonSpongeVar,
 };
-use ark_ff::{AdditiveGroup, Field, PrimeField};
+use ark_ff::{AdditiveGroup, Field};
 use ark_groth16::{Groth16, PreparedVerifyingKey, Proof, ProvingKey, VerifyingKey};
 use ark_r1cs_std::{
 	alloc::AllocVar, boolean::Boolean, eq::EqGadget, fields::fp::FpVar, fields::FieldVar,
@@ -105,12 +105,9 @@ impl ModelCircuit {
 		hidden: Vec<Vec<u64>>,
 	) -> Self {
 		let output = Self::output_of(&model, &input, &hidden);
-		let statement = Statement {
-			binding: Fr::from_le_bytes_mod_order(&binding),
-			commitment: crate::commit_weights(salt, &model),
-			input_hash: crate::hash_input(&input),
-			output_hash: crate::hash_output(&output),
-		};
+		let [binding, commitment, input_hash, output_hash] =
+			crate::public_inputs(&binding, crate::commit_weights(salt, &model), &input, &output);
+		let statement = Statement { binding, commitment, input_hash, output_hash };
 		ModelCircuit { statement, model, salt, input, hidden }
 	}
 
@@ -292,6 +289,15 @@ pub fn setup<R: RngCore + CryptoRng>(
 ) -> Result<(ProvingKey<Bls12_381>, VerifyingKey<Bls12_381>), SynthesisError> {
 	let circuit = ModelCircuit::honest(model.clone(), Fr::ONE, vec![0; input_len], [0; 31]);
 	Groth16::<Bls12_381>::circuit_specific_setup(circuit, rng)
+}
+
+/// How many constraints the circuit of `model` over `input_len` input bytes has.
+pub fn constraints(model: &Model, input_len: usize) -> Result<usize, SynthesisError> {
+	let cs = ark_relations::gr1cs::ConstraintSystem::<Fr>::new_ref();
+	ModelCircuit::honest(model.clone(), Fr::ONE, vec![0; input_len], [0; 31])
+		.generate_constraints(cs.clone())?;
+	cs.finalize();
+	Ok(cs.num_constraints())
 }
 
 /// A proof of `circuit`'s statement, with fresh randomness from `rng` (OS randomness: reused or

@@ -13,8 +13,9 @@
 //!
 //! The verifier computes 3 and 4 from the job's input and the revealed output, takes 2 from the
 //! model record, and 1 from the job and the worker, so a proof verifies for one job, one worker,
-//! one input, one output and one set of weights only; the weights stay a private witness. (The
-//! runtime does not use this layout yet: wiring it in is the rest of issue 17.)
+//! one input, one output and one set of weights only; the weights stay a private witness. The
+//! runtime's `pallet-inference` computes them with [`public_inputs`] for models of proof system
+//! `Groth16Hidden`.
 //!
 //! This part is `no_std`, so that the runtime can compute the hashes; the circuit itself is in
 //! [`circuit`] (feature `circuit`).
@@ -43,7 +44,7 @@ use ark_crypto_primitives::sponge::{
 	poseidon::{find_poseidon_ark_and_mds, PoseidonConfig, PoseidonSponge},
 	Absorb, CryptographicSponge,
 };
-use ark_ff::PrimeField;
+use ark_ff::{BigInteger, PrimeField};
 use declai_primitives::poi::{IntegerLayer, ACTIVATION_MAX};
 
 /// Poseidon rounds with a full S-box layer.
@@ -62,16 +63,53 @@ pub const TAG_OUTPUT: u64 = 2;
 /// Domain tag of [`commit_weights`].
 pub const TAG_WEIGHTS: u64 = 3;
 
-/// The Poseidon parameters of every hash here (see the crate docs).
+/// The Poseidon parameters of every hash here (see the crate docs). Over BLS12-381's scalar
+/// field they are read from [`BLS12_381_CONSTANTS`] (the Grain LFSR takes longer than the
+/// hashes of a job: about 7 ms natively, more in the runtime's wasm); over another field they
+/// are generated.
 pub fn poseidon_config<F: PrimeField>() -> PoseidonConfig<F> {
-	let (ark, mds) = find_poseidon_ark_and_mds::<F>(
+	let (ark, mds) = committed_constants::<F>().unwrap_or_else(generate_constants::<F>);
+	PoseidonConfig::new(FULL_ROUNDS, PARTIAL_ROUNDS, 5, mds, ark, RATE, 1)
+}
+
+/// Round constants (one row of `RATE + 1` per round) and the MDS matrix.
+type Constants<F> = (Vec<Vec<F>>, Vec<Vec<F>>);
+
+/// The constants from the Grain LFSR (the Poseidon paper's generation).
+pub fn generate_constants<F: PrimeField>() -> Constants<F> {
+	find_poseidon_ark_and_mds::<F>(
 		u64::from(F::MODULUS_BIT_SIZE),
 		RATE,
 		FULL_ROUNDS as u64,
 		PARTIAL_ROUNDS as u64,
 		0,
-	);
-	PoseidonConfig::new(FULL_ROUNDS, PARTIAL_ROUNDS, 5, mds, ark, RATE, 1)
+	)
+}
+
+/// [`generate_constants`] over BLS12-381's scalar field, 32 bytes little-endian each: the
+/// field modulus, then the round constants round by round, then the MDS matrix row by row.
+/// A test checks they are what the generation gives.
+pub const BLS12_381_CONSTANTS: &[u8] = include_bytes!("poseidon_bls12_381.bin");
+
+/// Elements of `RATE + 1` values.
+const WIDTH: usize = RATE + 1;
+
+/// [`BLS12_381_CONSTANTS`] as elements of `F`, if `F` is BLS12-381's scalar field.
+fn committed_constants<F: PrimeField>() -> Option<Constants<F>> {
+	let mut chunks = BLS12_381_CONSTANTS.chunks_exact(32);
+	let modulus = chunks.next()?;
+	if F::MODULUS.to_bytes_le().as_slice() != modulus {
+		return None;
+	}
+	let values: Vec<F> = chunks.map(F::from_le_bytes_mod_order).collect();
+	let rounds = FULL_ROUNDS.saturating_add(PARTIAL_ROUNDS);
+	if values.len() != rounds.saturating_add(WIDTH).saturating_mul(WIDTH) {
+		return None;
+	}
+	let mut rows = values.chunks_exact(WIDTH).map(<[F]>::to_vec);
+	let ark: Vec<Vec<F>> = rows.by_ref().take(rounds).collect();
+	let mds: Vec<Vec<F>> = rows.collect();
+	Some((ark, mds))
 }
 
 /// A signed integer in the field (`-v ↦ p − v`), as the verifier maps public integers.
@@ -95,7 +133,17 @@ pub fn pack_bytes<F: PrimeField>(bytes: &[u8]) -> Vec<F> {
 /// Poseidon of `tag`, then `len` (the length of what `elements` encode: bytes for packed bytes,
 /// so that byte strings differing only in trailing zeros hash apart), then the elements.
 fn hash_tagged<F: PrimeField + Absorb>(tag: u64, len: usize, elements: &[F]) -> F {
-	let mut sponge = PoseidonSponge::new(&poseidon_config::<F>());
+	hash_with(&poseidon_config::<F>(), tag, len, elements)
+}
+
+/// [`hash_tagged`] with parameters made already (making them costs more than a short hash).
+fn hash_with<F: PrimeField + Absorb>(
+	config: &PoseidonConfig<F>,
+	tag: u64,
+	len: usize,
+	elements: &[F],
+) -> F {
+	let mut sponge = PoseidonSponge::new(config);
 	let mut all = Vec::with_capacity(elements.len().saturating_add(2));
 	all.push(F::from(tag));
 	all.push(F::from(len as u64));
@@ -113,6 +161,25 @@ pub fn hash_input<F: PrimeField + Absorb>(input: &[u8]) -> F {
 pub fn hash_output<F: PrimeField + Absorb>(output: &[i32]) -> F {
 	let elements: Vec<F> = output.iter().map(|v| signed(i64::from(*v))).collect();
 	hash_tagged(TAG_OUTPUT, elements.len(), &elements)
+}
+
+/// The four public inputs of a proof, in the verifier's order: the job binding (31 bytes,
+/// little-endian, below 2²⁴⁸ so never reduced), the weight commitment, [`hash_input`] of
+/// `input` and [`hash_output`] of `output` (one set of Poseidon parameters for both hashes).
+pub fn public_inputs<F: PrimeField + Absorb>(
+	binding: &[u8; 31],
+	commitment: F,
+	input: &[u8],
+	output: &[i32],
+) -> [F; 4] {
+	let config = poseidon_config::<F>();
+	let outputs: Vec<F> = output.iter().map(|v| signed(i64::from(*v))).collect();
+	[
+		F::from_le_bytes_mod_order(binding),
+		commitment,
+		hash_with(&config, TAG_INPUT, input.len(), &pack_bytes::<F>(input)),
+		hash_with(&config, TAG_OUTPUT, outputs.len(), &outputs),
+	]
 }
 
 /// Why a model's weights cannot be proven with this circuit.
@@ -327,5 +394,42 @@ mod tests {
 		assert_ne!(commit_weights(Fr::from(1u64), &m), commit_weights(Fr::from(2u64), &m));
 		let other = Model::new(vec![layer(1, 1, 0)], vec![vec![2, 0]]).unwrap();
 		assert_ne!(commit_weights(Fr::from(1u64), &m), commit_weights(Fr::from(1u64), &other));
+	}
+
+	/// The committed BLS12-381 constants are the Grain LFSR's (`DECLAI_WRITE_POSEIDON=1`
+	/// writes them again).
+	#[test]
+	fn the_committed_poseidon_constants_are_the_generated_ones() {
+		let (ark, mds) = generate_constants::<Fr>();
+		let mut bytes = Fr::MODULUS.to_bytes_le();
+		for v in ark.iter().chain(&mds).flatten() {
+			let mut b = v.into_bigint().to_bytes_le();
+			b.resize(32, 0);
+			bytes.extend(b);
+		}
+		if std::env::var_os("DECLAI_WRITE_POSEIDON").is_some() {
+			std::fs::write(
+				concat!(env!("CARGO_MANIFEST_DIR"), "/src/poseidon_bls12_381.bin"),
+				&bytes,
+			)
+			.unwrap();
+		}
+		assert!(BLS12_381_CONSTANTS == bytes.as_slice(), "regenerate with DECLAI_WRITE_POSEIDON=1");
+		assert_eq!(committed_constants::<Fr>(), Some((ark, mds)));
+		// Another field generates its own.
+		assert!(committed_constants::<ark_bls12_381::Fq>().is_none());
+	}
+
+	#[test]
+	fn public_inputs_are_the_binding_the_commitment_and_both_hashes() {
+		let mut binding = [0u8; 31];
+		binding[0] = 5;
+		binding[30] = 0xff;
+		let c = Fr::from(9u64);
+		let [b, commitment, input, output] = public_inputs(&binding, c, &[1, 2, 3], &[-4, 5]);
+		assert_eq!(b, Fr::from_le_bytes_mod_order(&binding));
+		assert_eq!(commitment, c);
+		assert_eq!(input, hash_input::<Fr>(&[1, 2, 3]));
+		assert_eq!(output, hash_output::<Fr>(&[-4, 5]));
 	}
 }

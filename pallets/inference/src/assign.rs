@@ -73,8 +73,7 @@ impl<T: Config> Pallet<T> {
 		// Untrusted workers are replicated (a zero-knowledge proof verifies a result completely:
 		// no replica needed). Whether a trusted worker's result is audited is drawn only after its
 		// commitment (see `evaluate`), so nothing at assignment tells it.
-		let replicate =
-			T::Workers::audit_ppm(&primary).is_none() && m.tier != VerificationTier::ZeroKnowledge;
+		let replicate = T::Workers::audit_ppm(&primary).is_none() && !m.tier.is_zero_knowledge();
 		let mut workers = alloc::vec![primary];
 		if replicate {
 			let second_seed = sp_io::hashing::blake2_256(&(seed, 2u8).encode());

@@ -504,7 +504,7 @@ mod benches {
 			cost: GPU_HOUR / 100,
 			max_input: input.len() as u32,
 			max_output: output.len() as u32 * 4,
-			tier: VerificationTier::ZeroKnowledge,
+			tier: VerificationTier::ZeroKnowledge { system: ProofSystem::Groth16Open },
 			layers: Vec::new(),
 			premium: false,
 			verifying_key: key.clone(),

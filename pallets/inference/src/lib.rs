@@ -82,6 +82,8 @@ mod mock;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod zk_hidden_tests;
+#[cfg(test)]
 mod zk_layer;
 #[cfg(test)]
 mod zk_tests;
@@ -95,8 +97,8 @@ use alloc::vec::Vec;
 use declai_primitives::{
 	poi::{
 		self, challenge_seed, draw_ppm, within_tolerance, Attestation, JobId, LayerOpening,
-		ModelId, ModelKind, OnWorkVerified, OpeningContext, RegionId, Timings, VerificationTier,
-		VerifiedWork, WorkRole, PPM,
+		ModelId, ModelKind, OnWorkVerified, OpeningContext, ProofSystem, RegionId, Timings,
+		VerificationTier, VerifiedWork, WorkRole, PPM,
 	},
 	Balance, WorkUnits,
 };
@@ -357,8 +359,9 @@ pub mod pallet {
 	}
 
 	/// The storage layout's version: 1 since zero-knowledge keys bind the job and the worker
-	/// ([`migrations::v1`]).
-	const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	/// ([`migrations::v1`]), 2 since a zero-knowledge tier names its proof system
+	/// ([`migrations::v2`]).
+	const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -565,7 +568,9 @@ pub mod pallet {
 		BadName,
 		/// The model's cost must be positive.
 		ZeroCost,
-		/// Input or output bound above `MaxInputLen`/`MaxOutputLen`, or zero.
+		/// Input or output bound above `MaxInputLen`/`MaxOutputLen`, or zero; a zero-knowledge
+		/// output not whole `i32`s; a hidden-weights model's above `zk::MAX_HIDDEN_INPUT` /
+		/// `zk::MAX_HIDDEN_OUTPUT`.
 		BadBounds,
 		/// Integer layers missing, not chained, or not matching the input/output bounds; or layers
 		/// given for a float model; or a tolerance above 10⁶ ppm.
@@ -623,6 +628,12 @@ pub mod pallet {
 		OwnJob,
 		/// The account has `MaxLiveJobsPerAccount` jobs not ended; wait for one to end.
 		TooManyLiveJobs,
+		/// The proof does not decode as a Groth16 proof on BLS12-381 (uncompressed, every byte
+		/// used, points in the subgroup): nothing is recorded, and the replica may still send a
+		/// proof until its deadline.
+		MalformedProof,
+		/// A hidden-weights commitment is not a canonical scalar (below the field modulus).
+		BadCommitment,
 	}
 
 	#[pallet::hooks]
@@ -711,7 +722,7 @@ pub mod pallet {
 				// A zero-knowledge model comes back only with a key that fits today's proofs.
 				ensure!(
 					!active
-						|| m.tier != VerificationTier::ZeroKnowledge
+						|| !m.tier.is_zero_knowledge()
 						|| VerifyingKeys::<T>::get(model).is_some_and(|k| Self::key_fits(m, &k)),
 					Error::<T>::BadVerifyingKey
 				);
@@ -1012,28 +1023,34 @@ pub mod pallet {
 
 		/// Prove a revealed result of a zero-knowledge model: a Groth16 proof (BLS12-381,
 		/// uncompressed) of `output = model(input)` against the model's verifying key, public
-		/// inputs [`poi::zk_binding`] of this job and this worker, then
-		/// [`poi::zk_public_inputs`]: a proof made for another job (even with the same input) or
-		/// by another worker does not verify.
+		/// inputs [`poi::zk_binding`] of this job and this worker, then what the model's
+		/// [`ProofSystem`] adds ([`zk::public_inputs`]: the input and output themselves, or the
+		/// weight commitment and their Poseidon hashes): a proof made for another job (even with
+		/// the same input), by another worker, of another output or with another model's key does
+		/// not verify.
 		///
-		/// Origin: signed by the worker whose result awaits its proof. A proof that fails faults the
-		/// replica (the call succeeds and the fault is recorded).
+		/// Origin: signed by the worker whose result awaits its proof. A proof that decodes but
+		/// does not verify faults the replica (the call succeeds, the fault is recorded:
+		/// [`FaultReason::ProofInvalid`], slashed, nothing minted).
 		///
 		/// Errors: [`Error::UnknownJob`], [`Error::WrongPhase`], [`Error::NotAssigned`],
-		/// [`Error::AlreadySubmitted`], [`Error::NotZkModel`].
+		/// [`Error::AlreadySubmitted`], [`Error::NotZkModel`], [`Error::MalformedProof`].
 		/// Events: [`Event::ProofVerified`] or [`Event::ReplicaFaulted`]; then settlement's.
 		#[pallet::call_index(9)]
 		#[pallet::weight((T::InferenceWeightInfo::prove(), DispatchClass::Operational))]
 		pub fn prove(origin: OriginFor<T>, job: JobId, proof: Vec<u8>) -> DispatchResult {
 			let worker = ensure_signed(origin)?;
 			let (mut j, index, m) = Self::awaiting_check(job, &worker)?;
-			ensure!(m.tier == VerificationTier::ZeroKnowledge, Error::<T>::NotZkModel);
+			let VerificationTier::ZeroKnowledge { system } = m.tier else {
+				return Err(Error::<T>::NotZkModel.into());
+			};
+			zk::decode_proof(&proof).map_err(|_| Error::<T>::MalformedProof)?;
 			let key = VerifyingKeys::<T>::get(j.model).unwrap_or_default();
 			let input = Inputs::<T>::get(job).unwrap_or_default();
 			let output = Outputs::<T>::get(job, &worker).unwrap_or_default();
 			let binding = poi::zk_binding(job, &worker.encode());
-			let valid = poi::zk_public_inputs(&input, &output)
-				.is_some_and(|public| zk::verify(&key, &proof, &binding, &public).unwrap_or(false));
+			let valid = zk::public_inputs(&system, &binding, &input, &output)
+				.is_some_and(|public| zk::verify(&key, &proof, &public).unwrap_or(false));
 			let event = Event::ProofVerified { job, worker };
 			Self::record_check(job, &mut j, index, &m, valid, event, FaultReason::ProofInvalid);
 			Ok(())

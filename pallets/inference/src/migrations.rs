@@ -4,7 +4,7 @@ use crate::{
 	Config, Deadlines, Event, Jobs, Models, Pallet, Phase, RefundReason, VerifyingKeys, WeightInfo,
 };
 use alloc::vec::Vec;
-use declai_primitives::poi::{JobId, VerificationTier};
+use declai_primitives::poi::JobId;
 use frame_support::{
 	migrations::VersionedMigration,
 	traits::{Get, UncheckedOnRuntimeUpgrade},
@@ -34,10 +34,7 @@ pub mod v1 {
 			for (model, key) in VerifyingKeys::<T>::iter() {
 				reads = reads.saturating_add(2);
 				let Some(mut m) = Models::<T>::get(model) else { continue };
-				if !m.active
-					|| m.tier != VerificationTier::ZeroKnowledge
-					|| Pallet::<T>::key_fits(&m, &key)
-				{
+				if !m.active || !m.tier.is_zero_knowledge() || Pallet::<T>::key_fits(&m, &key) {
 					continue;
 				}
 				m.active = false;
@@ -74,9 +71,7 @@ pub mod v1 {
 		fn post_upgrade(_: Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
 			for (model, key) in VerifyingKeys::<T>::iter() {
 				let active = Models::<T>::get(model).is_some_and(|m| {
-					m.active
-						&& m.tier == VerificationTier::ZeroKnowledge
-						&& !Pallet::<T>::key_fits(&m, &key)
+					m.active && m.tier.is_zero_knowledge() && !Pallet::<T>::key_fits(&m, &key)
 				});
 				frame_support::ensure!(!active, "an active model keeps a key without the binding");
 			}
@@ -89,6 +84,127 @@ pub mod v1 {
 		0,
 		1,
 		InnerRetireUnboundZkModels<T>,
+		Pallet<T>,
+		<T as frame_system::Config>::DbWeight,
+	>;
+}
+
+/// Version 2 (spec_version 117): a zero-knowledge model's tier names its proof system
+/// (`VerificationTier::ZeroKnowledge { system }`), so that hidden-weights models
+/// (`ProofSystem::Groth16Hidden`, with their weight commitment) and the earlier ones, whose
+/// circuit holds the model and whose public inputs are the input and output themselves
+/// (`ProofSystem::Groth16Open`), live side by side. Every stored model is decoded with the
+/// version-1 layout and written again; zero-knowledge models become `Groth16Open`, which is how
+/// their proofs were checked. Other tiers are unchanged.
+pub mod v2 {
+	use super::*;
+	use crate::{Model, ModelOf};
+	use codec::{Decode, Encode};
+	use declai_primitives::poi::{IntegerLayer, ModelKind, ProofSystem, VerificationTier};
+	use frame_support::BoundedVec;
+	use sp_core::H256;
+
+	/// `VerificationTier` before version 2.
+	#[derive(Clone, Copy, Debug, Decode, Encode, Eq, PartialEq)]
+	pub enum OldTier {
+		/// Unchanged.
+		ExactInteger,
+		/// Unchanged.
+		FloatTolerance {
+			/// Unchanged.
+			max_error_ppm: u32,
+		},
+		/// Now `ZeroKnowledge { system: Groth16Open }`.
+		ZeroKnowledge,
+	}
+
+	/// `Model` before version 2 (only its tier differs).
+	#[derive(Decode, Encode)]
+	pub struct OldModel<T: Config> {
+		name: BoundedVec<u8, T::MaxNameLen>,
+		kind: ModelKind,
+		weights_root: H256,
+		cost: declai_primitives::WorkUnits,
+		max_input: u32,
+		max_output: u32,
+		tier: OldTier,
+		layers: BoundedVec<IntegerLayer, T::MaxLayers>,
+		premium: bool,
+		active: bool,
+	}
+
+	impl<T: Config> OldModel<T> {
+		/// The version-2 model.
+		pub fn upgrade(self) -> ModelOf<T> {
+			let tier = match self.tier {
+				OldTier::ExactInteger => VerificationTier::ExactInteger,
+				OldTier::FloatTolerance { max_error_ppm } => {
+					VerificationTier::FloatTolerance { max_error_ppm }
+				}
+				OldTier::ZeroKnowledge => {
+					VerificationTier::ZeroKnowledge { system: ProofSystem::Groth16Open }
+				}
+			};
+			Model {
+				name: self.name,
+				kind: self.kind,
+				weights_root: self.weights_root,
+				cost: self.cost,
+				max_input: self.max_input,
+				max_output: self.max_output,
+				tier,
+				layers: self.layers,
+				premium: self.premium,
+				active: self.active,
+			}
+		}
+	}
+
+	/// The unversioned step (use [`TagProofSystems`]).
+	pub struct InnerTagProofSystems<T>(core::marker::PhantomData<T>);
+
+	impl<T: Config> UncheckedOnRuntimeUpgrade for InnerTagProofSystems<T> {
+		fn on_runtime_upgrade() -> Weight {
+			let mut models = 0u64;
+			Models::<T>::translate::<OldModel<T>, _>(|model, old| {
+				models = models.saturating_add(1);
+				let mut m = old.upgrade();
+				// A chain that skipped version 1 still retires a key without the job binding.
+				if m.active
+					&& m.tier.is_zero_knowledge()
+					&& !VerifyingKeys::<T>::get(model)
+						.is_some_and(|k| Pallet::<T>::key_fits(&m, &k))
+				{
+					m.active = false;
+				}
+				Some(m)
+			});
+			// Each model read and written; each zero-knowledge model's key read at most once more.
+			T::DbWeight::get().reads_writes(models.saturating_mul(2), models)
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn pre_upgrade() -> Result<Vec<u8>, sp_runtime::TryRuntimeError> {
+			Ok((Models::<T>::iter_keys().count() as u32).encode())
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn post_upgrade(state: Vec<u8>) -> Result<(), sp_runtime::TryRuntimeError> {
+			let before = u32::decode(&mut &state[..])
+				.map_err(|_| sp_runtime::TryRuntimeError::Other("pre_upgrade state"))?;
+			frame_support::ensure!(
+				Models::<T>::iter_values().count() as u32 == before,
+				"a model was lost in the translation"
+			);
+			Ok(())
+		}
+	}
+
+	/// Runs [`InnerTagProofSystems`] once, from storage version 1 to 2.
+	pub type TagProofSystems<T> = VersionedMigration<
+		1,
+		2,
+		InnerTagProofSystems<T>,
 		Pallet<T>,
 		<T as frame_system::Config>::DbWeight,
 	>;

@@ -39,9 +39,22 @@ impl<T: Config> Pallet<T> {
 			VerificationTier::FloatTolerance { max_error_ppm } => {
 				ensure!(layers.is_empty() && max_error_ppm <= PPM, Error::<T>::BadLayers);
 			}
-			VerificationTier::ZeroKnowledge => {
+			VerificationTier::ZeroKnowledge { system } => {
 				ensure!(layers.is_empty(), Error::<T>::BadLayers);
 				ensure!(spec.max_output.is_multiple_of(4), Error::<T>::BadBounds);
+				if let ProofSystem::Groth16Hidden { commitment } = system {
+					ensure!(
+						zk::commitment_scalar(&commitment).is_some(),
+						Error::<T>::BadCommitment
+					);
+					// The runtime hashes input and output in every `prove`: bounded, so that the
+					// weight covers it.
+					ensure!(
+						spec.max_input <= zk::MAX_HIDDEN_INPUT
+							&& spec.max_output <= zk::MAX_HIDDEN_OUTPUT,
+						Error::<T>::BadBounds
+					);
+				}
 			}
 		}
 		Ok(Model {
@@ -58,14 +71,13 @@ impl<T: Config> Pallet<T> {
 		})
 	}
 
-	/// The verifying key of a zero-knowledge model: required, bounded, valid, and expecting
-	/// `1 + max_input + max_output / 4` public inputs (the job binding, the input bytes, the
-	/// output integers); other tiers take none.
+	/// The verifying key of a zero-knowledge model: required, bounded, valid, and expecting the
+	/// public inputs of its proof system ([`zk::input_count`]); other tiers take none.
 	pub(crate) fn validate_key(
 		m: &ModelOf<T>,
 		key: Vec<u8>,
 	) -> Result<Option<BoundedVec<u8, T::MaxVerifyingKeyLen>>, DispatchError> {
-		if m.tier != VerificationTier::ZeroKnowledge {
+		if !m.tier.is_zero_knowledge() {
 			ensure!(key.is_empty(), Error::<T>::BadVerifyingKey);
 			return Ok(None);
 		}
@@ -79,7 +91,8 @@ impl<T: Config> Pallet<T> {
 	/// checked now: `1 + max_input + max_output / 4` public inputs, the first the job binding
 	/// (keys registered before spec_version 110 lack it; [`migrations::v1`] retires them).
 	pub(crate) fn key_fits(m: &ModelOf<T>, key: &[u8]) -> bool {
-		let inputs = m.max_input.saturating_add(m.max_output / 4).saturating_add(1);
+		let VerificationTier::ZeroKnowledge { system } = m.tier else { return false };
+		let inputs = zk::input_count(&system, m.max_input, m.max_output);
 		inputs <= T::MaxZkPublicInputs::get()
 			&& zk::check_key(key).is_ok_and(|expected| expected == inputs as usize)
 	}
@@ -88,7 +101,7 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn check_input(m: &ModelOf<T>, input: &[u8]) -> DispatchResult {
 		let len = input.len();
 		let ok = match m.tier {
-			VerificationTier::ExactInteger | VerificationTier::ZeroKnowledge => {
+			VerificationTier::ExactInteger | VerificationTier::ZeroKnowledge { .. } => {
 				len == m.max_input as usize
 			}
 			VerificationTier::FloatTolerance { .. } => (1..=m.max_input as usize).contains(&len),

@@ -113,7 +113,7 @@ impl<T: Config> Pallet<T> {
 			return Self::fail_attempt(id, j, m, now);
 		};
 		let same = |a: &[u8], b: &[u8]| match m.tier {
-			VerificationTier::ExactInteger | VerificationTier::ZeroKnowledge => a == b,
+			VerificationTier::ExactInteger | VerificationTier::ZeroKnowledge { .. } => a == b,
 			VerificationTier::FloatTolerance { max_error_ppm } => {
 				within_tolerance(a, b, max_error_ppm) && within_tolerance(b, a, max_error_ppm)
 			}
@@ -134,7 +134,7 @@ impl<T: Config> Pallet<T> {
 			}
 			return Self::start_audit(id, j, now);
 		}
-		if m.tier == VerificationTier::ZeroKnowledge {
+		if m.tier.is_zero_knowledge() {
 			return Self::require_proofs(id, j, &live, now);
 		}
 		if live.len() >= 2 {

@@ -1,7 +1,7 @@
-//! A Groth16 circuit of one integer layer `y = W·x + b`, with the public inputs the runtime
-//! verifies against ([`poi::zk_binding`], then [`poi::zk_public_inputs`]). Shared by the tests,
-//! the benchmark fixture (`zk_bench_fixture.bin`) and the `zk_prove` example that the polkadot.js
-//! suite calls to prove a live job. Native only (arkworks with `std`).
+//! A Groth16 circuit of one integer layer `y = W·x + b` with public weights (proof system
+//! `Groth16Open`), with the public inputs the runtime verifies against ([`poi::zk_binding`],
+//! then [`poi::zk_public_inputs`]). Shared by the tests and the benchmark fixture
+//! (`zk_bench_fixture.bin`). Native only (arkworks with `std`).
 
 #![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing, clippy::unwrap_used)]
 
@@ -123,8 +123,7 @@ pub fn prove(pk: &ProvingKey<Bls12_381>, circuit: Layer, seed: u64) -> Vec<u8> {
 	bytes
 }
 
-/// The seed of the fixture layer's setup: the `zk_prove` example re-derives the fixture's
-/// proving key from it.
+/// The seed of the fixture layer's setup.
 pub const FIXTURE_SEED: u64 = 11;
 /// The job id the `prove` benchmark gives its job, which the fixture's proofs are bound to.
 pub const FIXTURE_JOB: JobId = 7;

@@ -12,7 +12,7 @@ use crate::{
 use ark_bls12_381::Bls12_381;
 use ark_groth16::ProvingKey;
 use codec::Encode;
-use declai_primitives::poi::{self, JobId, ModelKind, VerificationTier};
+use declai_primitives::poi::{self, JobId, ModelKind, ProofSystem, VerificationTier};
 use frame_support::{assert_noop, assert_ok};
 use pallet_workers::Fault;
 use sp_core::H256;
@@ -51,6 +51,11 @@ fn prove(
 	zk_layer::prove(pk, small(job, worker, input, output), 7)
 }
 
+/// The public inputs of a `Groth16Open` proof.
+fn open_inputs(binding: &[u8; 31], input: &[u8], output: &[u8]) -> Vec<crate::zk::Scalar> {
+	crate::zk::public_inputs(&ProofSystem::Groth16Open, binding, input, output).unwrap()
+}
+
 fn zk_spec(key: Vec<u8>) -> ModelSpec {
 	ModelSpec {
 		name: b"zk-layer".to_vec(),
@@ -59,7 +64,7 @@ fn zk_spec(key: Vec<u8>) -> ModelSpec {
 		cost: COST,
 		max_input: 4,
 		max_output: 8,
-		tier: VerificationTier::ZeroKnowledge,
+		tier: VerificationTier::ZeroKnowledge { system: ProofSystem::Groth16Open },
 		layers: vec![],
 		premium: false,
 		verifying_key: key,
@@ -151,14 +156,21 @@ fn a_wrong_output_cannot_be_proven_and_is_slashed() {
 			Event::ReplicaFaulted { reason: FaultReason::ProofInvalid, slashed, .. } if *slashed == declai_primitives::CRED
 		)));
 		assert_eq!(Workers::worker(&ws[0]).unwrap().invalid, 1);
-		// Garbage is no proof either.
+		// Garbage is no proof either: refused by name, and a replica that sends nothing better
+		// before its deadline is faulted for the missing proof.
 		let j = Jobs::<Test>::get(job).unwrap();
 		let second = j.replicas[0].worker;
 		let good = work(&honest_output(&INPUT), 2);
 		assert_ok!(commit(job, second, &good));
 		next_block();
 		assert_ok!(reveal(job, second, &good));
-		assert_ok!(Inference::prove(RuntimeOrigin::signed(second), job, vec![1, 2, 3]));
+		assert_noop!(
+			Inference::prove(RuntimeOrigin::signed(second), job, vec![1, 2, 3]),
+			Error::<Test>::MalformedProof
+		);
+		for _ in 0..40 {
+			next_block();
+		}
 		assert_eq!(
 			Jobs::<Test>::get(job).unwrap().replicas[0].state,
 			ReplicaState::Faulted(Fault::Invalid)
@@ -244,13 +256,14 @@ fn the_benchmark_fixture_is_current_and_verifies() {
 		<(Vec<u8>, Vec<u8>, Vec<i32>, Vec<(Vec<u8>, Vec<u8>)>)>::decode(&mut &committed[..])
 			.unwrap();
 	assert_eq!(crate::zk::check_key(&key), Ok(128));
-	let public = poi::zk_public_inputs(&input, &poi::encode_i32s(&output)).unwrap();
+	let out = poi::encode_i32s(&output);
 	for (worker, proof) in &proofs {
 		let binding = poi::zk_binding(zk_layer::FIXTURE_JOB, worker);
-		assert_eq!(crate::zk::verify(&key, proof, &binding, &public), Ok(true));
+		let public = open_inputs(&binding, &input, &out);
+		assert_eq!(crate::zk::verify(&key, proof, &public), Ok(true));
 		let mut wrong = public.clone();
-		wrong[126] += 1;
-		assert_eq!(crate::zk::verify(&key, proof, &binding, &wrong), Ok(false));
+		wrong[127] += crate::zk::Scalar::from(1u64);
+		assert_eq!(crate::zk::verify(&key, proof, &wrong), Ok(false));
 	}
 }
 
@@ -261,17 +274,18 @@ fn the_benchmark_fixture_is_current_and_verifies() {
 fn a_zk_proof_verifies_only_for_its_own_job_and_worker() {
 	let (pk, key) = setup();
 	let output = honest_output(&INPUT);
-	let public = poi::zk_public_inputs(&INPUT, &poi::encode_i32s(&output)).unwrap();
+	let out = poi::encode_i32s(&output);
 	let proof = prove(&pk, 3, W1, &INPUT, output);
 	let verify = |job: JobId, worker: AccountId| {
-		crate::zk::verify(&key, &proof, &poi::zk_binding(job, &worker.encode()), &public)
+		let binding = poi::zk_binding(job, &worker.encode());
+		crate::zk::verify(&key, &proof, &open_inputs(&binding, &INPUT, &out))
 	};
 	assert_eq!(verify(3, W1), Ok(true));
 	assert_eq!(verify(4, W1), Ok(false), "another job, same worker");
 	assert_eq!(verify(3, W2), Ok(false), "same job, another worker");
 	// Without the binding input the key expects one more input than it gets.
 	assert_eq!(
-		crate::zk::verify(&key, &proof, &[0; 31], &public[1..]),
+		crate::zk::verify(&key, &proof, &open_inputs(&[0; 31], &INPUT, &out)[1..]),
 		Err(crate::zk::ZkError::InputCount)
 	);
 }

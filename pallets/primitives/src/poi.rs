@@ -64,12 +64,51 @@ pub enum VerificationTier {
 		/// Largest allowed `max|aᵢ − bᵢ|` in parts per million of `max|aᵢ|`.
 		max_error_ppm: u32,
 	},
-	/// Zero-knowledge tier: the worker proves `output = model(input)` with a Groth16 proof on
-	/// BLS12-381 against the model's registered verifying key; the public inputs are the job's
-	/// [`zk_binding`] (job and worker, so a proof cannot be replayed) and then
-	/// [`zk_public_inputs`]. The key is model-specific, so it binds the weights (as circuit
-	/// constants or through a commitment constrained inside the circuit) without revealing them.
-	ZeroKnowledge,
+	/// Zero-knowledge tier: the worker proves `output = model(input)` against the model's
+	/// registered verifying key; the public inputs start with the job's [`zk_binding`] (job and
+	/// worker, so a proof cannot be replayed) and then depend on the proof system.
+	ZeroKnowledge {
+		/// How proofs are made and checked (a tag, so another proof system can be added).
+		system: ProofSystem,
+	},
+}
+
+impl VerificationTier {
+	/// Whether results are proven (the zero-knowledge tier, whatever its proof system).
+	pub fn is_zero_knowledge(&self) -> bool {
+		matches!(self, Self::ZeroKnowledge { .. })
+	}
+}
+
+/// The proof system of a zero-knowledge model. Both are Groth16 on BLS12-381, verified through
+/// the node's host functions (PLONK, which the design card names, has no arkworks
+/// implementation on crates.io; a new variant here is where it would go).
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	Decode,
+	DecodeWithMemTracking,
+	Encode,
+	Eq,
+	MaxEncodedLen,
+	PartialEq,
+	TypeInfo,
+)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "camelCase"))]
+pub enum ProofSystem {
+	/// The circuit holds the model (its key reveals the weights); public inputs: the binding,
+	/// then [`zk_public_inputs`] (each input byte, each output integer).
+	Groth16Open,
+	/// Hidden weights (the `declai-zk` circuit): the weights are a private witness bound to
+	/// `commitment`; public inputs: the binding, `commitment`, the Poseidon hash of the input,
+	/// the Poseidon hash of the output.
+	Groth16Hidden {
+		/// The Poseidon commitment of a salt and the packed weights: a scalar of BLS12-381,
+		/// 32 bytes little-endian (canonical: below the field modulus).
+		commitment: [u8; 32],
+	},
 }
 
 /// What a model does (informational for clients; checks depend on the tier).

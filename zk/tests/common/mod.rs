@@ -50,4 +50,3 @@ pub fn digits() -> &'static Vec<Vec<u8>> {
 			.collect()
 	})
 }
-
