@@ -759,6 +759,24 @@ async fn load_models<B: Backend>(
 			tracing::error!(model = %entry.name, tier = ?info.tier, "registered with another tier; not served");
 			continue;
 		}
+		// A hidden-weights model proves against the registered commitment and bounds: any
+		// difference would fault every proof.
+		if let Loaded::Zk(zk) = &model {
+			let outputs = zk.model.layers.last().map_or(0, |l| l.outputs.saturating_mul(4));
+			if info.tier != tier_of(&model)
+				|| info.max_input as usize != zk.input_len
+				|| info.max_output != outputs
+			{
+				tracing::error!(
+					model = %entry.name,
+					tier = ?info.tier,
+					max_input = info.max_input,
+					max_output = info.max_output,
+					"registered with another commitment or other bounds than the local setup; not served"
+				);
+				continue;
+			}
+		}
 		tracing::info!(model = %entry.name, id, root = %hex::encode(root), "serving");
 		served.insert(*id, Served { id: *id, info: info.clone(), model });
 	}

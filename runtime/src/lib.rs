@@ -132,7 +132,8 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_version: 117,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
-	transaction_version: 1,
+	// 2 from spec_version 117: `register_model`'s `ModelSpec.tier` encodes a proof system.
+	transaction_version: 2,
 	system_version: 1,
 };
 

@@ -24,6 +24,8 @@ const WORKER = process.env.DECLAI_WORKER;
 const MINILM = process.env.DECLAI_MINILM_DIR;
 const work = mkdtempSync(join(tmpdir(), 'declai-worker-e2e-'));
 let api, keyring, ws, alice, ferdie, bob, charlie, dave, models, events;
+// The models every honest worker serves (digits, MiniLM, the hidden-weights digits).
+let both;
 
 const procs = new Processes(work);
 const start = (name, bin, args) => procs.start(name, bin, args);
@@ -97,7 +99,7 @@ before(async () => {
   models = Object.fromEntries((await api.query.inference.models.entries()).map(([k, v]) => [v.unwrap().name.toUtf8(), k.args[0].toNumber()]));
   assert.ok('digits-mlp-v1' in models && 'all-minilm-l6-v2' in models && 'digits-mlp-v1-zk' in models, JSON.stringify(models));
 
-  const both = ['--digits', join(root, 'inference-offchain/models/digits-mlp.json'), '--minilm', MINILM, '--zk', zkDir];
+  both = ['--digits', join(root, 'inference-offchain/models/digits-mlp.json'), '--minilm', MINILM, '--zk', zkDir];
   start('bob', WORKER, workerArgs('bob', '//Bob', both));
   start('charlie', WORKER, workerArgs('charlie', '//Charlie', both));
   start('alice-auditor', WORKER, workerArgs('alice', '//Alice', [...both, '--audit', '--audit-only']));
@@ -295,8 +297,7 @@ test('a worker killed mid-job resumes from its records and loses nothing', async
   const records = readdirSync(join(work, victim, 'jobs'));
   assert.ok(records.includes(`${job}.json`), `record of job ${job} on disk: ${records}`);
   // While it is down the job cannot finish its reveal; restart it with the same state.
-  start(`${victim}-2`, WORKER, workerArgs(victim, victim === 'bob' ? '//Bob' : '//Charlie',
-    ['--digits', join(root, 'inference-offchain/models/digits-mlp.json'), '--minilm', MINILM]));
+  start(`${victim}-2`, WORKER, workerArgs(victim, victim === 'bob' ? '//Bob' : '//Charlie', both));
   const j = await jobDone(job);
   assert.ok(j.phase.asDone.isServed, `${j.phase.toString()}\n${tail(`${victim}-2`)}`);
   const who = victim === 'bob' ? bob.address : charlie.address;

@@ -104,6 +104,18 @@ fn scalar_bytes(v: &Fr) -> [u8; 32] {
 	out
 }
 
+/// Writes a new file (never over an existing one), mode 0600 when `private`.
+fn write_new(path: &Path, bytes: &[u8], private: bool) -> Result<(), ModelError> {
+	use std::{io::Write, os::unix::fs::OpenOptionsExt};
+	let mut options = std::fs::OpenOptions::new();
+	options.write(true).create_new(true);
+	if private {
+		options.mode(0o600);
+	}
+	let mut file = options.open(path).map_err(io(path))?;
+	file.write_all(bytes).and_then(|()| file.sync_all()).map_err(io(path))
+}
+
 /// The circuit's model of an integer model file.
 pub fn circuit_model(integer: &IntegerModel, path: &Path) -> Result<declai_zk::Model, ModelError> {
 	declai_zk::Model::new(integer.layers.clone(), integer.rows.clone())
@@ -154,14 +166,18 @@ impl ZkModel {
 			salt: hex::encode(scalar_bytes(&salt)),
 			constraints,
 		};
-		std::fs::copy(model_path, out.join(MODEL_FILE)).map_err(io(model_path))?;
-		for (file_name, bytes) in [(PROVING_KEY_FILE, &pk_bytes), (VERIFYING_KEY_FILE, &vk_bytes)] {
-			let path = out.join(file_name);
-			std::fs::write(&path, bytes).map_err(io(&path))?;
+		let model_bytes = std::fs::read(model_path).map_err(io(model_path))?;
+		let setup_json = serde_json::to_string_pretty(&file)?.into_bytes();
+		// `zk.json` written last: a directory is a setup once it is there. What only the workers
+		// that prove may read (the weights, the salt, the proving key) is the owner's only.
+		for (file_name, bytes, private) in [
+			(MODEL_FILE, &model_bytes, true),
+			(PROVING_KEY_FILE, &pk_bytes, true),
+			(VERIFYING_KEY_FILE, &vk_bytes, false),
+			(SETUP_FILE, &setup_json, true),
+		] {
+			write_new(&out.join(file_name), bytes, private)?;
 		}
-		// Written last: a directory is a setup once `zk.json` is there.
-		let path = out.join(SETUP_FILE);
-		std::fs::write(&path, serde_json::to_string_pretty(&file)?).map_err(io(&path))?;
 		Ok(SetupReport {
 			dir: out.to_path_buf(),
 			name,
@@ -283,6 +299,11 @@ mod tests {
 		assert!(report.constraints > 10_000, "{report:?}");
 		// A second setup would replace a key that may be registered.
 		assert!(matches!(ZkModel::setup(&digits_path(), &out), Err(ModelError::Format { .. })));
+		use std::os::unix::fs::PermissionsExt;
+		let mode = |f: &str| std::fs::metadata(out.join(f)).unwrap().permissions().mode() & 0o777;
+		for private in [SETUP_FILE, PROVING_KEY_FILE, MODEL_FILE] {
+			assert_eq!(mode(private), 0o600, "{private}");
+		}
 
 		let zk = ZkModel::load(&out).unwrap();
 		assert_eq!(hex::encode(zk.commitment), report.commitment);

@@ -632,7 +632,8 @@ pub mod pallet {
 		/// used, points in the subgroup): nothing is recorded, and the replica may still send a
 		/// proof until its deadline.
 		MalformedProof,
-		/// A hidden-weights commitment is not a canonical scalar (below the field modulus).
+		/// A hidden-weights commitment is not a canonical scalar (below the field modulus), or
+		/// the model's `weights_root` is not that commitment.
 		BadCommitment,
 	}
 
@@ -1044,13 +1045,13 @@ pub mod pallet {
 			let VerificationTier::ZeroKnowledge { system } = m.tier else {
 				return Err(Error::<T>::NotZkModel.into());
 			};
-			zk::decode_proof(&proof).map_err(|_| Error::<T>::MalformedProof)?;
+			let proof = zk::decode_proof(&proof).map_err(|_| Error::<T>::MalformedProof)?;
 			let key = VerifyingKeys::<T>::get(j.model).unwrap_or_default();
 			let input = Inputs::<T>::get(job).unwrap_or_default();
 			let output = Outputs::<T>::get(job, &worker).unwrap_or_default();
 			let binding = poi::zk_binding(job, &worker.encode());
 			let valid = zk::public_inputs(&system, &binding, &input, &output)
-				.is_some_and(|public| zk::verify(&key, &proof, &public).unwrap_or(false));
+				.is_some_and(|public| zk::verify_decoded(&key, &proof, &public).unwrap_or(false));
 			let event = Event::ProofVerified { job, worker };
 			Self::record_check(job, &mut j, index, &m, valid, event, FaultReason::ProofInvalid);
 			Ok(())

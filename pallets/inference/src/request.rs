@@ -43,8 +43,11 @@ impl<T: Config> Pallet<T> {
 				ensure!(layers.is_empty(), Error::<T>::BadLayers);
 				ensure!(spec.max_output.is_multiple_of(4), Error::<T>::BadBounds);
 				if let ProofSystem::Groth16Hidden { commitment } = system {
+					// One commitment, in both places a worker checks before it serves (the
+					// model's root is what its attestations sign).
 					ensure!(
-						zk::commitment_scalar(&commitment).is_some(),
+						zk::commitment_scalar(&commitment).is_some()
+							&& spec.weights_root.0 == commitment,
 						Error::<T>::BadCommitment
 					);
 					// The runtime hashes input and output in every `prove`: bounded, so that the

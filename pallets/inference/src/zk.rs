@@ -89,9 +89,17 @@ pub fn public_inputs(
 /// public inputs `public` (see [`public_inputs`]). `Err(BadProof)`: the proof does not decode;
 /// `Ok(false)`: it decodes but does not prove this statement.
 pub fn verify(key: &[u8], proof: &[u8], public: &[Scalar]) -> Result<bool, ZkError> {
+	verify_decoded(key, &decode_proof(proof)?, public)
+}
+
+/// [`verify`] of a proof decoded already ([`decode_proof`]).
+pub fn verify_decoded(
+	key: &[u8],
+	proof: &Proof<Bls12_381>,
+	public: &[Scalar],
+) -> Result<bool, ZkError> {
 	let vk = VerifyingKey::<Bls12_381>::deserialize_with_mode(key, Compress::No, Validate::No)
 		.map_err(|_| ZkError::BadKey)?;
-	let proof = decode_proof(proof)?;
 	let (first, bases) = vk.gamma_abc_g1.split_first().ok_or(ZkError::BadKey)?;
 	if bases.len() != public.len() {
 		return Err(ZkError::InputCount);
@@ -104,7 +112,7 @@ pub fn verify(key: &[u8], proof: &[u8], public: &[Scalar]) -> Result<bool, ZkErr
 	#[allow(clippy::arithmetic_side_effects)]
 	let prepared_inputs = msm + first.into_group();
 	let pvk = prepare_verifying_key(&vk);
-	Groth16::<Bls12_381>::verify_proof_with_prepared_inputs(&pvk, &proof, &prepared_inputs)
+	Groth16::<Bls12_381>::verify_proof_with_prepared_inputs(&pvk, proof, &prepared_inputs)
 		.map_err(|_| ZkError::BadProof)
 }
 

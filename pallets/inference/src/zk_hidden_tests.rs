@@ -8,7 +8,11 @@
 
 #![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing, clippy::unwrap_used)]
 
-use crate::{mock::*, Error, Event, FaultReason, Jobs, ModelSpec, Outcome, Phase, ReplicaState};
+use crate::{
+	mock::*,
+	zk_tests::{revealed, INPUT},
+	Error, Event, FaultReason, Jobs, ModelSpec, Outcome, Phase, ReplicaState,
+};
 use ark_bls12_381::Fr;
 use ark_groth16::ProvingKey;
 use ark_serialize::CanonicalSerialize;
@@ -17,8 +21,6 @@ use codec::Encode;
 use declai_primitives::poi::{self, IntegerLayer, JobId, ProofSystem, VerificationTier};
 use declai_zk::{circuit, Model};
 use frame_support::{assert_noop, assert_ok};
-
-const INPUT: [u8; 4] = [1, 2, 3, 4];
 
 /// 4 → 3 (shift 2) → 2: a hidden layer with a ReLU that cuts and one that saturates.
 fn small_model(scale: i32) -> Model {
@@ -76,7 +78,7 @@ impl Hidden {
 		ModelSpec {
 			name: b"zk-hidden".to_vec(),
 			kind: poi::ModelKind::Classifier,
-			weights_root: sp_core::H256([3; 32]),
+			weights_root: sp_core::H256(self.commitment),
 			cost: COST,
 			max_input: 4,
 			max_output: 8,
@@ -102,27 +104,6 @@ impl Hidden {
 		}
 		id
 	}
-}
-
-/// Requests a job of `model` on [`INPUT`]; its one worker commits and reveals `output`.
-fn revealed(model: u32, output: &[i32], salt: u8) -> (JobId, AccountId) {
-	let job = crate::NextJobId::<Test>::get();
-	assert_ok!(Inference::request(
-		RuntimeOrigin::signed(CONSUMER),
-		model,
-		INPUT.to_vec(),
-		COST,
-		None
-	));
-	next_block();
-	let ws = assigned(job);
-	assert_eq!(ws.len(), 1, "a proof verifies completely: no replica");
-	let w = Work { output: poi::encode_i32s(output), salt: [salt; 32], trace: None };
-	assert_ok!(commit(job, ws[0], &w));
-	next_block();
-	assert_ok!(reveal(job, ws[0], &w));
-	assert_eq!(Jobs::<Test>::get(job).unwrap().phase, Phase::Challenged);
-	(job, ws[0])
 }
 
 fn faulted_invalid(job: JobId, worker: AccountId) -> bool {
@@ -164,7 +145,23 @@ fn a_proof_of_anything_else_faults_the_replica_and_pays_nothing() {
 		assert_ne!(h.output(), other.output());
 		let model = h.register();
 		let honest = h.output();
-		let cases: [(&str, Box<dyn Fn(JobId, AccountId) -> Vec<u8>>, Vec<i32>); 4] = [
+		// This model's proving key over other weights and salt: a valid proof of a statement
+		// whose commitment is not the registered one.
+		let forged = |job: JobId, w: AccountId| {
+			let binding = poi::zk_binding(job, &w.encode());
+			let c = circuit::ModelCircuit::honest(
+				other.model.clone(),
+				other.salt,
+				INPUT.to_vec(),
+				binding,
+			);
+			let proof = circuit::prove(&h.pk, c, &mut StdRng::seed_from_u64(job)).unwrap();
+			let mut bytes = Vec::new();
+			proof.serialize_uncompressed(&mut bytes).unwrap();
+			bytes
+		};
+		let cases: [(&str, Box<dyn Fn(JobId, AccountId) -> Vec<u8>>, Vec<i32>); 5] = [
+			("other weights", Box::new(forged), other.output()),
 			// Revealed a wrong output, proved the honest one.
 			("wrong output", Box::new(|job, w| h.prove(job, w)), vec![honest[0] + 1, honest[1]]),
 			("another job", Box::new(|job, w| h.prove(job + 100, w)), honest.clone()),
@@ -225,6 +222,7 @@ fn a_hidden_weights_model_needs_a_four_input_key_and_a_canonical_commitment() {
 		let h = set_up(small_model(1), 1);
 		let reg = |spec| Inference::register_model(RuntimeOrigin::root(), spec);
 		let with = |commitment: [u8; 32]| ModelSpec {
+			weights_root: sp_core::H256(commitment),
 			tier: VerificationTier::ZeroKnowledge {
 				system: ProofSystem::Groth16Hidden { commitment },
 			},
@@ -238,6 +236,11 @@ fn a_hidden_weights_model_needs_a_four_input_key_and_a_canonical_commitment() {
 			.for_each(|(b, o)| *o = *b);
 		assert_noop!(reg(with(r)), Error::<Test>::BadCommitment);
 		assert_noop!(reg(with([0xff; 32])), Error::<Test>::BadCommitment);
+		// The model's root must be the commitment (what workers check before they serve).
+		assert_noop!(
+			reg(ModelSpec { weights_root: sp_core::H256([3; 32]), ..h.spec() }),
+			Error::<Test>::BadCommitment
+		);
 		// The hidden system's key has 4 public inputs; registered as an open model (which needs
 		// 1 + 4 + 2) it does not fit, nor does an open model's key fit a hidden one.
 		assert_noop!(
@@ -285,6 +288,7 @@ fn migration_v2_tags_earlier_zero_knowledge_models_as_open() {
 		let h = set_up(small_model(1), 1);
 		let hidden = h.register();
 		let digits = crate::Models::<Test>::get(DIGITS).unwrap();
+		let embed = crate::Models::<Test>::get(EMBED).unwrap();
 		// The version-1 encoding of a zero-knowledge model: the tier's variant index, no payload.
 		let mut old = crate::Models::<Test>::get(hidden).unwrap();
 		old.tier = VerificationTier::ExactInteger;
@@ -293,10 +297,19 @@ fn migration_v2_tags_earlier_zero_knowledge_models_as_open() {
 		assert_eq!(bytes[at], 0, "the tier's variant index");
 		bytes[at] = 2;
 		assert!(OldModel::<Test>::decode(&mut &bytes[..]).is_ok());
-		let open_id = 77;
-		frame_support::storage::unhashed::put_raw(
-			&crate::Models::<Test>::hashed_key_for(open_id),
-			&bytes,
+		// Two such models: one without a key, one with a key that fits an open model of 4
+		// bytes in and 8 out (the test layer's).
+		let (open_id, keyed_id) = (77, 78);
+		for id in [open_id, keyed_id] {
+			frame_support::storage::unhashed::put_raw(
+				&crate::Models::<Test>::hashed_key_for(id),
+				&bytes,
+			);
+		}
+		let (_, open_key) = crate::zk_tests::setup();
+		crate::VerifyingKeys::<Test>::insert(
+			keyed_id,
+			frame_support::BoundedVec::truncate_from(open_key),
 		);
 		// Hidden models written by this version are not decodable as version 1: the migration
 		// only meets version-1 data. Remove the one registered above for this run.
@@ -308,7 +321,14 @@ fn migration_v2_tags_earlier_zero_knowledge_models_as_open() {
 		assert_eq!(m.tier, VerificationTier::ZeroKnowledge { system: ProofSystem::Groth16Open });
 		// Its key (none here) does not fit: retired, as version 1 would have.
 		assert!(!m.active);
+		let keyed = crate::Models::<Test>::get(keyed_id).unwrap();
+		assert_eq!(
+			keyed.tier,
+			VerificationTier::ZeroKnowledge { system: ProofSystem::Groth16Open }
+		);
+		assert!(keyed.active, "a fitting key keeps its model active");
 		assert_eq!(crate::Models::<Test>::get(DIGITS).unwrap(), digits);
+		assert_eq!(crate::Models::<Test>::get(EMBED).unwrap(), embed);
 		assert_eq!(Inference::on_chain_storage_version(), StorageVersion::new(2));
 		// Once only.
 		crate::Models::<Test>::mutate(open_id, |m| m.as_mut().unwrap().active = true);

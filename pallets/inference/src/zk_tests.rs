@@ -19,7 +19,8 @@ use sp_core::H256;
 
 const W: [[i64; 4]; 2] = [[3, -1, 2, 5], [-4, 7, 0, 1]];
 const B: [i64; 2] = [10, -3];
-const INPUT: [u8; 4] = [1, 2, 3, 4];
+/// The input of every zero-knowledge test job (shared with `zk_hidden_tests`).
+pub(crate) const INPUT: [u8; 4] = [1, 2, 3, 4];
 
 /// The small test layer proving `output` for `input`, bound to `job` and `worker`.
 fn small(job: JobId, worker: AccountId, input: &[u8], output: Vec<i32>) -> Layer {
@@ -36,7 +37,7 @@ fn honest_output(input: &[u8]) -> Vec<i32> {
 	Layer::forward(&W.map(|r| r.to_vec()), &B, input)
 }
 
-fn setup() -> (ProvingKey<Bls12_381>, Vec<u8>) {
+pub(crate) fn setup() -> (ProvingKey<Bls12_381>, Vec<u8>) {
 	zk_layer::setup(small(0, 0, &INPUT, honest_output(&INPUT)), 7)
 }
 
@@ -91,7 +92,7 @@ fn work(output: &[i32], salt: u8) -> Work {
 
 /// Requests a job of `model` on [`INPUT`]; its one worker (a proof needs no replica) commits and
 /// reveals `output`. Returns the job and the worker, whose result awaits its proof.
-fn revealed(model: u32, output: &[i32], salt: u8) -> (JobId, AccountId) {
+pub(crate) fn revealed(model: u32, output: &[i32], salt: u8) -> (JobId, AccountId) {
 	let job = crate::NextJobId::<Test>::get();
 	assert_ok!(Inference::request(
 		RuntimeOrigin::signed(CONSUMER),
