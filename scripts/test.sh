@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: Rust unit, property and benchmark tests, the runtime tests, the end-to-end
+# Runs every test: Rust unit, property and benchmark tests, the runtime tests, the runtime fuzzer
+# (fuzz/: its corpus and 120 s of random inputs), the end-to-end
 # test of a real node process (tests/node_e2e.rs), the polkadot.js suite (tests/e2e/) against a
 # dev node that this script starts and stops, the block explorer in a real browser
 # (tests/explorer/, which starts its own node, worker and explorer), and the multi-validator
@@ -12,6 +13,9 @@ cd "$DECLAI_ROOT"
 
 echo "== cargo test (release): pallets, runtime, node end-to-end"
 cargo test --locked --release --workspace --exclude declai-runtime-bench
+
+echo "== runtime fuzzer: the committed corpus, then 120 s of random inputs (scripts/fuzz.sh runs longer)"
+cargo run --locked --release -q -p declai-fuzz -- --seconds 120
 
 echo "== the zero-knowledge circuit of the digits model (every digit, tamperings, a real proof)"
 cargo test --locked --release -p declai-zk --features circuit

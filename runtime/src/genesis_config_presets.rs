@@ -141,6 +141,30 @@ pub fn get_preset(id: &PresetId) -> Option<Vec<u8>> {
 	serde_json::to_string(&patch).ok().map(|s| s.into_bytes())
 }
 
+/// The genesis storage of preset `id`, its patch applied to the default configuration the way
+/// the genesis builder applies it (for native tools and tests: the runtime tests, the fuzzer).
+#[cfg(feature = "std")]
+pub fn storage(id: &PresetId) -> Result<sp_core::storage::Storage, alloc::string::String> {
+	use sp_runtime::BuildStorage;
+	fn merge(a: &mut Value, b: Value) {
+		match (a, b) {
+			(Value::Object(a), Value::Object(b)) => {
+				for (k, v) in b {
+					merge(a.entry(k).or_insert(Value::Null), v);
+				}
+			}
+			(a, b) => *a = b,
+		}
+	}
+	let patch = get_preset(id).ok_or_else(|| format!("no preset {id:?}"))?;
+	let patch: Value = serde_json::from_slice(&patch).map_err(|e| e.to_string())?;
+	let mut config =
+		serde_json::to_value(RuntimeGenesisConfig::default()).map_err(|e| e.to_string())?;
+	merge(&mut config, patch);
+	let config: RuntimeGenesisConfig = serde_json::from_value(config).map_err(|e| e.to_string())?;
+	config.build_storage()
+}
+
 /// Names of the presets.
 pub fn preset_names() -> Vec<PresetId> {
 	vec![

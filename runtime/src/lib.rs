@@ -129,7 +129,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("declai"),
 	impl_name: alloc::borrow::Cow::Borrowed("declai"),
 	authoring_version: 1,
-	spec_version: 117,
+	spec_version: 118,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	// 2 from spec_version 117: `register_model`'s `ModelSpec.tier` encodes a proof system.

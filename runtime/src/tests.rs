@@ -39,14 +39,7 @@ fn integrity_tests_pass() {
 #[test]
 fn presets_build_a_valid_genesis() {
 	for name in genesis_config_presets::preset_names() {
-		let patch = genesis_config_presets::get_preset(&name).expect("preset exists");
-		let json: serde_json::Value = serde_json::from_slice(&patch).unwrap();
-		let mut config = RuntimeGenesisConfig::default();
-		// Apply the patch the way the genesis builder does, then build the storage.
-		let mut base = serde_json::to_value(&config).unwrap();
-		json_merge(&mut base, json);
-		config = serde_json::from_value(base).unwrap();
-		let storage = config.build_storage().unwrap();
+		let storage = genesis_config_presets::storage(&name).unwrap();
 		sp_io::TestExternalities::new(storage).execute_with(|| {
 			assert_eq!(
 				Credits::spendable(&Sr25519Keyring::Bob.to_account_id()),
@@ -76,17 +69,6 @@ fn presets_build_a_valid_genesis() {
 				&pallet_economics::Controller::<Runtime>::get()
 			));
 		});
-	}
-}
-
-fn json_merge(a: &mut serde_json::Value, b: serde_json::Value) {
-	match (a, b) {
-		(serde_json::Value::Object(a), serde_json::Value::Object(b)) => {
-			for (k, v) in b {
-				json_merge(a.entry(k).or_insert(serde_json::Value::Null), v);
-			}
-		}
-		(a, b) => *a = b,
 	}
 }
 
@@ -248,14 +230,10 @@ fn admission_control_is_in_the_transaction_pipeline() {
 
 /// The local preset's storage with a keystore (for session keys).
 fn local_genesis_ext() -> sp_io::TestExternalities {
-	let patch = genesis_config_presets::get_preset(
-		&sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET.into(),
-	)
-	.expect("preset exists");
-	let mut base = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
-	json_merge(&mut base, serde_json::from_slice(&patch).unwrap());
-	let config: RuntimeGenesisConfig = serde_json::from_value(base).unwrap();
-	let mut ext = sp_io::TestExternalities::new(config.build_storage().unwrap());
+	let mut ext = sp_io::TestExternalities::new(
+		genesis_config_presets::storage(&sp_genesis_builder::LOCAL_TESTNET_RUNTIME_PRESET.into())
+			.unwrap(),
+	);
 	ext.register_extension(sp_keystore::KeystoreExt::new(
 		sp_keystore::testing::MemoryKeystore::new(),
 	));

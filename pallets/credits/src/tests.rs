@@ -361,6 +361,23 @@ fn fees_are_paid_from_the_oldest_lots_and_refunds_keep_expiry() {
 	});
 }
 
+/// Found by the runtime fuzzer: governance lifted the floor of the cap and minted as much as the
+/// issuance can count during a call whose fee was then partly refunded. The refund must not
+/// exist in the lots only (the issuance saturated and the ledger no longer added up).
+#[test]
+fn a_refund_after_a_call_that_filled_the_issuance_is_destroyed_not_uncounted() {
+	ExtBuilder::default().build_and_execute(|| {
+		run_to_block(5);
+		let taken = withdraw_fee(ALICE, 500).unwrap();
+		crate::BootstrapCap::<Test>::put(u128::MAX);
+		assert_ok!(Credits::force_mint(RuntimeOrigin::root(), BOB, u128::MAX));
+		assert_eq!(TotalIssuance::<Test>::get(), u128::MAX);
+		settle_fee(ALICE, 40, taken);
+		assert_eq!(TotalIssuance::<Test>::get(), u128::MAX);
+		assert_ok!(Credits::do_try_state());
+	});
+}
+
 #[test]
 fn accounts_without_credits_cannot_pay_fees() {
 	ExtBuilder::default().build_and_execute(|| {

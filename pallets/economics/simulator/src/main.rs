@@ -13,7 +13,6 @@
 // An off-chain modelling tool: float arithmetic and slices of its own tables, not runtime code.
 #![allow(clippy::arithmetic_side_effects, clippy::indexing_slicing)]
 
-mod ext;
 mod model;
 mod plot;
 mod report;

@@ -83,19 +83,17 @@ pub fn genesis(
 		.assimilate_storage(&mut storage)?;
 	// Plain externalities, no trie: the simulation never needs a storage root, and computing one
 	// for every day's changes (as `TestExternalities` does when it commits) dominated its run
-	// time. The simulator's own storage by default (see `crate::ext`).
+	// time. The simulator's own storage by default (`declai_fast_state`).
 	Ok(if basic_storage {
 		Externalities::Basic(sp_state_machine::BasicExternalities::new(storage))
 	} else {
-		let events = frame_support::storage::storage_prefix(b"System", b"Events").to_vec();
-		let count = frame_support::storage::storage_prefix(b"System", b"EventCount").to_vec();
-		Externalities::Sim(crate::ext::SimExternalities::new(storage, vec![events, count]))
+		Externalities::Sim(declai_fast_state::SimExternalities::new(storage))
 	})
 }
 
 /// The state the model runs on.
 pub enum Externalities {
-	Sim(crate::ext::SimExternalities),
+	Sim(declai_fast_state::SimExternalities),
 	Basic(sp_state_machine::BasicExternalities),
 }
 
